@@ -1,0 +1,1 @@
+"""warroom: a real-time war room for live-commerce sales teams."""

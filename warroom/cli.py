@@ -1,0 +1,246 @@
+"""The command line (SPEC §3): demo, ingest, serve, stats, check, prompts and quarantine."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from warroom.config import ConfigError, EventConfig, load_event
+from warroom.rules import LedgerRules
+
+APP = Path(__file__).resolve().parent.parent / "app.py"
+EVENT_ENV = "WARROOM_EVENT"
+DEFAULT_PORT = 8501
+
+
+def open_store(config: EventConfig):
+    """Return the event's store, or raise ConfigError with the URL when it cannot be opened."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from warroom.store import Store
+
+    try:
+        return Store(config.store_url, LedgerRules.from_config(config))
+    except SQLAlchemyError as error:
+        raise ConfigError(f"{config.source}: key 'store.url': could not open {config.store_url}: {error.__class__.__name__}: {str(error).splitlines()[0]}") from None
+
+
+def _stop_on_signals(stop: threading.Event) -> None:
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from connectors.runner import IngestRefused, run_ingest
+    from warroom.clock import default_clock
+    from warroom.prompt_state import run_evaluator
+
+    config = load_event(args.config)
+    store = open_store(config)
+    stop = threading.Event()
+    _stop_on_signals(stop)
+    evaluator = None
+    if not args.once:
+        # One prompt evaluator runs beside the ingest, so every screen shows the same prompts.
+        evaluator = threading.Thread(target=run_evaluator, args=(store, config, stop), kwargs={"clock": default_clock()}, name="prompts", daemon=True)
+        evaluator.start()
+    with tqdm(desc="ingest", unit=" rows", disable=None, file=sys.stderr) as bar:
+        try:
+            totals = run_ingest(config, store, once=args.once, stop=stop, polling=args.polling, on_batch=lambda _t, rows: bar.update(rows))
+        except IngestRefused as refused:
+            raise ConfigError(str(refused)) from None
+        finally:
+            stop.set()
+            if evaluator:
+                evaluator.join(timeout=10)
+    print(f"ingested {totals.orders} order rows, {totals.checkins} check-in rows; {totals.quarantined} newly quarantined", file=sys.stderr)
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    from warroom.clock import default_clock
+    from warroom.figures import LiveFigures, stats_json
+
+    config = load_event(args.config)
+    snapshot = LiveFigures(open_store(config), config, clock=default_clock()).refresh()
+    figures = stats_json(snapshot)
+    if args.json:
+        print(json.dumps(figures, ensure_ascii=False, indent=2))
+        return 0
+    print(f"{figures['event']}: revenue ¥{figures['revenue']:,.2f} from {figures['orders']} orders and {figures['paying_customers']} buyers")
+    print(f"  base goal {figures['goals']['base_progress']:.1%}, stretch goal {figures['goals']['stretch_progress']:.1%}; refunds {figures['refunds']['orders']} (¥{figures['refunds']['amount']:,.2f}); quarantined rows {figures['quarantined']}")
+    for role, board in figures["leaderboards"].items():
+        top = ", ".join(f"{row['rank']}. {row['name']} {row['value']:,}" for row in board[:3])
+        print(f"  {role} by {board[0]['metric'] if board else '-'}: {top}")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from connectors.tail import matching_files
+
+    config = load_event(args.config)
+    problems = []
+    for feed in config.feeds:
+        files = matching_files(config.folder / feed.path)
+        if not files:
+            problems.append(f"feed {feed.label}: no file matches {config.folder / feed.path}")
+        else:
+            print(f"feed {feed.label}: {len(files)} file(s), {sum(f.stat().st_size for f in files):,} bytes")
+    try:
+        store = open_store(config)
+        print(f"store {config.store_url}: ok, {store.seq()} write(s) so far")
+    except ConfigError as error:
+        problems.append(str(error))
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        return 1
+    print(f"{config.source}: ok — {len(config.staff)} staff, {len(config.products)} products, {len(config.groups)} groups, {len(config.feeds)} feeds")
+    return 0
+
+
+def cmd_quarantine(args: argparse.Namespace) -> int:
+    config = load_event(args.config)
+    store = open_store(config)
+    if args.release:
+        released = store.release_quarantine()
+        forgotten = store.forget_checkpoints()
+        print(f"released {released} quarantined row(s); the next ingest re-reads {forgotten} checkpointed file(s) (already stored rows are not counted twice)")
+        return 0
+    rows = store.quarantined_rows()
+    if args.json:
+        print(json.dumps([{k: row[k] for k in ("id", "feed", "position", "raw", "reason")} for row in rows], ensure_ascii=False, indent=2))
+        return 0
+    for row in rows:
+        print(f"#{row['id']} {row['feed']} {row['position']}: {row['reason']}\n    {row['raw']}")
+    print(f"{len(rows)} quarantined row(s). Fix the source, then run: warroom quarantine -c {args.config} --release && warroom ingest -c {args.config} --once")
+    return 0
+
+
+def _event_time(text: str, config: EventConfig):
+    """Return an ISO time from the command line, in the event's timezone when it has no offset."""
+    from datetime import datetime
+
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("/", "-"))
+    except ValueError:
+        raise ConfigError(f"--at: expected a time such as 2026-05-20T20:30:00+08:00, got {text!r}") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=config.event.tz)
+
+
+def cmd_prompts(args: argparse.Namespace) -> int:
+    from warroom.clock import default_clock
+    from warroom.prompt_state import prompts_at
+    from warroom.prompts import FIRING, PENDING, prompt_json
+
+    config = load_event(args.config)
+    at = _event_time(args.at, config) if args.at else None
+    states = (FIRING, PENDING) if args.all else (FIRING,)
+    moment, prompts = prompts_at(open_store(config), config, at=at, clock=default_clock(), states=states)
+    if not args.all:
+        prompts = [prompt for prompt in prompts if prompt.active]
+    tz = config.event.tz
+    if args.json:
+        print(json.dumps({"event": config.event.name, "at": moment.astimezone(tz).isoformat(), "prompts": [prompt_json(p, tz) for p in prompts]}, ensure_ascii=False, indent=2))
+        return 0
+    print(f"{config.event.name} at {moment.astimezone(tz):%Y-%m-%d %H:%M}: {len(prompts)} prompt(s)")
+    for prompt in prompts:
+        held = f" [{', '.join(prompt.suppressed_by)}]" if prompt.suppressed_by else (" [pushed]" if prompt.done else "")
+        print(f"- {prompt.urgency} {prompt.rule} ({prompt.state}){held}: {prompt.title}\n    why: {prompt.reason}\n    groups: {', '.join(prompt.groups) or '-'}\n    {prompt.message}")
+    return 0
+
+
+def serve_command(config_path: Path, port: int, extra_env: dict[str, str] | None = None) -> tuple[list[str], dict[str, str]]:
+    """Return the command and environment that serve the app for one event."""
+    command = [
+        sys.executable, "-m", "streamlit", "run", str(APP),
+        "--server.headless", "true", "--server.port", str(port),
+        "--browser.gatherUsageStats", "false",
+    ]
+    env = {**os.environ, EVENT_ENV: str(Path(config_path).resolve()), **(extra_env or {})}
+    return command, env
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    load_event(args.config)
+    command, env = serve_command(args.config, args.port)
+    print(f"warroom: serving {args.config} at http://localhost:{args.port}", file=sys.stderr)
+    try:
+        return subprocess.call(command, env=env)
+    except KeyboardInterrupt:
+        return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from warroom.demo import run_demo
+
+    return run_demo(speed=args.speed, port=args.port, folder=args.dir)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of the `warroom` command."""
+    parser = argparse.ArgumentParser(prog="warroom", description="A real-time war room for live-commerce sales teams.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def with_config(name: str, help_text: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub.add_argument("-c", "--config", required=True, type=Path, metavar="EVENT.toml", help="the event file")
+        return sub
+
+    demo = commands.add_parser("demo", help="replay the 520 sample event live and serve the app", description="Replay the 520 sample event live and serve the app.")
+    demo.add_argument("--speed", type=float, default=20.0, help="event seconds per wall second (default 20: an evening in about ten minutes)")
+    demo.add_argument("--port", type=int, default=DEFAULT_PORT)
+    demo.add_argument("--dir", type=Path, default=None, help="the working folder (default: a fresh temporary folder)")
+    demo.set_defaults(run=cmd_demo)
+
+    ingest = with_config("ingest", "tail every feed into the store until stopped")
+    ingest.add_argument("--once", action="store_true", help="take in what is there now and exit")
+    ingest.add_argument("--polling", action="store_true", help="poll instead of file events (network mounts)")
+    ingest.set_defaults(run=cmd_ingest)
+
+    serve = with_config("serve", "serve the app for this event")
+    serve.add_argument("--port", type=int, default=DEFAULT_PORT)
+    serve.set_defaults(run=cmd_serve)
+
+    stats = with_config("stats", "print the figures")
+    stats.add_argument("--json", action="store_true", help="print SPEC §4 JSON")
+    stats.set_defaults(run=cmd_stats)
+
+    check = with_config("check", "validate the event file and the feeds")
+    check.set_defaults(run=cmd_check)
+
+    prompts = with_config("prompts", "print the flash-sale prompts firing now, or at --at (rule, kind, groups, message, reason)")
+    prompts.add_argument("--at", metavar="ISO-TIME", help="replay the rules up to this moment (without an offset: the event's timezone)")
+    prompts.add_argument("--json", action="store_true", help="print JSON")
+    prompts.add_argument("--all", action="store_true", help="also pending, suppressed and already pushed prompts")
+    prompts.set_defaults(run=cmd_prompts)
+
+    quarantine = with_config("quarantine", "list the quarantined rows, or release them for a re-read")
+    quarantine.add_argument("--json", action="store_true")
+    quarantine.add_argument("--release", action="store_true", help="forget the quarantined rows and the checkpoints so the next ingest re-reads the feeds")
+    quarantine.set_defaults(run=cmd_quarantine)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except ConfigError as error:
+        print(f"warroom: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,70 @@
+"""Time for the figures: the wall clock, or a replay's event clock in the demo."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Protocol
+
+REPLAY_CLOCK_ENV = "WARROOM_REPLAY_CLOCK"
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """Return the current event time (timezone-aware)."""
+
+
+@dataclass(frozen=True)
+class SystemClock:
+    """The wall clock."""
+
+    def now(self) -> datetime:
+        """Return the wall-clock time in UTC."""
+        return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class FixedClock:
+    """A clock that stands still: for tests and `--at`."""
+
+    at: datetime
+
+    def now(self) -> datetime:
+        """Return the fixed time."""
+        return self.at
+
+
+@dataclass(frozen=True)
+class ReplayClock:
+    """The demo's event clock: the replayer writes (event time, wall time, speed) to a file."""
+
+    path: Path
+
+    def write(self, event_now: datetime, speed: float) -> None:
+        """Publish the replay's position atomically."""
+        temporary = self.path.with_suffix(".tmp")
+        temporary.write_text(json.dumps({"event_now": event_now.isoformat(), "wall": time.time(), "speed": speed}))
+        os.replace(temporary, self.path)
+
+    def now(self) -> datetime:
+        """Return the event time the replay has reached, advanced by the wall time since it was written."""
+        try:
+            state = json.loads(self.path.read_text())
+        except (OSError, ValueError):
+            return datetime.now(UTC)
+        # Cap the extrapolation at a few seconds so a stopped replay stops the clock too.
+        elapsed = min(max(time.time() - state["wall"], 0.0), 5.0)
+        return datetime.fromisoformat(state["event_now"]) + (elapsed * state["speed"]) * _SECOND
+
+
+_SECOND = datetime.fromtimestamp(1, UTC) - datetime.fromtimestamp(0, UTC)
+
+
+def default_clock() -> Clock:
+    """Return the replay clock when the demo set one, else the wall clock."""
+    path = os.environ.get(REPLAY_CLOCK_ENV)
+    return ReplayClock(Path(path)) if path else SystemClock()

@@ -1,0 +1,195 @@
+"""`warroom demo`: replay the 520 sample event in event time, ingest it live and serve the app."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from warroom.clock import REPLAY_CLOCK_ENV, ReplayClock
+from warroom.config import EventConfig, load_event
+from warroom.figures import live_sessions
+
+SAMPLE = Path(__file__).resolve().parent.parent / "sample_data" / "520"
+LEAD_IN = timedelta(minutes=5)
+# After a session ends, keep replaying this long (late orders and refunds), then jump ahead.
+AFTERGLOW = timedelta(minutes=15)
+TICK_SECONDS = 0.25
+
+
+@dataclass(frozen=True)
+class _Line:
+    ts: datetime
+    target: Path
+    text: str
+
+
+def _parse_ts(text: str, config: EventConfig) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("/", "-"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=config.event.tz)
+
+
+def _timeline(config: EventConfig, source: Path, target: Path) -> tuple[list[_Line], dict[Path, str]]:
+    """Return every feed line in event-time order, and the header each CSV target starts with."""
+    lines: list[_Line] = []
+    headers: dict[Path, str] = {}
+    for feed in config.feeds:
+        path = source / feed.path
+        out = target / feed.path
+        text = path.read_text(encoding="utf-8-sig")
+        raw_lines = text.splitlines(keepends=True)
+        if path.suffix == ".csv":
+            headers[out], raw_lines = raw_lines[0], raw_lines[1:]
+            ts_index = next(csv.reader([headers[out]])).index("ts")
+        previous = config.event.start
+        for raw in raw_lines:
+            if path.suffix == ".csv":
+                cells = next(csv.reader(io.StringIO(raw)), [])
+                stamp = cells[ts_index] if len(cells) > ts_index else ""
+            else:
+                try:
+                    stamp = str(json.loads(raw).get("ts", ""))
+                except ValueError:
+                    stamp = ""
+            # A bad row keeps its place in the file: it is replayed right after its neighbour.
+            previous = _parse_ts(stamp, config) or previous
+            lines.append(_Line(previous, out, raw))
+    lines.sort(key=lambda line: line.ts)
+    return lines, headers
+
+
+class Replay:
+    """Writes the sample feeds into a working folder as their event time comes, at `speed`."""
+
+    def __init__(self, config: EventConfig, source: Path, target: Path, speed: float):
+        self.config = config
+        self.speed = speed
+        self.clock = ReplayClock(target / "replay_clock.json")
+        self.lines, headers = _timeline(config, source, target)
+        for path, header in headers.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(header, encoding="utf-8")
+        for line in self.lines:
+            line.target.parent.mkdir(parents=True, exist_ok=True)
+            line.target.touch()
+        self.sessions = live_sessions(config)
+        self.position = 0
+        self.now = self.sessions[0].start - LEAD_IN
+        self.finished = False
+
+    def _write_until(self, moment: datetime) -> int:
+        pending: dict[Path, list[str]] = {}
+        start = self.position
+        while self.position < len(self.lines) and self.lines[self.position].ts <= moment:
+            line = self.lines[self.position]
+            pending.setdefault(line.target, []).append(line.text)
+            self.position += 1
+        for path, texts in pending.items():
+            with path.open("a", encoding="utf-8") as handle:
+                handle.write("".join(texts))
+        return self.position - start
+
+    def _skip_quiet_time(self) -> None:
+        """Jump over the hours between sessions, so the demo stays lively."""
+        for current, upcoming in zip(self.sessions, self.sessions[1:], strict=False):
+            if current.end + AFTERGLOW <= self.now < upcoming.start - LEAD_IN:
+                self.now = upcoming.start - LEAD_IN
+        last = self.sessions[-1]
+        if self.now >= last.end + AFTERGLOW:
+            self.now = max(self.now, self.lines[-1].ts if self.lines else self.now)
+            self.finished = True
+
+    def step(self, wall_seconds: float) -> int:
+        """Advance the event clock by `wall_seconds` × speed; write what is due and return how many lines."""
+        self.now += timedelta(seconds=wall_seconds * self.speed)
+        self._skip_quiet_time()
+        written = self._write_until(self.now)
+        self.clock.write(self.now, 0.0 if self.finished else self.speed)
+        return written
+
+    def start(self) -> int:
+        """Write the history before the first session at once; return how many lines."""
+        written = self._write_until(self.now)
+        self.clock.write(self.now, self.speed)
+        return written
+
+    def run(self, stop: threading.Event) -> None:
+        """Replay until the sample is exhausted or `stop` is set."""
+        last = time.monotonic()
+        while not stop.wait(TICK_SECONDS):
+            now = time.monotonic()
+            self.step(now - last)
+            last = now
+            if self.finished and self.position >= len(self.lines):
+                break
+
+
+def prepare_folder(folder: Path | None) -> Path:
+    """Return a fresh working folder holding a copy of the sample event file, with empty feeds."""
+    folder = Path(folder) if folder else Path(tempfile.mkdtemp(prefix="warroom-demo-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in ("feeds", "warroom.db", "warroom.db-wal", "warroom.db-shm", "replay_clock.json"):
+        target = folder / name
+        if target.is_dir():
+            shutil.rmtree(target)
+        elif target.exists():
+            target.unlink()
+    shutil.copy(SAMPLE / "event.toml", folder / "event.toml")
+    return folder
+
+
+def run_demo(*, speed: float, port: int, folder: Path | None) -> int:
+    """Run the demo until Ctrl-C; return the exit code."""
+    from connectors.runner import run_ingest
+    from warroom.cli import open_store, serve_command
+    from warroom.prompt_state import run_evaluator
+
+    folder = prepare_folder(folder)
+    config = load_event(folder / "event.toml")
+    replay = Replay(config, SAMPLE, folder, speed)
+    history = replay.start()
+    store = open_store(config)
+    stop = threading.Event()
+    ingest = threading.Thread(target=run_ingest, args=(config, store), kwargs={"once": False, "stop": stop}, name="ingest", daemon=True)
+    replayer = threading.Thread(target=replay.run, args=(stop,), name="replay", daemon=True)
+    prompts = threading.Thread(target=run_evaluator, args=(store, config, stop), kwargs={"clock": replay.clock}, name="prompts", daemon=True)
+    command, env = serve_command(folder / "event.toml", port, {REPLAY_CLOCK_ENV: str(replay.clock.path)})
+    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    ingest.start()
+    replayer.start()
+    prompts.start()
+    print(f"warroom demo: {config.event.name}", file=sys.stderr)
+    print(f"  working folder  {folder} ({history} rows of history written, replaying at {speed:g}x)", file=sys.stderr)
+    print(f"  open            http://localhost:{port}", file=sys.stderr)
+    print("  stop            Ctrl-C", file=sys.stderr)
+    try:
+        while server.poll() is None:
+            time.sleep(0.5)
+        print(f"warroom demo: the app server stopped: {server.stderr.read().decode(errors='replace').strip()[-400:]}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nwarroom demo: stopping", file=sys.stderr)
+        return 0
+    finally:
+        stop.set()
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        ingest.join(timeout=10)
+        replayer.join(timeout=5)
+        prompts.join(timeout=10)
+        store.close()

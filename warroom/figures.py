@@ -1,0 +1,766 @@
+"""The live figures: an incremental read model over the store's rollups.
+
+`LiveFigures.refresh()` reads only the rollup rows whose seq is newer than the last one it saw
+(the store bumps a row's seq whenever ingest changes it), folds them into in-memory totals,
+and returns a `Snapshot`. A refresh therefore costs what changed since the last one plus the
+staff and the minutes of the event, never a re-read of the order table. `recompute()` builds the
+same snapshot from a full read; the tests hold the two equal and `bench/figures.py` times both.
+
+What the snapshot holds, in short:
+- revenue net of refunds (SPEC §4), against the base and stretch goals;
+- the pace over the live sessions (`[[sessions]]`, else the whole event as one session): the
+  run-rate over the last 10 minutes of live time against the 10 before, a projected finish with
+  a band over the live time that remains, and the run-rate needed for each goal;
+- buyers against the number needed, AOV, GPM and the funnel (joined → entered live → paid);
+- a leaderboard per role, ranked by the role's metric (`ROLE_METRICS`, or the event file's
+  `[[leaderboards]]`), ties sharing a rank (1, 2, 2, 4), with each row's movement since
+  `rank_window` ago, and team totals when staff have a `team`;
+- commission, the team pool and payouts (see `warroom.commission`).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from bisect import bisect_left, insort
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy import Connection, func, literal, select, union_all
+
+from warroom import schema
+from warroom.clock import Clock, SystemClock
+from warroom.commission import TeamPool, commission_by_staff, commission_status, team_pool
+from warroom.config import ROLES, EventConfig, LiveSession
+from warroom.rules import LedgerRules, to_fen
+from warroom.store import REVENUE_PEAK_COUNTER, Store
+
+__all__ = [
+    "COUNTED_KINDS", "MONEY_METRICS", "ORDER_FIELDS", "PACE_WINDOW", "RANK_WINDOW", "ROLE_METRICS", "LiveFigures", "Pace", "Snapshot",
+    "Standing", "TeamPool", "TeamTotal", "at_minute", "build_snapshot", "competition_ranks", "leaderboard_metric", "live_sessions",
+    "minute_of", "recompute", "role_metrics", "stats_json", "yuan",
+]
+
+ORDER_FIELDS = ("revenue_fen", "paid_orders", "refunded_orders", "refunded_fen", "cancelled_orders")
+REVENUE, PAID_ORDERS, REFUNDED_ORDERS, REFUNDED_FEN, CANCELLED_ORDERS = range(5)
+COUNTED_KINDS = ("join_group", "enter_live", "check_in", "invite", "share")
+PACE_WINDOW = timedelta(minutes=10)
+# Rank movement compares the ranking now with the ranking this long ago.
+RANK_WINDOW = timedelta(minutes=15)
+
+# The metrics each role can be ranked by; the first is the default (SPEC §4), the event file's
+# [[leaderboards]] may pick another. A role not listed here is ranked like order_taker.
+ROLE_METRICS: dict[str, tuple[str, ...]] = {
+    "order_taker": ("revenue", "orders", "invites", "conversion"),
+    "community": ("revenue", "joins"),
+    "host": ("revenue", "gpm"),
+    "hype": ("activity", "shares", "check_ins"),
+}
+MONEY_METRICS = {"revenue", "gpm"}
+# Buyers per inviter are kept as a running count, not per minute, so conversion has no history
+# to compare with: its rows carry no movement.
+NO_HISTORY_METRICS = {"conversion"}
+
+
+def yuan(fen: int | Decimal) -> float:
+    """Return fen as yuan, rounded half-up to 2 decimals once (SPEC §4)."""
+    return float((Decimal(fen) / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+def minute_of(moment: datetime) -> int:
+    """Return the epoch minute a moment falls in."""
+    return int(moment.timestamp()) // 60
+
+
+def at_minute(minute: int) -> datetime:
+    """Return the UTC start of an epoch minute."""
+    return datetime.fromtimestamp(minute * 60, UTC)
+
+
+def competition_ranks(values: list) -> list[int]:
+    """Return ranks for values sorted descending: ties share a rank and the next skips (1, 2, 2, 4)."""
+    ranks, previous = [], object()
+    for position, value in enumerate(values, start=1):
+        ranks.append(ranks[-1] if value == previous else position)
+        previous = value
+    return ranks
+
+
+def role_metrics(role: str) -> tuple[str, ...]:
+    """Return the metrics a role can be ranked by, the default first."""
+    return ROLE_METRICS.get(role, ROLE_METRICS["order_taker"])
+
+
+@dataclass(frozen=True)
+class Standing:
+    """One row of a leaderboard."""
+
+    rank: int
+    staff_id: str
+    name: str
+    team: str | None
+    metric: str
+    value: int | Decimal  # fen for money metrics, a count or a ratio otherwise
+    movement: int | None = None  # places climbed since the rank window began (negative: fell); None when unknown
+
+
+@dataclass(frozen=True)
+class TeamTotal:
+    """One team's credited sales, ranked by revenue."""
+
+    rank: int
+    team: str
+    members: tuple[str, ...]
+    revenue_fen: int
+    paid_orders: int
+    commission_fen: Decimal
+
+
+@dataclass(frozen=True)
+class Pace:
+    """How fast the event is selling and where it is heading."""
+
+    rate_last_fen: Decimal  # per minute, over the last 10 minutes of live time
+    rate_before_fen: Decimal  # per minute, over the 10 minutes of live time before that
+    rate_average_fen: Decimal  # per minute, over all live time so far
+    live_minutes_elapsed: int  # whole minutes of live time before now
+    live_minutes_left: int  # minutes of live time from now on, rounded up
+    projected_fen: int  # revenue now + the live average over the live time left
+    projected_low_fen: int  # … at the slowest of the three rates
+    projected_high_fen: int  # … at the fastest of the three rates
+    needed_base_fen: Decimal | None  # per minute of remaining live time; None when reached or no time left
+    needed_stretch_fen: Decimal | None
+    on_air: bool
+    session: str | None  # the session on air now
+    host_on_air: str | None = None  # the staff id of the host in the current slot
+    next_session: str | None = None  # when off air: the next session still to come
+    next_start: datetime | None = None
+
+    @property
+    def trend(self) -> Decimal | None:
+        """Return the last 10 minutes' rate relative to the 10 before (0.2 = 20 % faster); None without a before."""
+        return self.rate_last_fen / self.rate_before_fen - 1 if self.rate_before_fen else None
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Every figure the screens and `warroom stats` show, at one moment."""
+
+    event: str
+    as_of: datetime
+    seq: int
+    revenue_fen: int
+    paid_orders: int
+    paying_customers: int
+    refunded_orders: int
+    refunded_fen: int
+    cancelled_orders: int
+    base_fen: int
+    stretch_fen: int
+    buyers_needed: int | None  # the event file's goal, else estimated from the base goal and revenue per buyer
+    checkins: dict[str, int]
+    viewers_now: int | None
+    viewers_peak: int | None
+    funnel: dict[str, int]
+    quarantined: int
+    revenue_by_minute: list[tuple[int, int]]  # (epoch minute, revenue that minute), ascending; shared between snapshots: read, never write
+    staff_revenue_by_minute: dict[str, dict[int, int]]  # shared between snapshots until it changes: read, never write
+    leaderboards: dict[str, list[Standing]]
+    commission_fen: dict[str, Decimal]
+    team_pool: TeamPool
+    pace: Pace
+    sku_revenue_fen: dict[str, int] = field(default_factory=dict)
+    group_revenue_fen: dict[str, int] = field(default_factory=dict)
+    staff_band_revenue_fen: dict[str, tuple[int, ...]] = field(default_factory=dict)  # credited revenue per commission band
+    staff_paid_orders: dict[str, int] = field(default_factory=dict)
+    teams: list[TeamTotal] = field(default_factory=list)
+    paid_out_fen: dict[str, int] = field(default_factory=dict)
+    revenue_peak_fen: int = 0
+    commission_status: str = "pending"  # final once the refund window after the event has passed
+    refund_deadline: datetime | None = None
+    buyers_needed_estimated: bool = False
+    rank_window_minutes: int = int(RANK_WINDOW.total_seconds() // 60)
+
+    @property
+    def aov_fen(self) -> Decimal:
+        """Return the average order value."""
+        return Decimal(self.revenue_fen) / self.paid_orders if self.paid_orders else Decimal(0)
+
+    @property
+    def gpm_fen(self) -> Decimal:
+        """Return revenue per 1,000 live-room entries."""
+        entries = self.checkins.get("enter_live", 0)
+        return Decimal(self.revenue_fen) * 1000 / entries if entries else Decimal(0)
+
+    def progress(self, goal_fen: int) -> Decimal:
+        """Return revenue as a fraction of a goal."""
+        return Decimal(self.revenue_fen) / goal_fen if goal_fen else Decimal(0)
+
+
+# -- the folded totals ------------------------------------------------------------------------------
+
+OrderCell = tuple[str, str, int]  # (dimension, key, band)
+CheckinCell = tuple[str, str, str]  # (kind, dimension, key)
+_RANKED_DIMENSIONS = ("staff", "group")  # the order dimensions that leaderboards read
+
+
+def _add_into(target: list[int], values: Sequence[int], sign: int) -> None:
+    for index, value in enumerate(values):
+        target[index] += sign * value
+
+
+class _Totals:
+    """The folded rollups a snapshot is computed from, kept per minute and summed over minutes."""
+
+    def __init__(self) -> None:
+        self.cells: dict[int, dict[OrderCell, list[int]]] = {}
+        self.checkin_cells: dict[int, dict[CheckinCell, int]] = {}
+        self.minutes: list[int] = []  # every minute that holds a cell, ascending
+        self.by_key: dict[OrderCell, list[int]] = {}
+        self.by_minute: dict[int, list[int]] = {}
+        self.staff_minute: dict[str, dict[int, int]] = {}
+        self.checkin_by_key: dict[CheckinCell, int] = {}
+        self.checkin_by_minute: dict[tuple[str, int], int] = {}
+        self.viewers: dict[int, tuple[int | None, int | None, int | None]] = {}
+        self.counters: dict[str, int] = {}
+        self.paid_out: dict[str, int] = {}
+        self.quarantined = 0
+        # Snapshots share the per-staff minute series; a series is copied before it next changes.
+        self._shared_series: set[str] = set()
+        self._minute_series: list[tuple[int, int]] = []
+        self._changed_minutes: set[int] = set()
+
+    def _note_minute(self, minute: int) -> None:
+        if minute not in self.cells and minute not in self.checkin_cells:
+            insort(self.minutes, minute)
+
+    def add_order_cell(self, dimension: str, key: str, minute: int, band: int, values: Sequence[int], sign: int = 1) -> None:
+        """Add `sign × values` to one rollup cell and to every total summed from it."""
+        cell_key = (dimension, key, band)
+        row = self.cells.get(minute)
+        if row is None:
+            self._note_minute(minute)
+            row = self.cells[minute] = {}
+        for target, index in ((row, cell_key), (self.by_key, cell_key)):
+            bucket = target.get(index)
+            if bucket is None:
+                bucket = target[index] = [0] * 5
+            _add_into(bucket, values, sign)
+            if not any(bucket):
+                del target[index]
+        if dimension == "total":
+            bucket = self.by_minute.setdefault(minute, [0] * 5)
+            _add_into(bucket, values, sign)
+            if not any(bucket):
+                del self.by_minute[minute]
+            self._changed_minutes.add(minute)
+        elif dimension == "staff" and values[REVENUE]:
+            series = self.staff_minute.get(key)
+            if series is None:
+                series = self.staff_minute[key] = {}
+            elif key in self._shared_series:
+                series = self.staff_minute[key] = dict(series)
+                self._shared_series.discard(key)
+            value = series.get(minute, 0) + sign * values[REVENUE]
+            if value:
+                series[minute] = value
+            else:
+                series.pop(minute, None)
+
+    def set_order_cell(self, dimension: str, key: str, minute: int, band: int, values: Sequence[int]) -> None:
+        """Replace one rollup cell by its stored values."""
+        previous = self.cells.get(minute, {}).get((dimension, key, band))
+        delta = [new - old for new, old in zip(values, previous, strict=True)] if previous else list(values)
+        if any(delta):
+            self.add_order_cell(dimension, key, minute, band, delta)
+
+    def add_checkin_cell(self, kind: str, dimension: str, key: str, minute: int, events: int) -> None:
+        """Add events to one check-in cell and to every total summed from it."""
+        row = self.checkin_cells.get(minute)
+        if row is None:
+            self._note_minute(minute)
+            row = self.checkin_cells[minute] = {}
+        cell_key = (kind, dimension, key)
+        for target, index in ((row, cell_key), (self.checkin_by_key, cell_key)):
+            value = target.get(index, 0) + events
+            if value:
+                target[index] = value
+            else:
+                target.pop(index, None)
+        if dimension == "total":
+            value = self.checkin_by_minute.get((kind, minute), 0) + events
+            if value:
+                self.checkin_by_minute[(kind, minute)] = value
+            else:
+                self.checkin_by_minute.pop((kind, minute), None)
+
+    def set_checkin_cell(self, kind: str, dimension: str, key: str, minute: int, events: int) -> None:
+        """Replace one check-in cell by its stored count."""
+        previous = self.checkin_cells.get(minute, {}).get((kind, dimension, key), 0)
+        if events != previous:
+            self.add_checkin_cell(kind, dimension, key, minute, events - previous)
+
+    def minute_series(self) -> list[tuple[int, int]]:
+        """Return (minute, revenue) for every minute with revenue, ascending; a new list only after a change."""
+        changed, by_minute = self._changed_minutes, self.by_minute
+        if not changed:
+            return self._minute_series
+        if len(changed) * 8 > len(self._minute_series):
+            series = sorted((minute, values[REVENUE]) for minute, values in by_minute.items() if values[REVENUE])
+        else:
+            # A published list is never changed: patch a copy at the few minutes that moved.
+            series = list(self._minute_series)
+            for minute in changed:
+                index = bisect_left(series, (minute,))
+                present = index < len(series) and series[index][0] == minute
+                revenue = by_minute[minute][REVENUE] if minute in by_minute else 0
+                if revenue and present:
+                    series[index] = (minute, revenue)
+                elif revenue:
+                    series.insert(index, (minute, revenue))
+                elif present:
+                    del series[index]
+        self._minute_series = series
+        changed.clear()
+        return series
+
+    def staff_series(self) -> dict[str, dict[int, int]]:
+        """Return each staff member's revenue by minute, shared with earlier snapshots until it changes."""
+        self._shared_series = set(self.staff_minute)
+        return {key: series for key, series in self.staff_minute.items() if series}
+
+    def rolled_back(self, sums: dict[str, dict[str, list[int]]], before_minute: int) -> tuple[dict[str, dict[str, list[int]]], dict[CheckinCell, int]]:
+        """Return the staff and group sums and the check-in totals without the cells of `before_minute` and later."""
+        past = {dimension: {key: list(values) for key, values in sums.get(dimension, {}).items()} for dimension in _RANKED_DIMENSIONS}
+        checkins = dict(self.checkin_by_key)
+        for minute in self.minutes[bisect_left(self.minutes, before_minute):]:
+            for (dimension, key, _band), values in self.cells.get(minute, {}).items():
+                if dimension in past:
+                    # Leaderboards read revenue and paid orders only.
+                    bucket = past[dimension].setdefault(key, [0] * 5)
+                    bucket[REVENUE] -= values[REVENUE]
+                    bucket[PAID_ORDERS] -= values[PAID_ORDERS]
+            for key, events in self.checkin_cells.get(minute, {}).items():
+                checkins[key] = checkins.get(key, 0) - events
+        return past, checkins
+
+
+class LiveFigures:
+    """The incremental read model of one event; thread-safe, one per process is enough."""
+
+    def __init__(self, store: Store, config: EventConfig, clock: Clock | None = None, *, rank_window: timedelta = RANK_WINDOW):
+        self.store = store
+        self.config = config
+        self.clock = clock or SystemClock()
+        self.rank_window = rank_window
+        self._lock = threading.Lock()
+        self._seq = -1
+        self._totals = _Totals()
+
+    def refresh(self, now: datetime | None = None) -> Snapshot:
+        """Fold in what changed since the last refresh and return the figures at `now`."""
+        with self._lock:
+            with self.store.reading() as conn:
+                self._catch_up(conn)
+            return build_snapshot(self.config, self._totals, self._seq, now or self.clock.now(), rank_window=self.rank_window)
+
+    def _catch_up(self, conn: Connection) -> None:
+        totals = self._totals
+        # Releasing quarantined rows takes no seq, so the (small) quarantine is counted every time,
+        # in the same round trip as the seq.
+        quarantined = select(func.count()).select_from(schema.quarantine).scalar_subquery()
+        seq, totals.quarantined = conn.execute(select(schema.meta.c.value, quarantined).where(schema.meta.c.key == "seq")).one()
+        if seq == self._seq:
+            return
+        since = self._seq
+        rollup = schema.order_rollup
+        # A closed seq range: without fresh statistics (a bulk load that autovacuum has not yet
+        # analysed) PostgreSQL guesses that `seq > x` matches a third of the table and scans it all.
+        columns = (rollup.c.dimension, rollup.c.key, rollup.c.minute, rollup.c.band, *(rollup.c[name] for name in ORDER_FIELDS))
+        for dimension, key, minute, band, *values in conn.execute(select(*columns).where(rollup.c.seq.between(since + 1, seq))):
+            totals.set_order_cell(dimension, key, minute, band, values)
+        table = schema.checkin_rollup
+        columns = (table.c.kind, table.c.dimension, table.c.key, table.c.minute, table.c.events, table.c.value_max, table.c.value_last, table.c.value_last_ts)
+        for kind, dimension, key, minute, events, value_max, value_last, value_last_ts in conn.execute(select(*columns).where(table.c.seq.between(since + 1, seq))):
+            totals.set_checkin_cell(kind, dimension, key, minute, events)
+            if kind == "viewers" and dimension == "total":
+                totals.viewers[minute] = (value_max, value_last, value_last_ts)
+        counters, payouts = schema.counters, schema.payouts
+        small = union_all(
+            select(literal("counter"), counters.c.name, counters.c.value).where(counters.c.seq.between(since + 1, seq)),
+            select(literal("payout"), payouts.c.staff_id, payouts.c.amount_fen).where(payouts.c.seq.between(since + 1, seq)),
+        )
+        for source, name, value in conn.execute(small):
+            if source == "counter":
+                totals.counters[name] = value
+            else:
+                totals.paid_out[name] = totals.paid_out.get(name, 0) + value
+        self._seq = seq
+
+
+def recompute(store: Store, config: EventConfig, now: datetime, *, rank_window: timedelta = RANK_WINDOW) -> Snapshot:
+    """Return the snapshot computed from a full read of orders, check-ins and payouts (the slow reference)."""
+    rules = LedgerRules.from_config(config)
+    totals = _Totals()
+    orders, checkins = schema.orders, schema.checkins
+    with store.reading() as conn:
+        seq = conn.execute(select(schema.meta.c.value).where(schema.meta.c.key == "seq")).scalar_one()
+        cells: dict[tuple[str, str, int, int], list[int]] = {}
+        paying: set[str] = set()
+        query = select(orders.c.ts, orders.c.amount_fen, orders.c.refund_fen, orders.c.status, orders.c.qty, orders.c.sku,
+                       orders.c.group_id, orders.c.credited_staff, orders.c.customer_id)
+        for ts, amount_fen, refund_fen, status, qty, sku, group_id, credited, customer_id in conn.execute(query):
+            paid = status == "paid"
+            values = (amount_fen - refund_fen if paid else 0, int(paid), int(status == "refunded"), amount_fen if status == "refunded" else 0, int(status == "cancelled"))
+            minute, band = ts // 60, rules.band(amount_fen, qty)
+            for dimension, key in (("total", ""), ("staff", credited or ""), ("sku", sku or ""), ("group", group_id or "")):
+                cell = cells.get((dimension, key, minute, band))
+                if cell is None:
+                    cell = cells[(dimension, key, minute, band)] = [0] * 5
+                _add_into(cell, values, 1)
+            if paid and customer_id:
+                paying.add(customer_id)
+        for (dimension, key, minute, band), values in cells.items():
+            totals.add_order_cell(dimension, key, minute, band, values)
+        joined, live = set(), set()
+        counted: dict[tuple[str, str, str, int], int] = {}
+        query = select(checkins.c.ts, checkins.c.kind, checkins.c.customer_id, checkins.c.group_id, checkins.c.staff_id, checkins.c.value)
+        for ts, kind, customer_id, group_id, staff_id, value in conn.execute(query):
+            minute = ts // 60
+            for dimension, key in (("total", ""), ("staff", staff_id), ("group", group_id)):
+                if key is not None:
+                    counted[(kind, dimension, key, minute)] = counted.get((kind, dimension, key, minute), 0) + 1
+            if kind == "viewers":
+                peak, last, last_ts = totals.viewers.get(minute, (None, None, None))
+                newer = last_ts is None or ts >= last_ts
+                totals.viewers[minute] = (max(peak or value, value), value if newer else last, ts if newer else last_ts)
+            elif customer_id and kind == "join_group":
+                joined.add(customer_id)
+            elif customer_id and kind == "enter_live":
+                live.add(customer_id)
+        for (kind, dimension, key, minute), events in counted.items():
+            totals.add_checkin_cell(kind, dimension, key, minute, events)
+        inviters = _earliest_inviters(conn)
+        totals.counters = {"paying_customers": len(paying), "customers_joined": len(joined), "customers_live": len(live)}
+        for customer in paying:
+            if customer in inviters:
+                key = f"buyers:{inviters[customer]}"
+                totals.counters[key] = totals.counters.get(key, 0) + 1
+        # The peak is history, not a function of today's rows: it is read as the ledger kept it.
+        counters = schema.counters
+        peak = conn.execute(select(counters.c.value).where(counters.c.name == REVENUE_PEAK_COUNTER)).scalar()
+        if peak is not None:
+            totals.counters[REVENUE_PEAK_COUNTER] = peak
+        payouts = schema.payouts
+        for staff_id, amount in conn.execute(select(payouts.c.staff_id, payouts.c.amount_fen)):
+            totals.paid_out[staff_id] = totals.paid_out.get(staff_id, 0) + amount
+        totals.quarantined = conn.execute(select(func.count()).select_from(schema.quarantine)).scalar_one()
+    return build_snapshot(config, totals, seq, now, rank_window=rank_window)
+
+
+def _earliest_inviters(conn: Connection) -> dict[str, str]:
+    """Return each customer's earliest inviter, from invite and join_group check-ins."""
+    checkins = schema.checkins
+    query = (
+        select(checkins.c.customer_id, checkins.c.staff_id)
+        .where(checkins.c.kind.in_(("invite", "join_group")), checkins.c.staff_id.is_not(None), checkins.c.customer_id.is_not(None))
+        .order_by(checkins.c.ts.desc())
+    )
+    # Walking newest first, the last write per customer is the earliest invite.
+    return {row.customer_id: row.staff_id for row in conn.execute(query)}
+
+
+# -- pace --------------------------------------------------------------------------------------------
+
+
+def live_sessions(config: EventConfig) -> tuple[LiveSession, ...]:
+    """Return the event's live sessions, or the whole event as one when none are declared."""
+    if config.sessions:
+        return tuple(sorted(config.sessions, key=lambda session: session.start))
+    return (LiveSession(name=config.event.name, start=config.event.start, end=config.event.end),)
+
+
+def _merged(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Return half-open spans merged where they overlap, ascending."""
+    merged: list[tuple[int, int]] = []
+    for low, high in sorted(spans):
+        if merged and low <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], high))
+        else:
+            merged.append((low, high))
+    return merged
+
+
+def _pace(config: EventConfig, totals: _Totals, revenue_fen: int, base_fen: int, stretch_fen: int, now: datetime) -> Pace:
+    sessions = live_sessions(config)
+    now_minute, now_ts = minute_of(now), int(now.timestamp())
+    # Rates are over whole live minutes before now; the time left is counted to the second.
+    elapsed = [(low, min(high, now_minute)) for low, high in _merged((minute_of(s.start), minute_of(s.end)) for s in sessions) if low < min(high, now_minute)]
+    elapsed_count = sum(high - low for low, high in elapsed)
+    left_seconds = sum(max(0, high - max(low, now_ts)) for low, high in _merged((int(s.start.timestamp()), int(s.end.timestamp())) for s in sessions))
+    recent: list[int] = []  # the last 20 live minutes, newest first
+    for low, high in reversed(elapsed):
+        recent.extend(range(high - 1, max(low, high - 20 + len(recent)) - 1, -1))
+        if len(recent) >= 20:
+            break
+    window = int(PACE_WINDOW.total_seconds() // 60)
+    last, before = recent[:window], recent[window:2 * window]
+    by_minute = totals.by_minute
+
+    def revenue_in(minutes: Iterable[int]) -> int:
+        return sum(by_minute[m][REVENUE] for m in minutes if m in by_minute)
+
+    def rate(revenue: int, minutes: int) -> Decimal:
+        return Decimal(revenue) / minutes if minutes else Decimal(0)
+
+    rate_last, rate_before = rate(revenue_in(last), len(last)), rate(revenue_in(before), len(before))
+    rate_average = rate(sum(revenue_in(range(low, high)) for low, high in elapsed), elapsed_count)
+    # The middle projection uses the live average (a flash-sale burst would swing a 10-minute
+    # window wildly); the band spans the slowest and fastest of the three rates.
+    rates = (rate_last, rate_before if before else rate_last, rate_average)
+    left_minutes = Decimal(left_seconds) / 60
+
+    def needed(goal: int) -> Decimal | None:
+        return Decimal(goal - revenue_fen) / left_minutes if goal > revenue_fen and left_seconds else None
+
+    current = next((s for s in sessions if s.start <= now < s.end), None)
+    slot = next((slot for slot in current.slots if slot.start <= now < slot.end), None) if current else None
+    upcoming = next((s for s in sessions if s.start > now), None) if current is None else None
+    return Pace(
+        rate_last_fen=rate_last, rate_before_fen=rate_before, rate_average_fen=rate_average,
+        live_minutes_elapsed=elapsed_count, live_minutes_left=math.ceil(left_seconds / 60),
+        projected_fen=revenue_fen + int(rate_average * left_minutes),
+        projected_low_fen=revenue_fen + int(min(rates) * left_minutes),
+        projected_high_fen=revenue_fen + int(max(rates) * left_minutes),
+        needed_base_fen=needed(base_fen), needed_stretch_fen=needed(stretch_fen),
+        on_air=current is not None, session=current.name if current else None,
+        host_on_air=slot.host if slot else None,
+        next_session=upcoming.name if upcoming else None, next_start=upcoming.start if upcoming else None,
+    )
+
+
+# -- leaderboards ------------------------------------------------------------------------------------
+
+
+def leaderboard_metric(config: EventConfig, role: str) -> str:
+    """Return the metric that ranks a role: the event file's choice when the role knows it, else the role's default."""
+    chosen = {board.role: board.metric for board in config.leaderboards}.get(role)
+    return chosen if chosen in role_metrics(role) else role_metrics(role)[0]
+
+
+def ranked_roles(config: EventConfig) -> list[str]:
+    """Return the roles that get a leaderboard: those with members and a metric (by default or from the event file)."""
+    staffed = {member.role for member in config.staff}
+    chosen = {board.role for board in config.leaderboards}
+    return [role for role in ROLES if role in staffed and (role in ROLE_METRICS or role in chosen)]
+
+
+def _by_dimension(by_key: dict[OrderCell, list[int]]) -> dict[str, dict[str, list[int]]]:
+    """Return the order totals summed over bands, per dimension and key."""
+    summed: dict[str, dict[str, list[int]]] = {}
+    for (dimension, key, _band), values in by_key.items():
+        bucket = summed.setdefault(dimension, {}).get(key)
+        if bucket is None:
+            bucket = summed[dimension][key] = [0] * 5
+        _add_into(bucket, values, 1)
+    return summed
+
+
+def _on_air_minutes(config: EventConfig) -> dict[str, list[int]]:
+    on_air: dict[str, list[int]] = {}
+    for session in config.sessions:
+        for slot in session.slots:
+            on_air.setdefault(slot.host, []).extend(range(minute_of(slot.start), minute_of(slot.end)))
+    return on_air
+
+
+def _metric_values(config: EventConfig, role: str, metric: str, sums: dict[str, dict[str, list[int]]], checkins: dict[CheckinCell, int],
+                   totals: _Totals, before_minute: int | None = None) -> dict[str, int | Decimal]:
+    """Return each member's value of one metric, from totals (rolled back to `before_minute` when given)."""
+    members = [member.id for member in config.staff if member.role == role]
+    staff_totals, group_totals = sums.get("staff", {}), sums.get("group", {})
+
+    def checkins_by_staff(*kinds: str) -> dict[str, int]:
+        return {m: sum(checkins.get((kind, "staff", m), 0) for kind in kinds) for m in members}
+
+    if role == "community":
+        owned: dict[str, list[str]] = {}
+        for group in config.groups:
+            owned.setdefault(group.owner, []).append(group.id)
+        if metric == "joins":
+            return {m: sum(checkins.get(("join_group", "group", g), 0) for g in owned.get(m, ())) for m in members}
+        return {m: sum(group_totals[g][REVENUE] for g in owned.get(m, ()) if g in group_totals) for m in members}
+    if role == "host":
+        on_air = _on_air_minutes(config)
+        if before_minute is not None:
+            on_air = {host: [x for x in minutes if x < before_minute] for host, minutes in on_air.items()}
+        revenue = {m: sum(totals.by_minute[x][REVENUE] for x in on_air.get(m, ()) if x in totals.by_minute) for m in members}
+        if metric == "gpm":
+            entries = {m: sum(totals.checkin_by_minute.get(("enter_live", x), 0) for x in on_air.get(m, ())) for m in members}
+            return {m: (Decimal(revenue[m]) * 1000 / entries[m]) if entries[m] else Decimal(0) for m in members}
+        return revenue
+    if role == "hype":
+        kinds = {"activity": ("share", "check_in"), "shares": ("share",), "check_ins": ("check_in",)}[metric]
+        return checkins_by_staff(*kinds)
+    # order_taker and every other role: credited sales
+    if metric == "orders":
+        return {m: staff_totals[m][PAID_ORDERS] if m in staff_totals else 0 for m in members}
+    if metric == "invites":
+        return checkins_by_staff("invite")
+    if metric == "conversion":
+        invited = checkins_by_staff("invite")
+        buyers = {m: totals.counters.get(f"buyers:{m}", 0) for m in members}
+        return {m: Decimal(buyers[m]) / invited[m] if invited[m] else Decimal(0) for m in members}
+    return {m: staff_totals[m][REVENUE] if m in staff_totals else 0 for m in members}
+
+
+def _ranked(values: dict[str, int | Decimal]) -> list[tuple[int, str, int | Decimal]]:
+    """Return (rank, staff id, value), best first; ties share a rank and are listed by staff id."""
+    ordered = sorted(values.items(), key=lambda item: (-item[1], item[0]))
+    return [(rank, sid, value) for rank, (sid, value) in zip(competition_ranks([v for _, v in ordered]), ordered, strict=True)]
+
+
+def _leaderboards(config: EventConfig, totals: _Totals, sums: dict[str, dict[str, list[int]]], now: datetime, rank_window: timedelta) -> dict[str, list[Standing]]:
+    staff = config.staff_by_id()
+    before_minute = minute_of(now - rank_window)
+    past: tuple[dict[str, dict[str, list[int]]], dict[CheckinCell, int]] | None = None
+    boards: dict[str, list[Standing]] = {}
+    for role in ranked_roles(config):
+        metric = leaderboard_metric(config, role)
+        ranked = _ranked(_metric_values(config, role, metric, sums, totals.checkin_by_key, totals))
+        past_ranks: dict[str, int] = {}
+        if metric not in NO_HISTORY_METRICS:
+            if past is None:
+                past = totals.rolled_back(sums, before_minute)
+            past_ranks = {sid: rank for rank, sid, _ in _ranked(_metric_values(config, role, metric, *past, totals, before_minute))}
+        boards[role] = [
+            Standing(rank=rank, staff_id=sid, name=staff[sid].name, team=staff[sid].team, metric=metric, value=value,
+                     movement=past_ranks[sid] - rank if sid in past_ranks else None)
+            for rank, sid, value in ranked
+        ]
+    return boards
+
+
+def _teams(config: EventConfig, staff_totals: dict[str, list[int]], commission: dict[str, Decimal]) -> list[TeamTotal]:
+    members: dict[str, list[str]] = {}
+    for member in config.staff:
+        if member.team:
+            members.setdefault(member.team, []).append(member.id)
+    rows = []
+    for team, ids in members.items():
+        revenue = sum(staff_totals[sid][REVENUE] for sid in ids if sid in staff_totals)
+        orders = sum(staff_totals[sid][PAID_ORDERS] for sid in ids if sid in staff_totals)
+        rows.append((team, tuple(ids), revenue, orders, sum((commission.get(sid, Decimal(0)) for sid in ids), Decimal(0))))
+    rows.sort(key=lambda row: (-row[2], row[0]))
+    ranks = competition_ranks([row[2] for row in rows])
+    return [TeamTotal(rank, team, ids, revenue, orders, earned) for rank, (team, ids, revenue, orders, earned) in zip(ranks, rows, strict=True)]
+
+
+# -- from folded totals to a snapshot --------------------------------------------------------------
+
+
+def build_snapshot(config: EventConfig, totals: _Totals, seq: int, now: datetime, *, rank_window: timedelta = RANK_WINDOW) -> Snapshot:
+    """Return the snapshot of folded totals at `now`."""
+    sums = _by_dimension(totals.by_key)
+    revenue_fen, paid_orders, refunded_orders, refunded_fen, cancelled_orders = sums.get("total", {}).get("", [0] * 5)
+    base_fen, stretch_fen = to_fen(config.goals.base), to_fen(config.goals.stretch)
+    staff_totals = sums.get("staff", {})
+    known = config.staff_by_id()
+    bands = len(config.commission.bands)
+    band_revenue: dict[str, list[int]] = {}
+    for (dimension, key, band), values in totals.by_key.items():
+        if dimension == "staff" and key in known:
+            band_revenue.setdefault(key, [0] * bands)[min(band, bands - 1)] += values[REVENUE]
+    staff_band_revenue = {sid: tuple(values) for sid, values in band_revenue.items()}
+    staff_revenue = {sid: staff_totals[sid][REVENUE] for sid in known if sid in staff_totals}
+    commission = commission_by_staff(config, staff_band_revenue)
+    now_minute = minute_of(now)
+    viewer_minutes = [m for m in totals.viewers if m <= now_minute]
+    latest_viewers = max(viewer_minutes) if viewer_minutes else None
+    counted = {kind: totals.checkin_by_key.get((kind, "total", ""), 0) for kind in COUNTED_KINDS}
+    paying = totals.counters.get("paying_customers", 0)
+    buyers_needed, estimated = config.goals.paying_customers, False
+    if buyers_needed is None and revenue_fen > 0 and paying:
+        buyers_needed, estimated = math.ceil(Decimal(base_fen) * paying / revenue_fen), True
+    peak = max(totals.counters.get(REVENUE_PEAK_COUNTER, 0), revenue_fen)
+    return Snapshot(
+        event=config.event.name,
+        as_of=now,
+        seq=seq,
+        revenue_fen=revenue_fen,
+        paid_orders=paid_orders,
+        paying_customers=paying,
+        refunded_orders=refunded_orders,
+        refunded_fen=refunded_fen,
+        cancelled_orders=cancelled_orders,
+        base_fen=base_fen,
+        stretch_fen=stretch_fen,
+        buyers_needed=buyers_needed,
+        checkins=counted,
+        viewers_now=totals.viewers[latest_viewers][1] if latest_viewers is not None else None,
+        viewers_peak=max((totals.viewers[m][0] or 0) for m in viewer_minutes) if viewer_minutes else None,
+        funnel={
+            "joined": totals.counters.get("customers_joined", 0),
+            "entered_live": totals.counters.get("customers_live", 0),
+            "paid": paying,
+        },
+        quarantined=totals.quarantined,
+        revenue_by_minute=totals.minute_series(),
+        staff_revenue_by_minute=totals.staff_series(),
+        leaderboards=_leaderboards(config, totals, sums, now, rank_window),
+        commission_fen=commission,
+        team_pool=team_pool(config, revenue_fen, staff_revenue, peak),
+        pace=_pace(config, totals, revenue_fen, base_fen, stretch_fen, now),
+        sku_revenue_fen={k: v[REVENUE] for k, v in sums.get("sku", {}).items()},
+        group_revenue_fen={k: v[REVENUE] for k, v in sums.get("group", {}).items()},
+        staff_band_revenue_fen=staff_band_revenue,
+        staff_paid_orders={sid: staff_totals[sid][PAID_ORDERS] for sid in known if sid in staff_totals},
+        teams=_teams(config, staff_totals, commission),
+        paid_out_fen=dict(totals.paid_out),
+        revenue_peak_fen=peak,
+        commission_status=commission_status(config, now),
+        refund_deadline=config.event.refund_deadline,
+        buyers_needed_estimated=estimated,
+        rank_window_minutes=int(rank_window.total_seconds() // 60),
+    )
+
+
+def stats_json(snapshot: Snapshot) -> dict:
+    """Return the figures in the shape of SPEC §4."""
+
+    def metric_value(standing: Standing) -> float | int:
+        if standing.metric in MONEY_METRICS:
+            return yuan(standing.value)
+        if isinstance(standing.value, Decimal):
+            return float(standing.value.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP))
+        return standing.value
+
+    def ratio(value: Decimal) -> float:
+        return float(value.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP))
+
+    pool = snapshot.team_pool
+    return {
+        "event": snapshot.event,
+        "revenue": yuan(snapshot.revenue_fen),
+        "orders": snapshot.paid_orders,
+        "paying_customers": snapshot.paying_customers,
+        "refunds": {"orders": snapshot.refunded_orders, "amount": yuan(snapshot.refunded_fen)},
+        "goals": {
+            "base": yuan(snapshot.base_fen),
+            "stretch": yuan(snapshot.stretch_fen),
+            "base_progress": ratio(snapshot.progress(snapshot.base_fen)),
+            "stretch_progress": ratio(snapshot.progress(snapshot.stretch_fen)),
+        },
+        "leaderboards": {
+            role: [{"rank": s.rank, "staff_id": s.staff_id, "name": s.name, "metric": s.metric, "value": metric_value(s)} for s in board]
+            for role, board in snapshot.leaderboards.items()
+        },
+        "commission": {
+            "staff": [{"staff_id": sid, "commission": yuan(fen)} for sid, fen in snapshot.commission_fen.items()],
+            "team_pool": {"rate": float(pool.rate), "unlocked": pool.unlocked, "amount": yuan(pool.amount_fen)},
+        },
+        "checkins": dict(snapshot.checkins),
+        "quarantined": snapshot.quarantined,
+    }

@@ -1,0 +1,92 @@
+"""Feed health for the setup page: per feed, the files read, the bytes still to read, the last row
+seen and how far behind it is, the rows set aside in quarantine, and whether an ingest is running.
+
+Read from the store only (checkpoints, quarantine, the newest order and check-in, the ingest
+lease), plus a stat of each checkpointed file to see how much of it is still unread. Time is
+passed in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from warroom import schema
+from warroom.config import EventConfig
+from warroom.store import Store
+
+# An ingest renews its lease every few seconds; one not renewed for this long has stopped.
+INGEST_STALE = timedelta(seconds=30)
+
+
+@dataclass(frozen=True)
+class FeedHealth:
+    """How one feed is doing."""
+
+    label: str
+    kind: str  # orders or checkins
+    path: str
+    files: int  # files the ingest has checkpointed
+    bytes_read: int
+    bytes_unread: int  # in checkpointed files still on disk, past their checkpoint
+    last_row_at: datetime | None  # the newest row of this kind in the store (feeds of one kind share it)
+    lag: timedelta | None  # now minus last_row_at
+    quarantined: int
+
+
+@dataclass(frozen=True)
+class IngestHealth:
+    """The feeds and the ingest process, at one moment."""
+
+    as_of: datetime  # event time (the demo's replay clock, else the wall clock)
+    feeds: list[FeedHealth]
+    ingest_heartbeat: datetime | None  # wall time of the ingest lease's last renewal; None when no ingest holds it
+    quarantined: int
+    wall_as_of: datetime  # the lease is kept in wall time, whatever clock the figures use
+
+    @property
+    def ingest_running(self) -> bool:
+        """Return whether an ingest holds the lease and renewed it recently."""
+        return self.ingest_heartbeat is not None and self.wall_as_of - self.ingest_heartbeat <= INGEST_STALE
+
+
+def _moment(epoch: int | None) -> datetime | None:
+    return datetime.fromtimestamp(epoch, UTC) if epoch is not None else None
+
+
+def _size(path: str) -> int | None:
+    try:
+        return Path(path).stat().st_size
+    except OSError:
+        return None
+
+
+def ingest_health(store: Store, config: EventConfig, now: datetime, wall_now: datetime | None = None) -> IngestHealth:
+    """Return each feed's files, unread bytes, last row seen, lag and quarantined rows, and the ingest's last heartbeat."""
+    checkpoints, quarantine = schema.checkpoints, schema.quarantine
+    with store.reading() as conn:
+        newest = {
+            "orders": conn.execute(select(func.max(schema.orders.c.ts))).scalar(),
+            "checkins": conn.execute(select(func.max(schema.checkins.c.ts))).scalar(),
+        }
+        read = conn.execute(select(checkpoints.c.feed, checkpoints.c.path, checkpoints.c.offset)).all()
+        quarantined = dict(conn.execute(select(quarantine.c.feed, func.count()).group_by(quarantine.c.feed)).all())
+        heartbeat = conn.execute(select(func.max(schema.leases.c.heartbeat))).scalar()
+    feeds = []
+    for feed in config.feeds:
+        mine = [(path, offset) for label, path, offset in read if label == feed.label]
+        sizes = [(_size(path), offset) for path, offset in mine]
+        last = _moment(newest[feed.kind])
+        feeds.append(FeedHealth(
+            label=feed.label, kind=feed.kind, path=feed.path, files=len(mine),
+            bytes_read=sum(offset for _path, offset in mine),
+            bytes_unread=sum(max(size - offset, 0) for size, offset in sizes if size is not None),
+            last_row_at=last, lag=max(now - last, timedelta(0)) if last else None,
+            quarantined=quarantined.get(feed.label, 0),
+        ))
+    return IngestHealth(
+        as_of=now, feeds=feeds, ingest_heartbeat=_moment(heartbeat), quarantined=sum(quarantined.values()), wall_as_of=wall_now or now,
+    )

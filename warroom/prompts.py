@@ -1,0 +1,906 @@
+"""Flash-sale prompts: tell the team when to push which message into which groups.
+
+Rules are data (`[[prompts]]` in the event file, else `DEFAULT_RULES`), on the model of
+Prometheus alerting rules. Schedule rules follow `[[flash_sales]]` (a poster at each countdown
+node, "it's live now" at the start, 晒单 order screenshots after); signal rules watch the
+per-minute figures (an order-rate drop while viewers hold up, a viewer surge, a projected finish
+below the base goal, a quiet group, a milestone crossed).
+
+`evaluate(book, signals, now, previous)` is a pure function: each rule yields the instances
+whose condition holds now (one per label set: a flash sale's countdown node, a group, a
+milestone), and each instance walks inactive → pending (`for_minutes`) → firing → resolved, with
+`keep_firing_for_minutes` against flapping. What happens to a firing prompt after that is
+Alertmanager's part, done by `route()` at read time so that a fresh silence or push shows at
+once: silences, inhibition (stored by the evaluation), per-group cooldown after any push, and
+the pushes (acknowledgements) that close it. `replay()` runs the evaluation over whole minutes,
+which is how `warroom prompts --at` and the tests see any moment.
+
+Signals read only the whole minutes before `now`: the minute in progress is still filling up,
+and reading it would make every rate dip at the top of each minute.
+
+Message text is Chinese (the team copies it into WeChat groups); code and keys are English.
+The I/O side (the store's tables, the evaluator the ingest loop calls, pushes, silences, lift)
+is `warroom.prompt_state`.
+"""
+
+from __future__ import annotations
+
+import math
+import zlib
+from bisect import bisect_left
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property
+from zoneinfo import ZoneInfo
+
+from warroom.config import INHIBIT_FLASH_SALE, PROMPT_KINDS, URGENCIES, EventConfig, PromptRule
+from warroom.figures import at_minute, live_sessions, minute_of
+from warroom.rules import to_fen
+
+__all__ = [
+    "DEFAULT_RULES", "FIRING", "PENDING", "RESOLVED", "Content", "Instance", "MinuteSeries", "Prompt", "PromptState", "Push", "Rule",
+    "RuleBook", "Sale", "Signals", "Silence", "evaluate", "next_flash_sale", "prompt_json", "prompts_of", "replay", "route", "signals_at", "suggested_template",
+]
+
+PENDING, FIRING, RESOLVED = "pending", "firing", "resolved"
+# A resolved prompt stays in the state this long, so screens can show it as just ended.
+RESOLVED_RETENTION = timedelta(minutes=15)
+# How far back `replay` starts when not told: longer than any rule's for + keep_firing_for + window.
+REPLAY_HORIZON = timedelta(hours=3)
+MINUTE = timedelta(minutes=1)
+
+DEFAULT_RULES: tuple[PromptRule, ...] = tuple(PromptRule(kind=kind) for kind in PROMPT_KINDS)
+
+# What a rule of each kind does when the event file leaves a setting out.
+_COMMON_DEFAULTS = {"for_minutes": 0, "keep_firing_for_minutes": 0, "cooldown_minutes": 0, "inhibited_by": ()}
+KIND_DEFAULTS: dict[str, dict] = {
+    "poster": {"urgency": "high", "countdown_minutes": (30, 10, 3)},
+    "live_now": {"urgency": "critical"},
+    "order_screenshots": {"urgency": "normal", "after_minutes": 0, "hold_minutes": 10},
+    "momentum_drop": {
+        "urgency": "high", "window_minutes": 5, "drop_percent": Decimal(30), "viewers_hold_percent": Decimal(80),
+        "min_orders_per_minute": Decimal(1), "for_minutes": 2, "keep_firing_for_minutes": 2, "cooldown_minutes": 10,
+        "inhibited_by": (INHIBIT_FLASH_SALE,),
+    },
+    "viewer_surge": {"urgency": "high", "window_minutes": 5, "surge_percent": Decimal(30), "min_viewers": 100, "keep_firing_for_minutes": 3, "cooldown_minutes": 10},
+    "behind_pace": {"urgency": "high", "min_elapsed_minutes": 15, "for_minutes": 5, "cooldown_minutes": 30, "inhibited_by": (INHIBIT_FLASH_SALE,)},
+    "quiet_group": {"urgency": "normal", "window_minutes": 15, "min_members": 50, "cooldown_minutes": 20},
+    "milestone": {"urgency": "normal", "hold_minutes": 10},
+}
+# The default milestones, as fractions of the base goal; the stretch goal is always one too.
+MILESTONE_FRACTIONS = (Decimal("0.25"), Decimal("0.5"), Decimal("0.75"), Decimal(1))
+
+DEFAULT_MESSAGES: dict[str, tuple[str, ...]] = {
+    "poster": (
+        "⏰ 秒杀预告｜{time} 准时开抢！{product} 原价 {list_price} 元，秒杀价只要 {price} 元，还有 {countdown} 分钟，定好闹钟进直播间～ {link}",
+        "【还剩 {countdown} 分钟】{product} 限时 {price} 元！名额有限先到先得，姐妹们提前蹲好直播间 {link}",
+    ),
+    "live_now": (
+        "🔥 秒杀开始啦！{product} 只要 {price} 元（原价 {list_price} 元），限时 {minutes} 分钟，手慢无，马上冲 {link}",
+        "开抢了开抢了！{product} {price} 元秒杀进行中，抢完即止 👉 {link}",
+    ),
+    "order_screenshots": ("🎉 {product} 秒杀战报：已有 {orders} 位姐妹抢到！晒单来啦～没抢到的别急，下一波福利马上开始 {link}",),
+    "momentum_drop": ("📣 直播间实况：主播正在讲解今晚的宠粉福利，{viewers} 位姐妹在线抢购中，还没进来的快来看看 {link}",),
+    "viewer_surge": ("🔥 直播间人气爆棚！{viewers} 位姐妹正在抢福利，快进来一起凑热闹 {link}",),
+    "behind_pace": ("⚡ 临时加场！{product} 限时福利价，只在直播间，数量有限先到先得 {link}",),
+    "quiet_group": ("姐妹们在吗～直播间的宠粉福利正在进行中，有想要的宝贝随时 @ 我，帮你留意福利价 {link}",),
+    "milestone": ("🎉 战报！{event} 销售额已突破 {milestone}！感谢姐妹们的支持，福利还在继续 {link}",),
+}
+_URGENCY_RANK = {urgency: rank for rank, urgency in enumerate(URGENCIES)}
+
+
+# -- rules ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A prompt rule with every default filled in; durations in whole minutes."""
+
+    name: str
+    kind: str
+    messages: tuple[str, ...]
+    urgency: str
+    groups: tuple[str, ...] = ()
+    for_minutes: int = 0
+    keep_firing_for_minutes: int = 0
+    cooldown_minutes: int = 0
+    inhibited_by: tuple[str, ...] = ()
+    link: str = ""
+    countdown_minutes: tuple[int, ...] = ()
+    hold_minutes: int | None = None
+    after_minutes: int = 0
+    window_minutes: int = 0
+    drop_percent: Decimal = Decimal(0)
+    viewers_hold_percent: Decimal = Decimal(0)
+    min_orders_per_minute: Decimal = Decimal(0)
+    surge_percent: Decimal = Decimal(0)
+    min_viewers: int = 0
+    min_members: int = 0
+    min_elapsed_minutes: int = 0
+    milestones_fen: tuple[int, ...] = ()
+
+    @classmethod
+    def from_config(cls, rule: PromptRule, base_fen: int = 0, stretch_fen: int = 0) -> Rule:
+        """Return the rule with the kind's defaults for every setting the event file left out."""
+        settings = {**_COMMON_DEFAULTS, **KIND_DEFAULTS[rule.kind]}
+        for key in rule.model_fields_set:
+            settings[key] = getattr(rule, key)
+        settings.pop("name", None)
+        settings.pop("kind", None)
+        milestones = settings.pop("milestones", None)
+        if rule.kind == "milestone":
+            chosen = [to_fen(value) for value in milestones] if milestones else [int(base_fen * f) for f in MILESTONE_FRACTIONS] + [stretch_fen]
+            settings["milestones_fen"] = tuple(sorted({fen for fen in chosen if fen > 0}))
+        settings["messages"] = tuple(rule.messages) or DEFAULT_MESSAGES[rule.kind]
+        settings["countdown_minutes"] = tuple(sorted(set(settings.get("countdown_minutes") or ()), reverse=True))
+        settings["inhibited_by"] = tuple(settings.get("inhibited_by") or ())
+        return cls(name=rule.rule_name, kind=rule.kind, **settings)
+
+    @property
+    def lookback_minutes(self) -> int:
+        """Return how many minutes back the rule's condition reads, counting keep_firing_for (a flash sale there inhibits it)."""
+        return (2 * self.window_minutes if self.kind in ("momentum_drop", "viewer_surge") else 0) + self.keep_firing_for_minutes
+
+
+@dataclass(frozen=True)
+class Sale:
+    """One flash sale, with its product resolved and its groups spelled out."""
+
+    index: int
+    at: datetime
+    minutes: int
+    sku: str
+    product: str
+    price_fen: int
+    list_price_fen: int | None
+    groups: tuple[str, ...]
+
+    @property
+    def end(self) -> datetime:
+        """When the sale stops."""
+        return self.at + timedelta(minutes=self.minutes)
+
+
+@dataclass(frozen=True)
+class RuleBook:
+    """The rules and what they need from the event file: flash sales, groups, products, sessions, goals."""
+
+    rules: tuple[Rule, ...]
+    sales: tuple[Sale, ...] = ()
+    groups: Mapping[str, str] = field(default_factory=dict)  # id -> name, in event-file order
+    products: Mapping[str, tuple[str, int]] = field(default_factory=dict)  # sku -> (name, list price in fen)
+    sessions: tuple[tuple[datetime, datetime], ...] = ()
+    event: str = ""
+    timezone: str = "Asia/Shanghai"
+    base_fen: int = 0
+    stretch_fen: int = 0
+
+    @classmethod
+    def from_config(cls, config: EventConfig) -> RuleBook:
+        """Return the rule book of an event: its `[[prompts]]`, else the default rules."""
+        base_fen, stretch_fen = to_fen(config.goals.base), to_fen(config.goals.stretch)
+        products = {p.sku: (p.name, to_fen(p.price)) for p in config.products}
+        all_groups = tuple(group.id for group in config.groups)
+        sales = tuple(
+            Sale(
+                index=index, at=sale.at, minutes=sale.minutes, sku=sale.sku, product=products.get(sale.sku, (sale.sku, 0))[0],
+                price_fen=to_fen(sale.price), list_price_fen=products[sale.sku][1] if sale.sku in products else None,
+                groups=tuple(sale.groups) or all_groups,
+            )
+            for index, sale in sorted(enumerate(config.flash_sales), key=lambda item: item[1].at)
+        )
+        return cls(
+            rules=tuple(Rule.from_config(rule, base_fen, stretch_fen) for rule in (config.prompts or DEFAULT_RULES)),
+            sales=sales,
+            groups={group.id: group.name for group in config.groups},
+            products=products,
+            sessions=tuple((session.start, session.end) for session in live_sessions(config)),
+            event=config.event.name,
+            timezone=config.event.timezone,
+            base_fen=base_fen,
+            stretch_fen=stretch_fen,
+        )
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The event's timezone."""
+        return ZoneInfo(self.timezone)
+
+    def rule(self, name: str) -> Rule | None:
+        """Return the rule of that name, or None."""
+        return next((rule for rule in self.rules if rule.name == name), None)
+
+    def template(self, key: str) -> str:
+        """Return the raw text of a template key such as `poster#1`, or '' when unknown."""
+        name, _, index = key.rpartition("#")
+        rule = self.rule(name)
+        return rule.messages[int(index)] if rule and index.isdigit() and int(index) < len(rule.messages) else ""
+
+
+def next_flash_sale(book: RuleBook, now: datetime) -> Sale | None:
+    """Return the flash sale running now, else the next one to start, else None (for the big screen's countdown)."""
+    return next((sale for sale in book.sales if sale.end > now), None)
+
+
+# -- signals -------------------------------------------------------------------------------------
+
+
+class _Counts:
+    """Per-minute counts with prefix sums: the total over any span of minutes in O(log n)."""
+
+    def __init__(self, by_minute: Mapping[int, int]):
+        self.minutes = sorted(minute for minute, value in by_minute.items() if value)
+        self.prefix = [0]
+        for minute in self.minutes:
+            self.prefix.append(self.prefix[-1] + by_minute[minute])
+
+    def total(self, first: int, end: int) -> int:
+        """Return the sum over minutes in [first, end)."""
+        return self.prefix[bisect_left(self.minutes, end)] - self.prefix[bisect_left(self.minutes, first)] if end > first else 0
+
+    def first_reaching(self, amount: int, end: int) -> int | None:
+        """Return the first minute before `end` by which the running total reaches `amount` (the counts never go negative)."""
+        if self.total(-(1 << 62), end) < amount:
+            return None
+        return self.minutes[bisect_left(self.prefix, amount) - 1]
+
+
+@dataclass(frozen=True)
+class MinuteSeries:
+    """The per-minute figures that signal rules read, keyed by epoch minute (built by `prompt_state.load_series`, or by a test)."""
+
+    orders: Mapping[int, int] = field(default_factory=dict)  # paid orders
+    revenue_fen: Mapping[int, int] = field(default_factory=dict)
+    viewers: Mapping[int, int] = field(default_factory=dict)  # the last viewers snapshot in each minute
+    group_active: Mapping[str, tuple[int, ...]] = field(default_factory=dict)  # minutes with an order or a check-in, ascending
+    group_joins: Mapping[str, Mapping[int, int]] = field(default_factory=dict)
+    sku_orders: Mapping[str, Mapping[int, int]] = field(default_factory=dict)
+    sku_revenue_fen: Mapping[str, Mapping[int, int]] = field(default_factory=dict)
+
+    @cached_property
+    def _orders(self) -> _Counts:
+        return _Counts(self.orders)
+
+    @cached_property
+    def _revenue(self) -> _Counts:
+        return _Counts(self.revenue_fen)
+
+    @cached_property
+    def _viewer_minutes(self) -> list[int]:
+        return sorted(self.viewers)
+
+    @cached_property
+    def _joins(self) -> dict[str, _Counts]:
+        return {group: _Counts(joins) for group, joins in self.group_joins.items()}
+
+    @cached_property
+    def _sku_orders(self) -> dict[str, _Counts]:
+        return {sku: _Counts(orders) for sku, orders in self.sku_orders.items()}
+
+    @cached_property
+    def _sku_revenue(self) -> dict[str, _Counts]:
+        return {sku: _Counts(revenue) for sku, revenue in self.sku_revenue_fen.items()}
+
+
+_FAR_PAST = -(1 << 62)
+
+
+@dataclass(frozen=True)
+class Signals:
+    """What the rules see at one moment: the series up to the whole minute before `minute`, and the pace."""
+
+    minute: int  # now's epoch minute; every figure covers only the minutes before it
+    series: MinuteSeries
+    on_air: bool = False
+    live_since: int | None = None  # the first minute of the session on air
+    live_minutes_elapsed: int = 0
+    live_minutes_left: int = 0
+    revenue_fen: int = 0
+    rate_average_fen: Decimal = Decimal(0)
+    projected_fen: int = 0
+    needed_base_fen: Decimal | None = None
+    base_fen: int = 0
+    stretch_fen: int = 0
+
+    def _end(self, end: int) -> int:
+        return min(end, self.minute)
+
+    def orders(self, first: int, end: int) -> int:
+        """Return paid orders over minutes [first, end)."""
+        return self.series._orders.total(first, self._end(end))
+
+    def viewer_values(self, first: int, end: int) -> list[int]:
+        """Return the viewers snapshots over minutes [first, end), oldest first."""
+        minutes = self.series._viewer_minutes
+        return [self.series.viewers[m] for m in minutes[bisect_left(minutes, first):bisect_left(minutes, self._end(end))]]
+
+    def viewers_mean(self, first: int, end: int) -> Decimal | None:
+        """Return the mean viewers over minutes [first, end), None without snapshots."""
+        values = self.viewer_values(first, end)
+        return Decimal(sum(values)) / len(values) if values else None
+
+    def viewers_last(self, first: int = _FAR_PAST, end: int | None = None) -> int | None:
+        """Return the latest viewers snapshot within [first, end), None without one."""
+        values = self.viewer_values(first, self.minute if end is None else end)
+        return values[-1] if values else None
+
+    def group_members(self, group: str) -> int:
+        """Return how many joined a group (its join_group check-ins so far)."""
+        joins = self.series._joins.get(group)
+        return joins.total(_FAR_PAST, self.minute) if joins else 0
+
+    def group_last_active(self, group: str) -> int | None:
+        """Return the last minute a group had an order or a check-in, None if never."""
+        minutes = self.series.group_active.get(group, ())
+        index = bisect_left(minutes, self.minute)
+        return minutes[index - 1] if index else None
+
+    def sku_orders(self, sku: str, first: int, end: int) -> int:
+        """Return paid orders of one product over minutes [first, end)."""
+        counts = self.series._sku_orders.get(sku)
+        return counts.total(first, self._end(end)) if counts else 0
+
+    def top_sku(self) -> str | None:
+        """Return the product with the most revenue so far, None before any sale."""
+        totals = {sku: counts.total(_FAR_PAST, self.minute) for sku, counts in self.series._sku_revenue.items()}
+        best = max(sorted(totals), key=lambda sku: totals[sku], default=None)
+        return best if best is not None and totals[best] > 0 else None
+
+    def crossed(self, amount_fen: int) -> int | None:
+        """Return the minute in which revenue first reached `amount_fen`, None while it has not."""
+        return self.series._revenue.first_reaching(amount_fen, self.minute)
+
+
+def _merged(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for low, high in sorted(spans):
+        if merged and low <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], high))
+        else:
+            merged.append((low, high))
+    return merged
+
+
+def signals_at(book: RuleBook, series: MinuteSeries, now: datetime) -> Signals:
+    """Return the signals at `now` from a minute series (whole minutes before now only)."""
+    minute = minute_of(now)
+    spans = _merged((minute_of(start), minute_of(end)) for start, end in book.sessions)
+    elapsed = [(low, min(high, minute)) for low, high in spans if low < min(high, minute)]
+    elapsed_count = sum(high - low for low, high in elapsed)
+    left = sum(max(0, high - max(low, minute)) for low, high in spans)
+    revenue = series._revenue.total(_FAR_PAST, minute)
+    live_revenue = sum(series._revenue.total(low, high) for low, high in elapsed)
+    # As on the big screen: the projection runs the live average over the live time left, since
+    # a flash-sale burst would swing a short window wildly.
+    rate_average = Decimal(live_revenue) / elapsed_count if elapsed_count else Decimal(0)
+    current = next(((start, end) for start, end in book.sessions if start <= now < end), None)
+    return Signals(
+        minute=minute,
+        series=series,
+        on_air=current is not None,
+        live_since=minute_of(current[0]) if current else None,
+        live_minutes_elapsed=elapsed_count,
+        live_minutes_left=left,
+        revenue_fen=revenue,
+        rate_average_fen=rate_average,
+        projected_fen=revenue + int(rate_average * left),
+        needed_base_fen=Decimal(book.base_fen - revenue) / left if book.base_fen > revenue and left else None,
+        base_fen=book.base_fen,
+        stretch_fen=book.stretch_fen,
+    )
+
+
+# -- state ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Content:
+    """What a prompt says, rendered by the last evaluation in which its condition held."""
+
+    title: str  # what to push
+    reason: str  # why: the figure that triggered it
+    groups: tuple[str, ...]  # the groups to push into (empty when the event lists no groups)
+    messages: tuple[str, ...]  # the rule's templates, filled in
+    link: str = ""
+    figures: Mapping[str, int | float | str | None] = field(default_factory=dict)
+    deadline: datetime | None = None  # the flash sale's start, for a live countdown
+    expires_at: datetime | None = None  # when a schedule or milestone prompt stops being useful
+
+
+@dataclass(frozen=True)
+class Instance:
+    """One rule's alert for one label set (a sale's node, a group, a milestone) and where it is in its lifecycle."""
+
+    key: str
+    rule: str
+    kind: str
+    state: str  # pending, firing or resolved
+    active_since: datetime
+    last_true_at: datetime
+    content: Content
+    fired_at: datetime | None = None
+    resolved_at: datetime | None = None
+    inhibited_by: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Silence:
+    """A lead's silence: no prompt matching it is shown between starts_at and ends_at."""
+
+    id: str
+    starts_at: datetime
+    ends_at: datetime
+    created_by: str
+    rule: str | None = None  # None matches every rule
+    kind: str | None = None
+    group: str | None = None  # set: only that group is taken out of prompts, the rest still show
+    comment: str = ""
+
+    def active(self, now: datetime) -> bool:
+        """Return whether the silence holds at `now`."""
+        return self.starts_at <= now < self.ends_at
+
+    def matches(self, instance: Instance) -> bool:
+        """Return whether the silence's rule and kind matchers match an instance."""
+        return (self.rule is None or self.rule == instance.rule) and (self.kind is None or self.kind == instance.kind)
+
+
+@dataclass(frozen=True)
+class Push:
+    """An acknowledgement: who pushed a prompt's message, when, and into which groups."""
+
+    id: str
+    prompt_key: str
+    rule: str
+    kind: str
+    groups: tuple[str, ...]
+    staff_id: str
+    pushed_at: datetime
+    template: int = 0  # which of the rule's messages was pushed
+    message: str = ""
+
+    @property
+    def template_key(self) -> str:
+        """Return the template's key, e.g. poster#1."""
+        return f"{self.rule}#{self.template}"
+
+
+@dataclass(frozen=True)
+class PromptState:
+    """Everything the evaluation carries from one moment to the next."""
+
+    instances: Mapping[str, Instance] = field(default_factory=dict)
+    silences: tuple[Silence, ...] = ()
+    pushes: tuple[Push, ...] = ()
+    evaluated_at: datetime | None = None
+
+
+# -- rendering -----------------------------------------------------------------------------------
+
+
+def _price(fen: int | None) -> str:
+    """Return yuan as a customer reads a price: 999, 99.9, 1299."""
+    if fen is None:
+        return "-"
+    return f"{(Decimal(fen) / 100).quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):f}".rstrip("0").rstrip(".")
+
+
+def _amount(fen: int | Decimal) -> str:
+    """Return yuan with thousands separators, whole yuan: ¥823,456."""
+    return f"¥{int((Decimal(fen) / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)):,}"
+
+
+def _wan(fen: int) -> str:
+    """Return a sum as a data poster writes it: 25 万元, 12.5 万元; under ten thousand, 8,000 元."""
+    yuan_value = Decimal(fen) / 100
+    if yuan_value >= 10_000:
+        text = f"{(yuan_value / 10_000).quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):f}".rstrip("0").rstrip(".")
+        return f"{text} 万元"
+    return f"{int(yuan_value):,} 元"
+
+
+def _render(rule: Rule, values: Mapping[str, str]) -> tuple[str, tuple[str, ...]]:
+    """Return the rule's link and its messages filled with `values`."""
+    link = rule.link.format_map({"sku": values.get("sku", "")}) if rule.link else ""
+    filled = {**values, "link": link}
+    # A template ending in {link} with no link configured just ends there.
+    return link, tuple(template.format_map(filled).strip() for template in rule.messages)
+
+
+def _hhmm(moment: datetime, tz: ZoneInfo) -> str:
+    return moment.astimezone(tz).strftime("%H:%M")
+
+
+def _percent(value: Decimal) -> int:
+    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+# -- conditions ----------------------------------------------------------------------------------
+
+
+def _scoped(rule: Rule, groups: Iterable[str]) -> tuple[str, ...]:
+    """Return the groups a rule may prompt, out of `groups`."""
+    return tuple(g for g in groups if not rule.groups or g in rule.groups)
+
+
+def _sale_values(book: RuleBook, sale: Sale) -> dict[str, str]:
+    return {
+        "event": book.event, "product": sale.product, "sku": sale.sku, "price": _price(sale.price_fen),
+        "list_price": _price(sale.list_price_fen), "time": _hhmm(sale.at, book.tz), "minutes": str(sale.minutes),
+    }
+
+
+def _sale_figures(sale: Sale) -> dict:
+    return {"sale": sale.index, "sku": sale.sku, "price_fen": sale.price_fen, "sale_at": sale.at.isoformat()}
+
+
+def _schedule(rule: Rule, book: RuleBook, signals: Signals, now: datetime) -> dict[str, Content]:
+    found: dict[str, Content] = {}
+    for sale in book.sales:
+        groups = _scoped(rule, sale.groups)
+        if book.groups and not groups:
+            continue
+        values = _sale_values(book, sale)
+        if rule.kind == "poster":
+            nodes = rule.countdown_minutes
+            for position, node in enumerate(nodes):
+                start = sale.at - timedelta(minutes=node)
+                end = sale.at - timedelta(minutes=nodes[position + 1]) if position + 1 < len(nodes) else sale.at
+                if not start <= now < end:
+                    continue
+                countdown = math.ceil((sale.at - now).total_seconds() / 60)
+                link, messages = _render(rule, {**values, "countdown": str(countdown)})
+                found[f"{rule.name}:{sale.index}:T-{node}"] = Content(
+                    title=f"推送秒杀海报：{sale.product}（倒计时 {node} 分钟）",
+                    reason=f"{values['time']} {sale.product} {values['price']} 元秒杀，还有 {countdown} 分钟",
+                    groups=groups, messages=messages, link=link,
+                    figures={**_sale_figures(sale), "node_minutes": node, "countdown_minutes": countdown},
+                    deadline=sale.at, expires_at=end,
+                )
+        elif rule.kind == "live_now":
+            end = sale.at + timedelta(minutes=min(rule.hold_minutes or sale.minutes, sale.minutes))
+            if sale.at <= now < end:
+                link, messages = _render(rule, values)
+                found[f"{rule.name}:{sale.index}"] = Content(
+                    title=f"推送「秒杀开始」：{sale.product}",
+                    reason=f"{sale.product} {values['price']} 元秒杀 {values['time']} 开始，限时 {sale.minutes} 分钟",
+                    groups=groups, messages=messages, link=link, figures=_sale_figures(sale), deadline=sale.at, expires_at=end,
+                )
+        elif rule.kind == "order_screenshots":
+            start = sale.end + timedelta(minutes=rule.after_minutes)
+            end = start + timedelta(minutes=rule.hold_minutes or 10)
+            orders = signals.sku_orders(sale.sku, minute_of(sale.at), minute_of(sale.end - timedelta(seconds=1)) + 1)
+            if start <= now < end and orders > 0:
+                link, messages = _render(rule, {**values, "orders": str(orders)})
+                found[f"{rule.name}:{sale.index}"] = Content(
+                    title=f"推送晒单：{sale.product}",
+                    reason=f"{values['time']} {sale.product} 秒杀已结束，{orders} 单",
+                    groups=groups, messages=messages, link=link, figures={**_sale_figures(sale), "orders": orders},
+                    deadline=sale.at, expires_at=end,
+                )
+    return found
+
+
+def _momentum_drop(rule: Rule, book: RuleBook, signals: Signals) -> dict[str, Content]:
+    window, minute = rule.window_minutes, signals.minute
+    if not signals.on_air or signals.live_since is None or signals.live_since > minute - 2 * window:
+        return {}
+    last = Decimal(signals.orders(minute - window, minute)) / window
+    before = Decimal(signals.orders(minute - 2 * window, minute - window)) / window
+    if before <= 0 or before < rule.min_orders_per_minute:
+        return {}
+    drop = (before - last) * 100 / before
+    if drop < rule.drop_percent:
+        return {}
+    viewers_last = signals.viewers_mean(minute - window, minute)
+    viewers_before = signals.viewers_mean(minute - 2 * window, minute - window)
+    # Without viewer snapshots the team cannot tell, so the drop alone is worth a prompt.
+    if viewers_last is not None and viewers_before and viewers_last * 100 < viewers_before * rule.viewers_hold_percent:
+        return {}
+    viewers = signals.viewers_last(minute - window, minute)
+    values = {
+        "event": book.event, "viewers": str(viewers if viewers is not None else "-"), "orders_last": f"{last:.1f}",
+        "orders_before": f"{before:.1f}", "drop_percent": str(_percent(drop)),
+    }
+    link, messages = _render(rule, values)
+    viewers_text = f"，在线 {viewers} 人" if viewers is not None else ""
+    return {rule.name: Content(
+        title="订单放缓：转发直播间高光，拉群友回直播间",
+        reason=f"近 {window} 分钟 {last:.1f} 单/分钟，前 {window} 分钟 {before:.1f} 单/分钟（下降 {_percent(drop)}%）{viewers_text}",
+        groups=_scoped(rule, book.groups), messages=messages, link=link,
+        figures={"orders_per_minute": float(last), "orders_per_minute_before": float(before), "drop_percent": _percent(drop), "viewers": viewers},
+    )}
+
+
+def _viewer_surge(rule: Rule, book: RuleBook, signals: Signals) -> dict[str, Content]:
+    window, minute = rule.window_minutes, signals.minute
+    if not signals.on_air:
+        return {}
+    viewers = signals.viewers_last(minute - window, minute)
+    before = signals.viewers_mean(minute - 2 * window, minute - window)
+    if viewers is None or not before or viewers < rule.min_viewers or viewers * 100 < before * (100 + rule.surge_percent):
+        return {}
+    rise = (viewers - before) * 100 / before
+    values = {"event": book.event, "viewers": str(viewers), "viewers_before": str(int(before)), "surge_percent": str(_percent(rise))}
+    link, messages = _render(rule, values)
+    return {rule.name: Content(
+        title="人气上涨：拉群友进直播间",
+        reason=f"在线 {viewers} 人，比前 {window} 分钟平均 {int(before)} 人上涨 {_percent(rise)}%",
+        groups=_scoped(rule, book.groups), messages=messages, link=link,
+        figures={"viewers": viewers, "viewers_before": float(before), "surge_percent": _percent(rise)},
+    )}
+
+
+def _behind_pace(rule: Rule, book: RuleBook, signals: Signals) -> dict[str, Content]:
+    if not signals.on_air or signals.live_minutes_elapsed < rule.min_elapsed_minutes or not signals.live_minutes_left:
+        return {}
+    # With no sale at all the feeds are more likely down than the team slow: no projection to trust.
+    if signals.revenue_fen <= 0 or signals.base_fen <= 0 or signals.projected_fen >= signals.base_fen or signals.needed_base_fen is None:
+        return {}
+    sku = signals.top_sku()
+    product, list_price = book.products.get(sku, (sku or "", None)) if sku else ("", None)
+    needed, rate = signals.needed_base_fen, signals.rate_average_fen
+    values = {
+        "event": book.event, "product": product or "爆款", "sku": sku or "", "list_price": _price(list_price),
+        "projected": _amount(signals.projected_fen).lstrip("¥"), "base": _amount(signals.base_fen).lstrip("¥"),
+        "needed": _amount(needed).lstrip("¥"), "rate": _amount(rate).lstrip("¥"), "minutes_left": str(signals.live_minutes_left),
+    }
+    link, messages = _render(rule, values)
+    suggestion = f"，建议加场秒杀{('：' + product) if product else ''}"
+    return {rule.name: Content(
+        title="进度落后：建议加一场秒杀",
+        reason=(
+            f"预计收官 {_amount(signals.projected_fen)}，低于保底 {_amount(signals.base_fen)}；剩余 {signals.live_minutes_left} 分钟"
+            f"需 {_amount(needed)}/分钟，目前 {_amount(rate)}/分钟{suggestion}"
+        ),
+        groups=_scoped(rule, book.groups), messages=messages, link=link,
+        figures={
+            "projected_fen": signals.projected_fen, "base_fen": signals.base_fen, "needed_fen_per_minute": int(needed),
+            "rate_fen_per_minute": int(rate), "minutes_left": signals.live_minutes_left, "sku": sku,
+        },
+    )}
+
+
+def _quiet_group(rule: Rule, book: RuleBook, signals: Signals) -> dict[str, Content]:
+    if not signals.on_air or signals.live_since is None:
+        return {}
+    found: dict[str, Content] = {}
+    for group in _scoped(rule, book.groups):
+        members = signals.group_members(group)
+        if members < rule.min_members:
+            continue
+        last = signals.group_last_active(group)
+        quiet_from = signals.live_since if last is None else max(last + 1, signals.live_since)
+        quiet = signals.minute - quiet_from
+        if quiet < rule.window_minutes:
+            continue
+        name = book.groups.get(group, group)
+        link, messages = _render(rule, {"event": book.event, "group": name, "members": str(members), "quiet_minutes": str(quiet)})
+        found[f"{rule.name}:{group}"] = Content(
+            title=f"{name} 冷场：发条消息暖群",
+            reason=f"{name} {members} 人，已 {quiet} 分钟没有下单或互动",
+            groups=(group,), messages=messages, link=link,
+            figures={"group": group, "members": members, "quiet_minutes": quiet},
+        )
+    return found
+
+
+def _milestone(rule: Rule, book: RuleBook, signals: Signals, now: datetime) -> dict[str, Content]:
+    found: dict[str, Content] = {}
+    for amount in rule.milestones_fen:
+        minute = signals.crossed(amount)
+        if minute is None:
+            continue
+        reached = at_minute(minute + 1)
+        if now >= reached + timedelta(minutes=rule.hold_minutes or 10):
+            continue
+        values = {"event": book.event, "milestone": _wan(amount), "revenue": _wan(signals.revenue_fen)}
+        link, messages = _render(rule, values)
+        found[f"{rule.name}:{amount // 100}"] = Content(
+            title=f"推送数据海报：突破 {_wan(amount)}",
+            reason=f"销售额 {_amount(signals.revenue_fen)}，{_hhmm(at_minute(minute), book.tz)} 突破 {_amount(amount)}",
+            groups=_scoped(rule, book.groups), messages=messages, link=link,
+            figures={"milestone_fen": amount, "revenue_fen": signals.revenue_fen, "reached_at": at_minute(minute).isoformat()},
+            expires_at=reached + timedelta(minutes=rule.hold_minutes or 10),
+        )
+    return found
+
+
+def conditions(rule: Rule, book: RuleBook, signals: Signals, now: datetime) -> dict[str, Content]:
+    """Return the instances of a rule whose condition holds at `now`, keyed by instance key."""
+    if rule.kind in ("poster", "live_now", "order_screenshots"):
+        return _schedule(rule, book, signals, now)
+    if rule.kind == "milestone":
+        return _milestone(rule, book, signals, now)
+    return {"momentum_drop": _momentum_drop, "viewer_surge": _viewer_surge, "behind_pace": _behind_pace, "quiet_group": _quiet_group}[rule.kind](rule, book, signals)
+
+
+# -- evaluation ----------------------------------------------------------------------------------
+
+
+def _inhibitors(rule: Rule, book: RuleBook, now: datetime, firing_rules: set[str]) -> tuple[str, ...]:
+    """Return what holds a rule's prompts back at `now`."""
+    found = []
+    for source in rule.inhibited_by:
+        if source == INHIBIT_FLASH_SALE:
+            # A sale running now, or inside the minutes the condition compares, makes it meaningless.
+            since = now - timedelta(minutes=rule.lookback_minutes)
+            if any(sale.at <= now and sale.end > since for sale in book.sales):
+                found.append(source)
+        elif source in firing_rules:
+            found.append(source)
+    return tuple(found)
+
+
+def evaluate(book: RuleBook, signals: Signals, now: datetime, previous: PromptState) -> PromptState:
+    """Return the prompt state at `now`: every rule evaluated against the signals, starting from `previous` (pure)."""
+    instances: dict[str, Instance] = {}
+    for rule in book.rules:
+        holding = conditions(rule, book, signals, now)
+        for key, content in holding.items():
+            before = previous.instances.get(key)
+            if before is None or before.state == RESOLVED:
+                fires = rule.for_minutes == 0
+                instances[key] = Instance(
+                    key=key, rule=rule.name, kind=rule.kind, state=FIRING if fires else PENDING,
+                    active_since=now, last_true_at=now, content=content, fired_at=now if fires else None,
+                )
+            elif before.state == PENDING:
+                fires = now - before.active_since >= timedelta(minutes=rule.for_minutes)
+                instances[key] = replace(before, state=FIRING if fires else PENDING, fired_at=now if fires else None, last_true_at=now, content=content)
+            else:
+                instances[key] = replace(before, last_true_at=now, content=content)
+        for key, before in previous.instances.items():
+            if before.rule != rule.name or key in holding:
+                continue
+            if before.state == FIRING:
+                if now - before.last_true_at < timedelta(minutes=rule.keep_firing_for_minutes):
+                    instances[key] = before
+                else:
+                    instances[key] = replace(before, state=RESOLVED, resolved_at=now, inhibited_by=())
+            elif before.state == RESOLVED and before.resolved_at is not None and now - before.resolved_at < RESOLVED_RETENTION:
+                instances[key] = before
+            # a pending instance whose condition cleared goes back to inactive: it is dropped
+    firing_rules = {instance.rule for instance in instances.values() if instance.state == FIRING}
+    rules = {rule.name: rule for rule in book.rules}
+    for key, instance in instances.items():
+        if instance.state != RESOLVED:
+            instances[key] = replace(instance, inhibited_by=_inhibitors(rules[instance.rule], book, now, firing_rules))
+    return PromptState(instances=instances, silences=previous.silences, pushes=previous.pushes, evaluated_at=now)
+
+
+def replay(book: RuleBook, series: MinuteSeries, until: datetime, *, start: datetime | None = None,
+           state: PromptState | None = None, step: timedelta = MINUTE) -> PromptState:
+    """Return the state at `until` after evaluating at every step from `start` (default: REPLAY_HORIZON before)."""
+    state = state or PromptState()
+    moment = start if start is not None else until - REPLAY_HORIZON
+    moment = at_minute(minute_of(moment)) if step == MINUTE else moment
+    while moment < until:
+        state = evaluate(book, signals_at(book, series, moment), moment, state)
+        moment += step
+    return evaluate(book, signals_at(book, series, until), until, state)
+
+
+# -- routing: what each screen shows ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """A prompt as the screens show it: the instance, its message, and what silences, cooldowns and pushes leave of it."""
+
+    key: str
+    rule: str
+    kind: str
+    state: str
+    urgency: str
+    title: str
+    reason: str
+    message: str  # the suggested template, filled in
+    messages: tuple[str, ...]  # every template of the rule, filled in
+    template: int  # the index of `message` in `messages`
+    link: str
+    groups: tuple[str, ...]  # still to push into
+    target_groups: tuple[str, ...]  # every group the prompt is for
+    pushed_groups: tuple[str, ...]
+    cooling_groups: tuple[str, ...]
+    silenced_groups: tuple[str, ...]
+    suppressed_by: tuple[str, ...]  # inhibited:<source>, silenced:<id>, cooldown
+    done: bool  # pushed into every target group
+    kept_firing: bool  # its condition has cleared, keep_firing_for holds it
+    figures: Mapping[str, int | float | str | None]
+    active_since: datetime
+    fired_at: datetime | None
+    resolved_at: datetime | None
+    deadline: datetime | None
+    expires_at: datetime | None
+    pushes: tuple[Push, ...]
+
+    @property
+    def active(self) -> bool:
+        """Return whether the prompt should be pushed now: firing, not suppressed, not done."""
+        return self.state == FIRING and not self.suppressed_by and not self.done
+
+
+def suggested_template(key: str, templates: int) -> int:
+    """Return which of a rule's templates a prompt suggests: fixed per instance, spread over instances so lift can compare them."""
+    return zlib.crc32(key.encode()) % templates if templates else 0
+
+
+def route(book: RuleBook, instance: Instance, state: PromptState, now: datetime) -> Prompt:
+    """Return an instance as a prompt at `now`, after silences, inhibition, cooldowns and pushes."""
+    rule = book.rule(instance.rule)
+    content = instance.content
+    targets = content.groups
+    suppressed = [f"inhibited:{source}" for source in instance.inhibited_by]
+    silenced: dict[str, str] = {}
+    for silence in state.silences:
+        if not silence.active(now) or not silence.matches(instance):
+            continue
+        if silence.group is None:
+            suppressed.append(f"silenced:{silence.id}")
+        elif silence.group in targets:
+            silenced.setdefault(silence.group, silence.id)
+    own = tuple(push for push in state.pushes if push.prompt_key == instance.key and instance.active_since <= push.pushed_at <= now)
+    pushed = {group for push in own for group in push.groups}
+    cooldown = timedelta(minutes=rule.cooldown_minutes if rule else 0)
+    cooling = {
+        group for push in state.pushes
+        if push not in own and push.pushed_at <= now < push.pushed_at + cooldown
+        for group in push.groups
+    }
+    remaining = tuple(g for g in targets if g not in pushed and g not in cooling and g not in silenced)
+    done = bool(own) and all(g in pushed for g in targets)
+    if targets and not remaining and not done:
+        if any(g in cooling for g in targets if g not in pushed):
+            suppressed.append("cooldown")
+        else:
+            suppressed.extend(f"silenced:{sid}" for sid in dict.fromkeys(silenced[g] for g in targets if g in silenced))
+    index = suggested_template(instance.key, len(content.messages))
+    return Prompt(
+        key=instance.key, rule=instance.rule, kind=instance.kind, state=instance.state,
+        urgency=rule.urgency if rule else "normal", title=content.title, reason=content.reason,
+        message=content.messages[index] if content.messages else "", messages=content.messages, template=index, link=content.link,
+        groups=remaining, target_groups=targets, pushed_groups=tuple(g for g in targets if g in pushed),
+        cooling_groups=tuple(g for g in targets if g in cooling and g not in pushed), silenced_groups=tuple(g for g in targets if g in silenced),
+        suppressed_by=tuple(dict.fromkeys(suppressed)), done=done,
+        kept_firing=instance.state == FIRING and state.evaluated_at is not None and instance.last_true_at < state.evaluated_at,
+        figures=content.figures, active_since=instance.active_since, fired_at=instance.fired_at, resolved_at=instance.resolved_at,
+        deadline=content.deadline, expires_at=content.expires_at, pushes=own,
+    )
+
+
+def prompts_of(book: RuleBook, state: PromptState, now: datetime, states: Iterable[str] = (FIRING,)) -> list[Prompt]:
+    """Return the prompts in the given lifecycle states at `now`: active first, then by urgency, the nearest flash sale, the oldest."""
+    wanted = set(states)
+    chosen = [
+        route(book, instance, state, now) for instance in state.instances.values()
+        # an instance of a rule since taken out of the event file waits for the next tick to be dropped
+        if instance.state in wanted and book.rule(instance.rule) is not None
+        and (instance.content.expires_at is None or instance.state == RESOLVED or now < instance.content.expires_at)
+    ]
+    far = datetime.max.replace(tzinfo=UTC)
+    return sorted(chosen, key=lambda p: (not p.active, _URGENCY_RANK.get(p.urgency, 9), p.deadline or far, p.fired_at or p.active_since, p.key))
+
+
+_UTC_ZONE = ZoneInfo("UTC")
+
+
+def _iso(moment: datetime | None, tz: ZoneInfo) -> str | None:
+    return moment.astimezone(tz).isoformat() if moment else None
+
+
+def prompt_json(prompt: Prompt, tz: ZoneInfo = _UTC_ZONE) -> dict:
+    """Return a prompt as JSON-ready data, times in `tz` (what `warroom prompts --json` prints)."""
+    return {
+        "key": prompt.key, "rule": prompt.rule, "kind": prompt.kind, "state": prompt.state, "urgency": prompt.urgency,
+        "title": prompt.title, "reason": prompt.reason, "message": prompt.message, "template": prompt.template, "link": prompt.link,
+        "groups": list(prompt.groups), "target_groups": list(prompt.target_groups), "pushed_groups": list(prompt.pushed_groups),
+        "cooling_groups": list(prompt.cooling_groups), "silenced_groups": list(prompt.silenced_groups),
+        "suppressed_by": list(prompt.suppressed_by), "done": prompt.done, "active": prompt.active, "kept_firing": prompt.kept_firing,
+        "figures": dict(prompt.figures), "since": _iso(prompt.fired_at or prompt.active_since, tz),
+        "deadline": _iso(prompt.deadline, tz), "expires_at": _iso(prompt.expires_at, tz),
+        "pushes": [{"staff_id": p.staff_id, "groups": list(p.groups), "pushed_at": _iso(p.pushed_at, tz), "template": p.template} for p in prompt.pushes],
+    }
+

@@ -1,0 +1,738 @@
+"""After the show: where the money came from, who bought, what each flash sale and push did; and the big screen's small live reads.
+
+`build_review(store, config, snapshot)` reads the rollups and the customers table once (never
+the order table; only the lift of pushes, from `warroom.prompt_state`, counts the orders around
+each push), and returns a `Review`: revenue over time against the goals with the flash
+sales marked, breakdowns by hour, product, group, role and buyer tier, the funnel, ROI against
+`event.budget`, each flash sale's window, and the lift of each acknowledged push (from
+`warroom.prompt_state` when it is installed). `review_tables` turns it into localized tables,
+which the review page shows and `warroom.exports` writes, one sheet each.
+
+Buyer tiers. Every paying customer falls in exactly one tier, the first that fits:
+- **high value** (`high_value`): spent at least `HIGH_VALUE_FEN` (¥5,000) net of refunds in the
+  event, or is among the top `HIGH_VALUE_TOP_SHARE` (5 %) of buyers by spend;
+- **repeat** (`repeat`): two or more paid orders in the event;
+- **new** (`new`): exactly one paid order, i.e. their first order of this event.
+Paid orders without a customer id cannot be tiered; their revenue shows as `unknown`.
+
+ROI is 投产比: revenue ÷ budget. The cost ratio (费比) puts the commission and the team pool on
+top of the budget: (budget + commission + pool) ÷ revenue.
+
+For the big screen: `BigOrderFeed` keeps the latest big orders (≥ `BIG_ORDER_FEN`, ¥1,000) by
+reading only the orders whose seq is newer than the last it saw; `milestones_fen` and `milestones_reached` say which revenue
+milestones to celebrate; `next_flash_sale` gives the countdown; `revenue_now` reads one counter.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+
+from warroom import schema
+from warroom.commission import to_yuan
+from warroom.config import EventConfig
+from warroom.figures import Snapshot, Standing, at_minute, live_sessions
+from warroom.i18n import STRINGS, fmt_pct, fmt_yuan, t
+from warroom.prompt_state import lift, lift_summary
+from warroom.rules import to_fen
+from warroom.store import REVENUE_COUNTER, Store
+
+BIG_ORDER_FEN = 100_000  # ¥1,000: an order at least this big goes on the big screen's ticker
+HIGH_VALUE_FEN = 500_000  # ¥5,000 spent in the event makes a high-value buyer
+HIGH_VALUE_TOP_SHARE = Decimal("0.05")  # … and so does being in the top 5 % of buyers by spend
+TIERS = ("high_value", "repeat", "new")
+UNKNOWN = "unknown"
+LIFT_MINUTES = 10
+
+
+# -- rows -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Slice:
+    """One row of a breakdown: a key, its label, and what it sold."""
+
+    key: str
+    label: str
+    revenue_fen: int
+    paid_orders: int
+    refunded_orders: int = 0
+    refunded_fen: int = 0
+    buyers: int | None = None  # buyer tiers only
+    detail: str = ""  # product: the sku; group: the owner's name; role: how many people sold
+    joins: int | None = None  # groups only: join_group check-ins
+
+    @property
+    def aov_fen(self) -> Decimal:
+        """Return the average order value."""
+        return Decimal(self.revenue_fen) / self.paid_orders if self.paid_orders else Decimal(0)
+
+    def share(self, total_fen: int) -> Decimal:
+        """Return this row's share of a total revenue."""
+        return Decimal(self.revenue_fen) / total_fen if total_fen else Decimal(0)
+
+
+@dataclass(frozen=True)
+class HourSlice:
+    """Sales in one hour of event-local time."""
+
+    hour: datetime  # naive, event-local, on the hour
+    revenue_fen: int
+    paid_orders: int
+    refunded_orders: int
+
+
+@dataclass(frozen=True)
+class FunnelStep:
+    """One stage of the funnel: joined a group → entered the live room → paid."""
+
+    key: str  # joined, entered_live, paid
+    customers: int
+    of_previous: Decimal | None  # conversion from the stage before; None for the first
+    of_first: Decimal | None
+
+
+@dataclass(frozen=True)
+class Roi:
+    """Revenue against what the event cost."""
+
+    budget_fen: int
+    revenue_fen: int
+    commission_fen: Decimal  # every member's commission
+    pool_fen: Decimal  # the team pool, when unlocked
+
+    @property
+    def cost_fen(self) -> Decimal:
+        """Return the budget plus commission and the team pool."""
+        return self.budget_fen + self.commission_fen + self.pool_fen
+
+    @property
+    def roi(self) -> Decimal | None:
+        """Return revenue ÷ budget (投产比); None without a budget."""
+        return Decimal(self.revenue_fen) / self.budget_fen if self.budget_fen else None
+
+    @property
+    def cost_ratio(self) -> Decimal | None:
+        """Return (budget + commission + pool) ÷ revenue (费比); None without revenue."""
+        return self.cost_fen / self.revenue_fen if self.revenue_fen else None
+
+
+@dataclass(frozen=True)
+class FlashSaleMark:
+    """One flash sale from the event file, with its product resolved."""
+
+    at: datetime
+    minutes: int
+    sku: str
+    product: str
+    price_fen: int
+    list_price_fen: int | None
+    groups: tuple[str, ...]  # empty: every group
+
+    @property
+    def end(self) -> datetime:
+        """Return when the sale stops."""
+        return self.at + timedelta(minutes=self.minutes)
+
+    def running(self, now: datetime) -> bool:
+        """Return whether the sale is on at `now`."""
+        return self.at <= now < self.end
+
+
+@dataclass(frozen=True)
+class FlashSaleResult:
+    """What sold during one flash sale's window, and in the same length of time before it."""
+
+    sale: FlashSaleMark
+    sku_orders: int
+    sku_revenue_fen: int
+    window_revenue_fen: int  # every product, during the window
+    before_revenue_fen: int  # every product, the same number of minutes before
+
+    @property
+    def uplift(self) -> Decimal | None:
+        """Return the window's revenue relative to the minutes before (0.5 = 50 % more); None without a before."""
+        return Decimal(self.window_revenue_fen) / self.before_revenue_fen - 1 if self.before_revenue_fen else None
+
+
+@dataclass(frozen=True)
+class PushLiftRow:
+    """What one acknowledged push did (see warroom.prompt_state.lift)."""
+
+    pushed_at: datetime
+    rule: str
+    kind: str
+    template: str
+    staff: str
+    groups: str
+    orders_before: int
+    orders_after: int
+    others_orders_before: int
+    others_orders_after: int
+    extra_orders: float
+    extra_checkins: float
+    complete: bool
+
+
+@dataclass(frozen=True)
+class LiftTotal:
+    """Lift totalled by rule or by message template."""
+
+    by: str  # rule or template
+    key: str
+    pushes: int
+    groups: int
+    extra_orders: float
+    extra_orders_per_group: float
+
+
+@dataclass(frozen=True)
+class Review:
+    """Everything the review page shows and the review workbook holds."""
+
+    event: str
+    as_of: datetime
+    timezone: str
+    revenue_fen: int
+    paid_orders: int
+    buyers: int
+    refunded_orders: int
+    refunded_fen: int
+    base_fen: int
+    stretch_fen: int
+    curve: list[tuple[datetime, int]]  # (end of an epoch minute, UTC; cumulative revenue), ascending
+    hours: list[HourSlice]
+    products: list[Slice]
+    groups: list[Slice]
+    roles: list[Slice]
+    tiers: list[Slice]
+    funnel: list[FunnelStep]
+    roi: Roi
+    flash_sales: list[FlashSaleResult]
+    top_order_takers: list[Standing]
+    pushes: list[PushLiftRow]
+    lift_totals: list[LiftTotal] = field(default_factory=list)
+
+    def progress(self, goal_fen: int) -> Decimal:
+        """Return revenue as a fraction of a goal."""
+        return Decimal(self.revenue_fen) / goal_fen if goal_fen else Decimal(0)
+
+
+# -- the commission page's totals -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PayoutTotals:
+    """The payout sheet summed: what was earned, paid, is still owed, and must be clawed back."""
+
+    commission_fen: Decimal
+    pool_shares_fen: Decimal
+    paid_fen: int
+    owed_fen: Decimal  # positive balances
+    clawback_fen: Decimal  # negative balances, as a positive amount
+    earners: int  # people with commission of their own
+    overpaid: int  # people paid more than they now earn
+
+
+def payout_totals(rows: Iterable) -> PayoutTotals:
+    """Return the totals of warroom.commission's payout rows."""
+    rows = list(rows)
+    return PayoutTotals(
+        commission_fen=sum((row.commission_fen for row in rows), Decimal(0)),
+        pool_shares_fen=sum((row.pool_share_fen for row in rows), Decimal(0)),
+        paid_fen=sum(row.paid_fen for row in rows),
+        owed_fen=sum((max(row.balance_fen, Decimal(0)) for row in rows), Decimal(0)),
+        clawback_fen=sum((max(-row.balance_fen, Decimal(0)) for row in rows), Decimal(0)),
+        earners=sum(1 for row in rows if row.commission_fen > 0),
+        overpaid=sum(1 for row in rows if row.balance_fen < 0),
+    )
+
+
+# -- flash sales and milestones (also used live) -------------------------------------------------------
+
+
+def flash_sales(config: EventConfig) -> list[FlashSaleMark]:
+    """Return the event's flash sales in time order, with product names and prices in fen."""
+    products = {product.sku: product for product in config.products}
+    marks = []
+    for sale in sorted(config.flash_sales, key=lambda sale: sale.at):
+        product = products.get(sale.sku)
+        marks.append(FlashSaleMark(
+            at=sale.at, minutes=sale.minutes, sku=sale.sku, product=product.name if product else sale.sku,
+            price_fen=to_fen(sale.price), list_price_fen=to_fen(product.price) if product else None, groups=tuple(sale.groups),
+        ))
+    return marks
+
+
+def next_flash_sale(config: EventConfig, now: datetime) -> FlashSaleMark | None:
+    """Return the flash sale running at `now`, else the next one to start, else None."""
+    return next((sale for sale in flash_sales(config) if sale.end > now), None)
+
+
+MAX_MILESTONES = 200
+
+
+def milestone_step_fen(config: EventConfig) -> int:
+    """Return the distance between revenue milestones: a quarter of the base goal (an eighth of the stretch, ¥1 at least, when that is larger)."""
+    return max(to_fen(config.goals.base) // 4, to_fen(config.goals.stretch) // 8, 100)
+
+
+def milestones_fen(config: EventConfig, up_to_fen: int | None = None) -> list[int]:
+    """Return the revenue milestones: every quarter of the base goal, the base and stretch goals, and on in the same steps up to `up_to_fen`.
+
+    With the 520 goals (base 100万, stretch 150万) that is 25万, 50万, 75万, 100万, 125万, 150万, 175万 …,
+    the same quarters of the base that the prompts' milestone rule pushes a data poster for.
+    """
+    base, stretch, step = to_fen(config.goals.base), to_fen(config.goals.stretch), milestone_step_fen(config)
+    top = max(stretch, up_to_fen or 0)
+    # A revenue far past the goals would otherwise make thousands of steps.
+    step = max(step, top // MAX_MILESTONES)
+    return sorted({*range(step, top + 1, step), base, stretch} - {0})
+
+
+def milestones_reached(config: EventConfig, revenue_fen: int) -> list[int]:
+    """Return the milestones that revenue has reached, ascending."""
+    return [milestone for milestone in milestones_fen(config, revenue_fen) if revenue_fen >= milestone]
+
+
+def newly_reached(config: EventConfig, revenue_fen: int, seen: set[int] | None) -> list[int]:
+    """Return the milestones reached and not yet seen; with nothing seen yet (a screen just opened), every milestone reached."""
+    reached = milestones_reached(config, revenue_fen)
+    return reached if seen is None else [milestone for milestone in reached if milestone not in seen]
+
+
+def milestone_kind(config: EventConfig, milestone_fen: int) -> str:
+    """Return "stretch", "base" or "milestone": what reaching this amount means."""
+    if milestone_fen == to_fen(config.goals.stretch):
+        return "stretch"
+    if milestone_fen == to_fen(config.goals.base):
+        return "base"
+    return "milestone"
+
+
+def revenue_now(store: Store) -> int | None:
+    """Return net revenue from the store's running counter (one row), or None before the first sale."""
+    counters = schema.counters
+    with store.reading() as conn:
+        return conn.execute(select(counters.c.value).where(counters.c.name == REVENUE_COUNTER)).scalar()
+
+
+# -- the big-order ticker --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BigOrder:
+    """A paid order at or above the ticker's threshold."""
+
+    order_id: str
+    ts: datetime
+    amount_fen: int  # net of any partial refund
+    sku: str
+    product: str
+    staff: str  # the credited staff member's name, or '' when unattributed
+    group: str  # the group's name, or ''
+    customer: str  # the customer id, phone numbers masked
+
+
+class BigOrderFeed:
+    """The latest big orders, kept incrementally: each poll reads only the orders whose seq is newer than the last one seen.
+
+    The first poll reads the newest `keep` big orders by walking the seq index backwards. An order
+    that is refunded (or falls under the threshold after a partial refund) leaves the ticker.
+    Thread-safe: one feed can serve every session of a process.
+    """
+
+    def __init__(self, config: EventConfig, threshold_fen: int = BIG_ORDER_FEN, keep: int = 30):
+        self.config = config
+        self.threshold_fen = threshold_fen
+        self.keep = keep
+        self._lock = threading.Lock()
+        self._seq: int | None = None
+        self._orders: dict[str, BigOrder] = {}
+        self._staff = {member.id: member.name for member in config.staff}
+        self._groups = {group.id: group.name for group in config.groups}
+        self._products = {product.sku: product.name for product in config.products}
+
+    def poll(self, store: Store, now: datetime | None = None, limit: int = 5) -> list[BigOrder]:
+        """Fold in the orders changed since the last poll and return the newest big orders up to `now`, newest first."""
+        from warroom.i18n import mask_phone
+
+        orders = schema.orders
+        columns = (orders.c.order_id, orders.c.ts, orders.c.amount_fen, orders.c.refund_fen, orders.c.status, orders.c.sku,
+                   orders.c.product, orders.c.customer_id, orders.c.credited_staff, orders.c.group_id, orders.c.seq)
+        with self._lock:
+            with store.reading() as conn:
+                if self._seq is None:
+                    # Walks the seq index from the newest end and stops after `keep` big orders.
+                    recent = (orders.c.amount_fen >= self.threshold_fen, orders.c.status == "paid", *((orders.c.ts <= int(now.timestamp()),) if now else ()))
+                    query = select(*columns).where(*recent).order_by(orders.c.seq.desc(), orders.c.ts.desc()).limit(self.keep)
+                else:
+                    query = select(*columns).where(orders.c.seq > self._seq, orders.c.amount_fen >= self.threshold_fen)
+                rows = conn.execute(query).all()
+                latest = conn.execute(select(schema.meta.c.value).where(schema.meta.c.key == "seq")).scalar_one()
+            for order_id, ts, amount, refund, status, sku, product, customer, staff, group, _seq in sorted(rows, key=lambda row: row.seq):
+                net = amount - refund
+                if status != "paid" or net < self.threshold_fen:
+                    self._orders.pop(order_id, None)
+                    continue
+                self._orders[order_id] = BigOrder(
+                    order_id=order_id, ts=datetime.fromtimestamp(ts, UTC), amount_fen=net, sku=sku or "",
+                    product=self._products.get(sku or "", product or sku or ""), staff=self._staff.get(staff or "", staff or ""),
+                    group=self._groups.get(group or "", group or ""), customer=mask_phone(customer or ""),
+                )
+            if len(self._orders) > self.keep:
+                newest = sorted(self._orders.values(), key=lambda order: order.ts, reverse=True)[:self.keep]
+                self._orders = {order.order_id: order for order in newest}
+            self._seq = max(latest, self._seq or 0)
+            chosen = [order for order in self._orders.values() if now is None or order.ts <= now]
+        return sorted(chosen, key=lambda order: (order.ts, order.order_id), reverse=True)[:limit]
+
+
+# -- the review ----------------------------------------------------------------------------------------
+
+
+def _rollup_sums(conn) -> dict[str, dict[str, list[int]]]:
+    """Return order totals (revenue, paid, refunded orders, refunded fen) per dimension and key."""
+    rollup = schema.order_rollup
+    query = (
+        select(rollup.c.dimension, rollup.c.key, func.sum(rollup.c.revenue_fen), func.sum(rollup.c.paid_orders),
+               func.sum(rollup.c.refunded_orders), func.sum(rollup.c.refunded_fen))
+        .where(rollup.c.dimension.in_(("sku", "group", "staff")))
+        .group_by(rollup.c.dimension, rollup.c.key)
+    )
+    sums: dict[str, dict[str, list[int]]] = defaultdict(dict)
+    for dimension, key, revenue, paid, refunded, refunded_fen in conn.execute(query):
+        sums[dimension][key] = [int(revenue), int(paid), int(refunded), int(refunded_fen)]
+    return sums
+
+
+def _minute_totals(conn, dimension: str = "total") -> dict[tuple[str, int], tuple[int, int, int]]:
+    """Return (key, minute) → (revenue, paid orders, refunded orders) for one dimension."""
+    rollup = schema.order_rollup
+    query = (
+        select(rollup.c.key, rollup.c.minute, func.sum(rollup.c.revenue_fen), func.sum(rollup.c.paid_orders), func.sum(rollup.c.refunded_orders))
+        .where(rollup.c.dimension == dimension).group_by(rollup.c.key, rollup.c.minute)
+    )
+    return {(key, int(minute)): (int(revenue), int(paid), int(refunded)) for key, minute, revenue, paid, refunded in conn.execute(query)}
+
+
+def by_hour(totals: dict[tuple[str, int], tuple[int, int, int]], config: EventConfig) -> list[HourSlice]:
+    """Return sales per event-local hour, for the hours that had any."""
+    hours: dict[datetime, list[int]] = defaultdict(lambda: [0, 0, 0])
+    tz = config.event.tz
+    for (_key, minute), values in totals.items():
+        hour = at_minute(minute).astimezone(tz).replace(minute=0, second=0, microsecond=0, tzinfo=None)
+        for index, value in enumerate(values):
+            hours[hour][index] += value
+    return [HourSlice(hour, *values) for hour, values in sorted(hours.items()) if any(values)]
+
+
+def _sorted(slices: Iterable[Slice]) -> list[Slice]:
+    # Unknowns (no sku, no group, no staff) go last whatever they sold.
+    return sorted(slices, key=lambda row: (row.key == "", -row.revenue_fen, -row.paid_orders, row.key))
+
+
+def by_product(sums: dict[str, list[int]], config: EventConfig, lang: str = "zh") -> list[Slice]:
+    """Return sales per product, best first."""
+    names = {product.sku: product.name for product in config.products}
+    return _sorted(
+        Slice(key=sku, label=names.get(sku, sku) if sku else t("rv_unknown_product", lang), revenue_fen=revenue, paid_orders=paid,
+              refunded_orders=refunded, refunded_fen=refunded_fen, detail=sku)
+        for sku, (revenue, paid, refunded, refunded_fen) in sums.items() if revenue or paid or refunded
+    )
+
+
+def by_group(sums: dict[str, list[int]], joins: dict[str, int], config: EventConfig, lang: str = "zh") -> list[Slice]:
+    """Return sales and joins per group (every group in the event file, then any others), best first."""
+    staff = {member.id: member.name for member in config.staff}
+    owners = {group.id: staff.get(group.owner, group.owner) for group in config.groups}
+    names = {group.id: group.name for group in config.groups}
+    keys = [*names, *(key for key in sums if key not in names)]
+    rows = []
+    for key in keys:
+        revenue, paid, refunded, refunded_fen = sums.get(key, [0, 0, 0, 0])
+        if key not in names and not (revenue or paid or refunded):
+            continue
+        rows.append(Slice(key=key, label=names.get(key, key) if key else t("rv_no_group", lang), revenue_fen=revenue, paid_orders=paid,
+                          refunded_orders=refunded, refunded_fen=refunded_fen, detail=owners.get(key, ""), joins=joins.get(key, 0)))
+    return _sorted(rows)
+
+
+def by_role(sums: dict[str, list[int]], config: EventConfig, lang: str = "zh") -> list[Slice]:
+    """Return sales per role of the credited staff member (unattributed last), best first."""
+    roles = {member.id: member.role for member in config.staff}
+    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    sellers: dict[str, int] = defaultdict(int)
+    for staff_id, values in sums.items():
+        role = roles.get(staff_id, UNKNOWN) if staff_id else ""
+        for index, value in enumerate(values):
+            totals[role][index] += value
+        if staff_id and values[0] > 0:
+            sellers[role] += 1
+    return _sorted(
+        Slice(key=role, label=role_label(role, lang), revenue_fen=revenue, paid_orders=paid, refunded_orders=refunded,
+              refunded_fen=refunded_fen, detail=str(sellers.get(role, 0)))
+        for role, (revenue, paid, refunded, refunded_fen) in totals.items() if revenue or paid or refunded
+    )
+
+
+def role_label(role: str, lang: str = "zh") -> str:
+    """Return a role's name in the page's language: "" is unattributed, an id not in the event file is unknown."""
+    key = {"": "rv_role_none", UNKNOWN: "rv_role_unknown"}.get(role, f"role_{role}")
+    return t(key, lang) if key in STRINGS else role
+
+
+def buyer_tier(orders: int, spent_fen: int, top_spender: bool) -> str:
+    """Return a paying customer's tier: high_value, repeat or new (see the module's docstring)."""
+    if spent_fen >= HIGH_VALUE_FEN or top_spender:
+        return "high_value"
+    return "repeat" if orders >= 2 else "new"
+
+
+def by_tier(buyers: Sequence[tuple[int, int]], total_revenue_fen: int, total_orders: int, lang: str = "zh") -> list[Slice]:
+    """Return sales per buyer tier from each paying customer's (paid orders, net spend); orders without a customer last."""
+    ranked = sorted(buyers, key=lambda buyer: -buyer[1])
+    top = math.ceil(len(ranked) * HIGH_VALUE_TOP_SHARE)
+    # Everyone who spent as much as the last of the top share is in it too: ties are not split.
+    cutoff = ranked[top - 1][1] if top else None
+    sums: dict[str, list[int]] = {tier: [0, 0, 0] for tier in TIERS}
+    for orders, spent in ranked:
+        row = sums[buyer_tier(orders, spent, cutoff is not None and spent >= cutoff and spent > 0)]
+        row[0] += spent
+        row[1] += orders
+        row[2] += 1
+    rows = [Slice(key=tier, label=t(f"rv_tier_{tier}", lang), revenue_fen=revenue, paid_orders=orders, buyers=count)
+            for tier, (revenue, orders, count) in sums.items()]
+    rest_revenue = total_revenue_fen - sum(row.revenue_fen for row in rows)
+    rest_orders = total_orders - sum(row.paid_orders for row in rows)
+    if rest_revenue or rest_orders:
+        rows.append(Slice(key=UNKNOWN, label=t("rv_tier_unknown", lang), revenue_fen=rest_revenue, paid_orders=rest_orders, buyers=0))
+    return rows
+
+
+def funnel_steps(funnel: dict[str, int]) -> list[FunnelStep]:
+    """Return the funnel joined → entered live → paid, with the conversion at each step."""
+    steps, first, previous = [], None, None
+    for key in ("joined", "entered_live", "paid"):
+        customers = funnel.get(key, 0)
+        steps.append(FunnelStep(
+            key=key, customers=customers,
+            of_previous=Decimal(customers) / previous if previous else None,
+            of_first=Decimal(customers) / first if first else None,
+        ))
+        first = customers if first is None else first
+        previous = customers
+    return steps
+
+
+def flash_sale_results(config: EventConfig, totals: dict[tuple[str, int], tuple[int, int, int]],
+                       sku_minutes: dict[tuple[str, int], tuple[int, int, int]]) -> list[FlashSaleResult]:
+    """Return what each flash sale's product sold in its window, and the revenue of every product in the window and before it."""
+    total_by_minute: dict[int, int] = defaultdict(int)
+    for (_key, minute), (revenue, _paid, _refunded) in totals.items():
+        total_by_minute[minute] += revenue
+    results = []
+    for sale in flash_sales(config):
+        start, end = int(sale.at.timestamp()) // 60, int(sale.end.timestamp()) // 60
+        window = range(start, end)
+        before = range(start - (end - start), start)
+        results.append(FlashSaleResult(
+            sale=sale,
+            sku_orders=sum(sku_minutes.get((sale.sku, minute), (0, 0, 0))[1] for minute in window),
+            sku_revenue_fen=sum(sku_minutes.get((sale.sku, minute), (0, 0, 0))[0] for minute in window),
+            window_revenue_fen=sum(total_by_minute.get(minute, 0) for minute in window),
+            before_revenue_fen=sum(total_by_minute.get(minute, 0) for minute in before),
+        ))
+    return results
+
+
+def push_lifts(store: Store, config: EventConfig, at: datetime, minutes: int = LIFT_MINUTES) -> tuple[list[PushLiftRow], list[LiftTotal]]:
+    """Return each acknowledged push's lift and the totals by rule and template."""
+    staff = {member.id: member.name for member in config.staff}
+    groups = {group.id: group.name for group in config.groups}
+    lifts = lift(store, config, at=at, minutes=minutes)
+    rows = [
+        PushLiftRow(
+            pushed_at=item.push.pushed_at, rule=item.push.rule, kind=item.push.kind, template=item.push.template_key,
+            staff=staff.get(item.push.staff_id, item.push.staff_id),
+            groups="、".join(groups.get(group, group) for group in item.push.groups),
+            orders_before=item.orders_before, orders_after=item.orders_after,
+            others_orders_before=item.others_orders_before, others_orders_after=item.others_orders_after,
+            extra_orders=item.extra_orders, extra_checkins=item.extra_checkins, complete=item.complete,
+        )
+        for item in lifts
+    ]
+    totals = [
+        LiftTotal(by=by, key=summary.key, pushes=summary.pushes, groups=summary.groups, extra_orders=summary.extra_orders,
+                  extra_orders_per_group=summary.extra_orders_per_group)
+        for by in ("rule", "template")
+        for summary in lift_summary(lifts, by=by, complete_only=False)
+    ]
+    return rows, totals
+
+
+def _curve(totals: dict[tuple[str, int], tuple[int, int, int]]) -> list[tuple[datetime, int]]:
+    running, points = 0, []
+    by_minute: dict[int, int] = defaultdict(int)
+    for (_key, minute), (revenue, _paid, _refunded) in totals.items():
+        by_minute[minute] += revenue
+    for minute in sorted(by_minute):
+        if by_minute[minute]:
+            running += by_minute[minute]
+            points.append((at_minute(minute + 1), running))
+    return points
+
+
+def build_review(store: Store, config: EventConfig, snapshot: Snapshot, lang: str = "zh") -> Review:
+    """Return the review of the event as of the snapshot, read from the rollups and the customers table."""
+    customers, checkin_rollup = schema.customers, schema.checkin_rollup
+    with store.reading() as conn:
+        sums = _rollup_sums(conn)
+        totals = _minute_totals(conn, "total")
+        sku_minutes = _minute_totals(conn, "sku")
+        buyers = [(int(orders), int(spent)) for orders, spent in conn.execute(
+            select(customers.c.paid_orders, customers.c.paid_fen).where(customers.c.paid_orders > 0))]
+        joins = {key: int(events) for key, events in conn.execute(
+            select(checkin_rollup.c.key, func.sum(checkin_rollup.c.events))
+            .where(checkin_rollup.c.kind == "join_group", checkin_rollup.c.dimension == "group").group_by(checkin_rollup.c.key))}
+    lifted = push_lifts(store, config, snapshot.as_of)
+    pool = snapshot.team_pool
+    return Review(
+        event=config.event.name, as_of=snapshot.as_of, timezone=config.event.timezone,
+        revenue_fen=snapshot.revenue_fen, paid_orders=snapshot.paid_orders, buyers=snapshot.paying_customers,
+        refunded_orders=snapshot.refunded_orders, refunded_fen=snapshot.refunded_fen,
+        base_fen=snapshot.base_fen, stretch_fen=snapshot.stretch_fen,
+        curve=_curve(totals), hours=by_hour(totals, config),
+        products=by_product(sums.get("sku", {}), config, lang), groups=by_group(sums.get("group", {}), joins, config, lang),
+        roles=by_role(sums.get("staff", {}), config, lang),
+        tiers=by_tier(buyers, snapshot.revenue_fen, snapshot.paid_orders, lang),
+        funnel=funnel_steps(snapshot.funnel),
+        roi=Roi(budget_fen=to_fen(config.event.budget), revenue_fen=snapshot.revenue_fen,
+                commission_fen=sum(snapshot.commission_fen.values(), Decimal(0)), pool_fen=pool.amount_fen if pool.unlocked else Decimal(0)),
+        flash_sales=flash_sale_results(config, totals, sku_minutes),
+        top_order_takers=[row for row in snapshot.leaderboards.get("order_taker", []) if row.value > 0][:3],
+        pushes=lifted[0],
+        lift_totals=lifted[1],
+    )
+
+
+def live_x(config: EventConfig, moments: Sequence[datetime]) -> list[float]:
+    """Return each moment as minutes of live time since the first session began (time between sessions cut out)."""
+    sessions = live_sessions(config)
+    spans = [(session.start, session.end) for session in sessions]
+    positions = []
+    for moment in moments:
+        elapsed = 0.0
+        for start, end in spans:
+            if moment >= end:
+                elapsed += (end - start).total_seconds() / 60
+            elif moment > start:
+                elapsed += (moment - start).total_seconds() / 60
+        positions.append(elapsed)
+    return positions
+
+
+# -- the review as tables ------------------------------------------------------------------------------
+
+# How a column's values are kept and shown: money in fen, counts, fractions, event-local times, text.
+KINDS = ("text", "money", "count", "percent", "time", "number")
+
+
+@dataclass(frozen=True)
+class Table:
+    """A localized table: the review page shows it and the review workbook writes it as one sheet."""
+
+    key: str  # the i18n key of its title (and sheet name)
+    title: str
+    headers: tuple[str, ...]
+    kinds: tuple[str, ...]
+    rows: list[tuple]
+    total: tuple | None = None  # a total row, written in bold under the rows
+
+
+def _table(key: str, lang: str, columns: Sequence[tuple[str, str]], rows: Iterable[tuple]) -> Table:
+    return Table(key=key, title=t(key, lang), headers=tuple(t(header, lang) for header, _ in columns),
+                 kinds=tuple(kind for _, kind in columns), rows=list(rows))
+
+
+def _local(moment: datetime, timezone: str) -> datetime:
+    return moment.astimezone(ZoneInfo(timezone)).replace(tzinfo=None)
+
+
+def review_tables(review: Review, lang: str = "zh") -> list[Table]:
+    """Return the review as tables: the summary, then one per breakdown."""
+    total = review.revenue_fen
+    roi = review.roi
+    overview = _table("rv_sheet_summary", lang, (("rv_col_item", "text"), ("rv_col_value", "text"), ("rv_col_number", "number")), [
+        (t("rv_col_event", lang), review.event, None),
+        (t("rv_col_as_of", lang), _local(review.as_of, review.timezone).strftime("%Y-%m-%d %H:%M"), None),
+        (t("rv_col_revenue", lang), fmt_yuan(total), _yuan(total)),
+        (t("rv_col_orders", lang), f"{review.paid_orders:,}", review.paid_orders),
+        (t("rv_col_buyers", lang), f"{review.buyers:,}", review.buyers),
+        (t("rv_col_aov", lang), fmt_yuan(Decimal(total) / review.paid_orders if review.paid_orders else 0),
+         _yuan(Decimal(total) / review.paid_orders) if review.paid_orders else 0),
+        (t("rv_col_refunds", lang), f"{review.refunded_orders:,} / {fmt_yuan(review.refunded_fen)}", _yuan(review.refunded_fen)),
+        (t("rv_col_base_goal", lang), f"{fmt_yuan(review.base_fen)} · {fmt_pct(review.progress(review.base_fen))}", float(review.progress(review.base_fen))),
+        (t("rv_col_stretch_goal", lang), f"{fmt_yuan(review.stretch_fen)} · {fmt_pct(review.progress(review.stretch_fen))}", float(review.progress(review.stretch_fen))),
+        (t("rv_col_budget", lang), fmt_yuan(roi.budget_fen), _yuan(roi.budget_fen)),
+        (t("rv_col_roi", lang), f"{roi.roi:.2f}" if roi.roi is not None else "—", float(roi.roi) if roi.roi is not None else None),
+        (t("rv_col_cost_ratio", lang), fmt_pct(roi.cost_ratio) if roi.cost_ratio is not None else "—",
+         float(roi.cost_ratio) if roi.cost_ratio is not None else None),
+    ])
+    share_money = (("rv_col_revenue", "money"), ("rv_col_orders", "count"), ("rv_col_share", "percent"), ("rv_col_aov", "money"))
+    tables = [
+        overview,
+        _table("rv_sheet_hours", lang, (("rv_col_hour", "time"), ("rv_col_revenue", "money"), ("rv_col_orders", "count"),
+                                        ("rv_col_refunded_orders", "count"), ("rv_col_share", "percent")),
+               [(row.hour, row.revenue_fen, row.paid_orders, row.refunded_orders, _share(row.revenue_fen, total)) for row in review.hours]),
+        _table("rv_sheet_products", lang, (("rv_col_product", "text"), ("rv_col_sku", "text"), *share_money, ("rv_col_refunded_orders", "count")),
+               [(row.label, row.detail, row.revenue_fen, row.paid_orders, row.share(total), row.aov_fen, row.refunded_orders) for row in review.products]),
+        _table("rv_sheet_groups", lang, (("rv_col_group", "text"), ("rv_col_owner", "text"), ("rv_col_joins", "count"), *share_money),
+               [(row.label, row.detail, row.joins or 0, row.revenue_fen, row.paid_orders, row.share(total), row.aov_fen) for row in review.groups]),
+        _table("rv_sheet_roles", lang, (("rv_col_role", "text"), ("rv_col_sellers", "count"), *share_money),
+               [(row.label, int(row.detail or 0), row.revenue_fen, row.paid_orders, row.share(total), row.aov_fen) for row in review.roles]),
+        _table("rv_sheet_tiers", lang, (("rv_col_tier", "text"), ("rv_col_buyers", "count"), *share_money, ("rv_col_per_buyer", "money")),
+               [(row.label, row.buyers or 0, row.revenue_fen, row.paid_orders, row.share(total), row.aov_fen,
+                 Decimal(row.revenue_fen) / row.buyers if row.buyers else Decimal(0)) for row in review.tiers]),
+        _table("rv_sheet_funnel", lang, (("rv_col_stage", "text"), ("rv_col_customers", "count"), ("rv_col_of_previous", "percent"), ("rv_col_of_first", "percent")),
+               [(t(f"rv_funnel_{step.key}", lang), step.customers, step.of_previous, step.of_first) for step in review.funnel]),
+        # Each cost as a share of revenue; the total cost's share is the cost ratio (费比). ROI is in the summary.
+        _table("rv_sheet_roi", lang, (("rv_col_item", "text"), ("rv_col_amount", "money"), ("rv_col_of_revenue", "percent")), [
+            (t(key, lang), fen, _share(fen, total) if total else None)
+            for key, fen in (("rv_col_revenue", roi.revenue_fen), ("rv_col_budget", roi.budget_fen), ("rv_col_commission", roi.commission_fen),
+                             ("rv_col_pool", roi.pool_fen), ("rv_col_cost", roi.cost_fen))
+        ]),
+        _table("rv_sheet_flash_sales", lang, (("rv_col_time", "time"), ("rv_col_product", "text"), ("rv_col_price", "money"), ("rv_col_minutes", "count"),
+                                              ("rv_col_sku_orders", "count"), ("rv_col_sku_revenue", "money"), ("rv_col_window_revenue", "money"),
+                                              ("rv_col_before_revenue", "money"), ("rv_col_uplift", "percent")),
+               [(_local(row.sale.at, review.timezone), row.sale.product, row.sale.price_fen, row.sale.minutes, row.sku_orders, row.sku_revenue_fen,
+                 row.window_revenue_fen, row.before_revenue_fen, row.uplift) for row in review.flash_sales]),
+    ]
+    tables.append(_table("rv_sheet_pushes", lang, (
+        ("rv_col_time", "time"), ("rv_col_rule", "text"), ("rv_col_template", "text"), ("rv_col_staff", "text"), ("rv_col_groups", "text"),
+        ("rv_col_orders_before", "count"), ("rv_col_orders_after", "count"), ("rv_col_others_before", "count"), ("rv_col_others_after", "count"),
+        ("rv_col_extra_orders", "number"), ("rv_col_extra_checkins", "number"), ("rv_col_complete", "text"),
+    ), [(_local(row.pushed_at, review.timezone), row.rule, row.template, row.staff, row.groups, row.orders_before, row.orders_after,
+         row.others_orders_before, row.others_orders_after, row.extra_orders, row.extra_checkins,
+         t("rv_yes", lang) if row.complete else t("rv_no", lang)) for row in review.pushes]))
+    tables.append(_table("rv_sheet_lift_totals", lang, (
+        ("rv_col_by", "text"), ("rv_col_key", "text"), ("rv_col_pushes", "count"), ("rv_col_group_pushes", "count"),
+        ("rv_col_extra_orders", "number"), ("rv_col_extra_per_group", "number"),
+    ), [(t(f"rv_by_{row.by}", lang), row.key, row.pushes, row.groups, row.extra_orders, row.extra_orders_per_group) for row in review.lift_totals]))
+    return tables
+
+
+def _share(part: int | Decimal, total: int) -> Decimal:
+    return Decimal(part) / total if total else Decimal(0)
+
+
+def _yuan(fen: int | Decimal) -> float:
+    return to_yuan(fen)

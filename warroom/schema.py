@@ -1,0 +1,217 @@
+"""The store's schema, declared once, for SQLite and PostgreSQL alike.
+
+Money is integer fen, time is UTC epoch seconds. Every write transaction takes a new `seq`
+(see store.Store.apply); rows it touches carry that seq, so a read model can fetch only what
+changed since the seq it last saw instead of re-reading the whole order table.
+"""
+
+from sqlalchemy import BigInteger, Boolean, Column, Index, Integer, MetaData, String, Table, Text
+
+metadata = MetaData()
+
+orders = Table(
+    "orders",
+    metadata,
+    Column("order_id", String, primary_key=True),
+    Column("ts", BigInteger, nullable=False),
+    Column("amount_fen", BigInteger, nullable=False),
+    Column("refund_fen", BigInteger, nullable=False, default=0),
+    Column("status", String(16), nullable=False),
+    Column("sku", String),
+    Column("product", String),
+    Column("qty", Integer, nullable=False, default=1),
+    Column("customer_id", String),
+    Column("staff_id", String),
+    Column("group_id", String),
+    # Attribution (SPEC §1) and the commission band are derived at ingest, so that the
+    # rollups below can be kept by delta.
+    Column("credited_staff", String),
+    Column("band", Integer, nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Index("orders_customer", "customer_id"),
+    Index("orders_seq", "seq"),
+)
+
+checkins = Table(
+    "checkins",
+    metadata,
+    Column("checkin_id", String, primary_key=True),
+    Column("ts", BigInteger, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("customer_id", String),
+    Column("group_id", String),
+    Column("staff_id", String),
+    Column("value", BigInteger),
+    Column("seq", BigInteger, nullable=False),
+    Index("checkins_kind_ts", "kind", "ts"),
+)
+
+customers = Table(
+    "customers",
+    metadata,
+    Column("customer_id", String, primary_key=True),
+    # The earliest inviter, from invite and join_group check-ins (SPEC §1 attribution).
+    Column("inviter", String),
+    Column("invited_ts", BigInteger),
+    Column("first_join_ts", BigInteger),
+    Column("first_live_ts", BigInteger),
+    Column("paid_orders", Integer, nullable=False, default=0),
+    Column("paid_fen", BigInteger, nullable=False, default=0),
+    Column("first_paid_ts", BigInteger),
+    Column("seq", BigInteger, nullable=False),
+)
+
+# Order figures by dimension ('total', 'staff', 'sku', 'group', 'customer_tier' …), key,
+# minute and commission band, kept by delta in the same transaction as the orders.
+order_rollup = Table(
+    "order_rollup",
+    metadata,
+    Column("dimension", String(16), primary_key=True),
+    Column("key", String, primary_key=True),
+    Column("minute", BigInteger, primary_key=True),
+    Column("band", Integer, primary_key=True),
+    Column("revenue_fen", BigInteger, nullable=False, default=0),
+    Column("paid_orders", BigInteger, nullable=False, default=0),
+    Column("refunded_orders", BigInteger, nullable=False, default=0),
+    Column("refunded_fen", BigInteger, nullable=False, default=0),
+    Column("cancelled_orders", BigInteger, nullable=False, default=0),
+    Column("seq", BigInteger, nullable=False),
+    Index("order_rollup_seq", "seq"),
+)
+
+# Check-in counts by kind, dimension ('total', 'staff', 'group'), key and minute; for
+# `viewers` snapshots, `value_max` holds the peak and `value_last` the latest snapshot.
+checkin_rollup = Table(
+    "checkin_rollup",
+    metadata,
+    Column("kind", String(16), primary_key=True),
+    Column("dimension", String(16), primary_key=True),
+    Column("key", String, primary_key=True),
+    Column("minute", BigInteger, primary_key=True),
+    Column("events", BigInteger, nullable=False, default=0),
+    Column("value_max", BigInteger),
+    Column("value_last", BigInteger),
+    Column("value_last_ts", BigInteger),
+    Column("seq", BigInteger, nullable=False),
+    Index("checkin_rollup_seq", "seq"),
+)
+
+# Distinct-customer counters (paying customers, funnel stages) kept on transitions, and the
+# net revenue with its highest value seen at any commit (so a team pool can tell it was unlocked).
+counters = Table(
+    "counters",
+    metadata,
+    Column("name", String, primary_key=True),
+    Column("value", BigInteger, nullable=False),
+    Column("seq", BigInteger, nullable=False),
+)
+
+# Money paid out to staff against their commission and pool share. Payouts are never edited:
+# a refund after a payout leaves the member's balance negative, which shows as a clawback.
+payouts = Table(
+    "payouts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("staff_id", String, nullable=False),
+    Column("amount_fen", BigInteger, nullable=False),
+    Column("paid_at", BigInteger, nullable=False),
+    Column("note", Text, nullable=False, default=""),
+    Column("seq", BigInteger, nullable=False),
+    Index("payouts_seq", "seq"),
+)
+
+quarantine = Table(
+    "quarantine",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    # A digest of (feed, raw): the same bad line met again is one row, not two.
+    Column("digest", String(40), nullable=False, unique=True),
+    Column("feed", String, nullable=False),
+    Column("position", String, nullable=False),
+    Column("raw", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("first_seen_seq", BigInteger, nullable=False),
+)
+
+checkpoints = Table(
+    "checkpoints",
+    metadata,
+    Column("feed", String, primary_key=True),
+    Column("fingerprint", String, primary_key=True),
+    Column("path", Text, nullable=False),
+    Column("offset", BigInteger, nullable=False),
+    Column("done", Boolean, nullable=False, default=False),
+    Column("seq", BigInteger, nullable=False),
+)
+
+# Small key/value facts about the store itself: the write seq and the last write's wall time.
+meta = Table(
+    "meta",
+    metadata,
+    Column("key", String, primary_key=True),
+    Column("value", BigInteger, nullable=False),
+)
+
+# Who runs the ingest: a second `warroom ingest` on the same store is refused while the
+# holder's heartbeat is fresh.
+leases = Table(
+    "leases",
+    metadata,
+    Column("name", String, primary_key=True),
+    Column("owner", String, nullable=False),
+    Column("heartbeat", BigInteger, nullable=False),
+)
+
+# Flash-sale prompts (warroom.prompts, warroom.prompt_state). One row per prompt instance (a rule
+# and its labels, e.g. a sale's countdown node or a group): its lifecycle state and the content
+# the last evaluation rendered, so every screen shows the same prompts and a restart loses none.
+# A resolved row stays as history until the same key fires again.
+prompt_instances = Table(
+    "prompt_instances",
+    metadata,
+    Column("key", String, primary_key=True),
+    Column("rule", String, nullable=False),
+    Column("kind", String(24), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("active_since", BigInteger, nullable=False),
+    Column("last_true_at", BigInteger, nullable=False),
+    Column("fired_at", BigInteger),
+    Column("resolved_at", BigInteger),
+    Column("inhibited_by", Text, nullable=False),  # JSON list
+    Column("content", Text, nullable=False),  # JSON: title, reason, groups, messages, link, figures …
+    Index("prompt_instances_state", "state"),
+)
+
+# A lead's silences: prompts matching (rule, kind; NULL matches all) are held back between
+# starts_at and ends_at; with a group_id only that group is taken out of the prompts.
+prompt_silences = Table(
+    "prompt_silences",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("rule", String),
+    Column("kind", String(24)),
+    Column("group_id", String),
+    Column("starts_at", BigInteger, nullable=False),
+    Column("ends_at", BigInteger, nullable=False),
+    Column("created_by", String, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("comment", Text, nullable=False),
+    Index("prompt_silences_ends_at", "ends_at"),
+)
+
+# Acknowledgements: who pushed which prompt's message, when, into which groups. Lift (orders and
+# check-ins before and after, targeted groups against the others) is computed from these.
+prompt_pushes = Table(
+    "prompt_pushes",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("prompt_key", String, nullable=False),
+    Column("rule", String, nullable=False),
+    Column("kind", String(24), nullable=False),
+    Column("template", Integer, nullable=False),
+    Column("message", Text, nullable=False),
+    Column("groups", Text, nullable=False),  # JSON list of group ids
+    Column("staff_id", String, nullable=False),
+    Column("pushed_at", BigInteger, nullable=False),
+    Index("prompt_pushes_pushed_at", "pushed_at"),
+)

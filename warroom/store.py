@@ -1,0 +1,679 @@
+"""The store: SQLite (WAL) by default, PostgreSQL by URL, on the same SQLAlchemy Core code.
+
+Writes go through `Store.apply`, one transaction per batch: the rows, the rollups they change
+and the feed checkpoints commit together, so the commit is the acknowledgement. Each write
+transaction first bumps the `seq` counter; on SQLite that happens under BEGIN IMMEDIATE and on
+PostgreSQL under the counter's row lock, so writers are serialised and seqs become visible in
+order. Readers never block the writer (WAL, MVCC).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zlib
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import lru_cache
+from operator import itemgetter
+from typing import NamedTuple
+
+from sqlalchemy import Connection, Engine, Table, case, create_engine, event, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+
+from warroom import schema
+from warroom.records import Batch, CheckIn, Checkpoint, OrderLine
+from warroom.rules import LedgerRules, state_key
+
+BUSY_TIMEOUT_MS = 10_000
+_CHUNK = 5_000
+# Keys per SQLite `IN (…)` lookup.
+_FETCH_CHUNK = 1_000
+# From this many rows a PostgreSQL bulk upsert goes by COPY and a staging table.
+_COPY_MIN_ROWS = 500
+_ORDER_DIMENSIONS = ("total", "staff", "sku", "group")
+_CHECKIN_DIMENSIONS = ("total", "staff", "group")
+_INVITE_KINDS = ("invite", "join_group")
+_CUSTOMER_FIELDS = ("customer_id", "inviter", "invited_ts", "first_join_ts", "first_live_ts", "paid_orders", "paid_fen", "first_paid_ts")
+_customer_values = itemgetter(*_CUSTOMER_FIELDS)
+_ROLLUP_SUMS = ("revenue_fen", "paid_orders", "refunded_orders", "refunded_fen", "cancelled_orders")
+REVENUE_COUNTER = "revenue_fen"
+REVENUE_PEAK_COUNTER = "revenue_peak_fen"
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    """What one committed batch changed."""
+
+    seq: int
+    orders: int
+    checkins: int
+    quarantined: int
+
+
+def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
+    engine = create_engine(url)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        # Let SQLAlchemy's BEGIN below be the only transaction control (pysqlite otherwise
+        # begins lazily, which is what makes a reader-turned-writer deadlock possible).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        # The writer takes the write lock up front, so it never has to upgrade a read lock.
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+def _make_engine(url: str, *, writer: bool) -> Engine:
+    if make_url(url).get_backend_name() == "sqlite":
+        return _sqlite_engine(url, immediate=writer)
+    options = {} if writer else {"isolation_level": "REPEATABLE READ"}
+    return create_engine(url, pool_pre_ping=True, **options)
+
+
+class Store:
+    """The event's database: write batches with `apply`, read with `reading()`."""
+
+    def __init__(self, url: str, rules: LedgerRules | None = None):
+        self.url = url
+        self.rules = rules or LedgerRules(band_floors_fen=(0,), group_owner={})
+        self.writer = _make_engine(url, writer=True)
+        self.reader = _make_engine(url, writer=False)
+        self.dialect = self.writer.dialect.name
+        schema.metadata.create_all(self.writer)
+        with self.writer.begin() as conn:
+            _upsert(conn, schema.meta, [{"key": "seq", "value": 0}], ("key",), update_columns=())
+
+    def close(self) -> None:
+        """Release every pooled connection."""
+        self.writer.dispose()
+        self.reader.dispose()
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """Yield a connection inside one read transaction: every query sees the same snapshot."""
+        with self.reader.begin() as conn:
+            yield conn
+
+    # -- writes -----------------------------------------------------------------------------
+
+    def apply(self, batch: Batch) -> ApplyResult:
+        """Commit a batch's rows, their rollup deltas and its checkpoints in one transaction."""
+        with self.writer.begin() as conn:
+            seq = _next_seq(conn)
+            ledger = _Ledger(conn, self.rules, seq)
+            checkins = ledger.add_checkins(batch.checkins)
+            orders = ledger.add_orders(batch.orders)
+            ledger.flush()
+            quarantined = _quarantine(conn, batch, seq)
+            if batch.checkpoints:
+                _upsert(
+                    conn,
+                    schema.checkpoints,
+                    [{"feed": cp.feed, "fingerprint": cp.fingerprint, "path": cp.path, "offset": cp.offset, "done": cp.done, "seq": seq} for cp in batch.checkpoints],
+                    ("feed", "fingerprint"),
+                )
+        return ApplyResult(seq=seq, orders=orders, checkins=checkins, quarantined=quarantined)
+
+    def record_payout(self, staff_id: str, amount_fen: int, paid_at: datetime, note: str = "") -> int:
+        """Record money paid to a staff member (negative: money handed back) and return the payout's id."""
+        if paid_at.tzinfo is None:
+            raise ValueError("paid_at must be timezone-aware")
+        table = schema.payouts
+        with self.writer.begin() as conn:
+            seq = _next_seq(conn)
+            row = {"staff_id": staff_id, "amount_fen": int(amount_fen), "paid_at": int(paid_at.timestamp()), "note": note, "seq": seq}
+            return conn.execute(table.insert().values(**row).returning(table.c.id)).scalar_one()
+
+    def take_lease(self, name: str, owner: str, now: int, ttl: int) -> str | None:
+        """Take or renew a named lease; return None on success, else the current holder."""
+        table = schema.leases
+        with self.writer.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(_insert(conn, table).on_conflict_do_nothing(index_elements=["name"]), {"name": name, "owner": owner, "heartbeat": now})
+            held = conn.execute(select(table).where(table.c.name == name).with_for_update()).mappings().first()
+            if held and held["owner"] != owner and held["heartbeat"] > now - ttl:
+                return held["owner"]
+            _upsert(conn, table, [{"name": name, "owner": owner, "heartbeat": now}], ("name",))
+        return None
+
+    def drop_lease(self, name: str, owner: str) -> None:
+        """Release a lease this owner holds."""
+        table = schema.leases
+        with self.writer.begin() as conn:
+            conn.execute(table.delete().where(table.c.name == name, table.c.owner == owner))
+
+    def checkpoints(self, feed: str) -> list[Checkpoint]:
+        """Return the committed checkpoints of one feed."""
+        table = schema.checkpoints
+        with self.reading() as conn:
+            rows = conn.execute(select(table).where(table.c.feed == feed)).mappings().all()
+        return [Checkpoint(feed=row["feed"], fingerprint=row["fingerprint"], path=row["path"], offset=row["offset"], done=row["done"]) for row in rows]
+
+    def forget_checkpoints(self, feed: str | None = None) -> int:
+        """Drop checkpoints (of one feed, or all) so the next ingest re-reads; returns how many."""
+        table = schema.checkpoints
+        with self.writer.begin() as conn:
+            statement = table.delete() if feed is None else table.delete().where(table.c.feed == feed)
+            return conn.execute(statement).rowcount
+
+    def release_quarantine(self, ids: Iterable[int] | None = None) -> int:
+        """Forget quarantined rows (all, or some ids) so a re-read can judge them again; returns how many."""
+        table = schema.quarantine
+        with self.writer.begin() as conn:
+            statement = table.delete() if ids is None else table.delete().where(table.c.id.in_(list(ids)))
+            return conn.execute(statement).rowcount
+
+    # -- small reads ------------------------------------------------------------------------
+
+    def seq(self) -> int:
+        """Return the seq of the last committed write."""
+        with self.reading() as conn:
+            return conn.execute(select(schema.meta.c.value).where(schema.meta.c.key == "seq")).scalar_one()
+
+    def quarantined_rows(self) -> list[dict]:
+        """Return every quarantined row, oldest first."""
+        table = schema.quarantine
+        with self.reading() as conn:
+            return [dict(row) for row in conn.execute(select(table).order_by(table.c.id)).mappings()]
+
+    def payouts(self, staff_id: str | None = None) -> list[dict]:
+        """Return the recorded payouts (of one member, or all), oldest first, with `paid_at` as a UTC datetime."""
+        table = schema.payouts
+        query = select(table).order_by(table.c.id)
+        if staff_id is not None:
+            query = query.where(table.c.staff_id == staff_id)
+        with self.reading() as conn:
+            rows = [dict(row) for row in conn.execute(query).mappings()]
+        return [row | {"paid_at": datetime.fromtimestamp(row["paid_at"], UTC)} for row in rows]
+
+    def paid_out_fen(self) -> dict[str, int]:
+        """Return the total paid out to each staff member who has a payout, in fen."""
+        table = schema.payouts
+        query = select(table.c.staff_id, func.sum(table.c.amount_fen)).group_by(table.c.staff_id)
+        with self.reading() as conn:
+            return {staff_id: int(total) for staff_id, total in conn.execute(query)}
+
+    def count(self, table_name: str) -> int:
+        """Return the number of rows in one table."""
+        with self.reading() as conn:
+            return conn.execute(select(func.count()).select_from(schema.metadata.tables[table_name])).scalar_one()
+
+
+def _next_seq(conn: Connection) -> int:
+    """Take the next write seq; the counter's row lock serialises writers."""
+    meta = schema.meta
+    return conn.execute(update(meta).where(meta.c.key == "seq").values(value=meta.c.value + 1).returning(meta.c.value)).scalar_one()
+
+
+def _insert(conn: Connection, table):
+    return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
+
+
+def _upsert(conn: Connection, table, rows: list[dict], keys: tuple[str, ...], *, update_columns: tuple[str, ...] | None = None, add: tuple[str, ...] = ()) -> None:
+    """Insert rows, or on a key conflict overwrite `update_columns` (default: all) and add to `add` columns."""
+    if not rows:
+        return
+    columns = tuple(rows[0])
+    _upsert_rows(conn, table, columns, [tuple(row[name] for name in columns) for row in rows], keys, update_columns=update_columns, add=add)
+
+
+def _upsert_rows(
+    conn: Connection, table, columns: tuple[str, ...], rows: list[tuple], keys: tuple[str, ...], *,
+    update_columns: tuple[str, ...] | None = None, add: tuple[str, ...] = (), bulk: bool = False,
+) -> int:
+    """Upsert rows given as tuples in `columns` order, like `_upsert`; return how many rows the database wrote.
+
+    The statement is built once per shape and runs through the driver, so a row costs no SQLAlchemy
+    work. With `bulk` (the caller promises each key at most once) PostgreSQL takes many rows by COPY.
+    """
+    if not rows:
+        return 0
+    plan = _upsert_plan(conn.dialect, table, tuple(columns), tuple(keys), None if update_columns is None else tuple(update_columns), tuple(add))
+    if plan.fill is not None:
+        rows = [plan.fill(row) for row in rows]
+    if bulk and conn.dialect.name == "postgresql" and len(rows) >= _COPY_MIN_ROWS:
+        return _copy_upsert(conn, plan, rows)
+    return conn.exec_driver_sql(plan.sql, rows).rowcount
+
+
+def _insert_new_rows(conn: Connection, table, columns: tuple[str, ...], rows: list[tuple], keys: tuple[str, ...]) -> None:
+    """Insert rows whose keys the caller found unused in this write transaction (writers are serialised, so they still are).
+
+    No conflict to handle, so PostgreSQL takes many rows by COPY straight into the table. Were a key
+    used after all, the insert fails and the batch rolls back, rather than overwrite a row unseen.
+    """
+    if not rows:
+        return
+    plan = _upsert_plan(conn.dialect, table, tuple(columns), tuple(keys), (), ())
+    if plan.fill is not None:
+        rows = [plan.fill(row) for row in rows]
+    if conn.dialect.name == "postgresql" and len(rows) >= _COPY_MIN_ROWS:
+        with _driver_errors(conn), conn.connection.dbapi_connection.cursor() as cursor, cursor.copy(plan.copy_sql) as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    conn.exec_driver_sql(plan.insert_sql, rows)
+
+
+@dataclass(frozen=True)
+class _UpsertPlan:
+    """One upsert shape, built once: its statements, and how a caller's row becomes the inserted one."""
+
+    table: Table
+    # The inserted columns: the caller's, then those it left out that have a Python-side default.
+    columns: tuple[str, ...]
+    sql: str
+    # The plain INSERT, and COPY into the table, for rows whose keys are known to be new.
+    insert_sql: str
+    copy_sql: str
+    # For PostgreSQL's COPY path: the staging table and the INSERT … SELECT that upserts from it.
+    stage: str
+    merge_sql: str
+    # Appends the defaults and applies the column types' bind processors; None when rows go as they are.
+    fill: Callable[[tuple], tuple] | None
+
+
+@lru_cache(maxsize=256)
+def _upsert_plan(dialect, table: Table, columns: tuple[str, ...], keys: tuple[str, ...], update_columns: tuple[str, ...] | None, add: tuple[str, ...]) -> _UpsertPlan:
+    quote = dialect.identifier_preparer.quote
+    name = dialect.identifier_preparer.format_table(table)
+    left_out = [column for column in table.columns if column.name not in columns and column.default is not None]
+    if any(not column.default.is_scalar for column in left_out):
+        raise ValueError(f"{table.name}: an upsert must give the columns whose default is not a constant")
+    inserted = columns + tuple(column.name for column in left_out)
+    defaults = tuple(column.default.arg for column in left_out)
+    processors = tuple(
+        (position, processor) for position, column in enumerate(inserted)
+        if (processor := table.c[column].type.dialect_impl(dialect).bind_processor(dialect)) is not None
+    )
+    if update_columns is None:
+        update_columns = tuple(column for column in columns if column not in keys and column not in add)
+    assignments = [f"{quote(column)} = excluded.{quote(column)}" for column in update_columns]
+    assignments += [f"{quote(column)} = {name}.{quote(column)} + excluded.{quote(column)}" for column in add]
+    target = ", ".join(map(quote, keys))
+    conflict = f"ON CONFLICT ({target}) DO UPDATE SET {', '.join(assignments)}" if assignments else f"ON CONFLICT ({target}) DO NOTHING"
+    listed = ", ".join(map(quote, inserted))
+    placeholder = "?" if dialect.paramstyle == "qmark" else "%s"
+    stage = f"warroom_stage_{table.name}_{zlib.crc32(listed.encode()):08x}"
+    insert_sql = f"INSERT INTO {name} ({listed}) VALUES ({', '.join([placeholder] * len(inserted))})"
+    return _UpsertPlan(
+        table=table,
+        columns=inserted,
+        sql=f"{insert_sql} {conflict}",
+        insert_sql=insert_sql,
+        copy_sql=f"COPY {name} ({listed}) FROM STDIN",
+        stage=stage,
+        merge_sql=f"INSERT INTO {name} ({listed}) SELECT {listed} FROM {stage} {conflict}",
+        fill=_filler(defaults, processors) if defaults or processors else None,
+    )
+
+
+def _filler(defaults: tuple, processors: tuple) -> Callable[[tuple], tuple]:
+    def fill(row: tuple) -> tuple:
+        row = row + defaults
+        if not processors:
+            return row
+        values = list(row)
+        for position, processor in processors:
+            values[position] = processor(values[position])
+        return tuple(values)
+
+    return fill
+
+
+def _copy_upsert(conn: Connection, plan: _UpsertPlan, rows: list[tuple]) -> int:
+    """PostgreSQL: COPY the rows into a temporary staging table, then upsert them all with one INSERT … SELECT."""
+    listed = ", ".join(map(conn.dialect.identifier_preparer.quote, plan.columns))
+    table = conn.dialect.identifier_preparer.format_table(plan.table)
+    with _driver_errors(conn), conn.connection.dbapi_connection.cursor() as cursor:
+        # One staging table per session and row shape, emptied at each commit and before each use.
+        cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {plan.stage} ON COMMIT DELETE ROWS AS SELECT {listed} FROM {table} WITH NO DATA; TRUNCATE {plan.stage}")
+        with cursor.copy(f"COPY {plan.stage} ({listed}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute(plan.merge_sql)
+        return cursor.rowcount
+
+
+@contextmanager
+def _driver_errors(conn: Connection) -> Iterator[None]:
+    """Raise the driver's errors as SQLAlchemy's, as for statements that SQLAlchemy runs itself."""
+    error_class = conn.dialect.loaded_dbapi.Error
+    try:
+        yield
+    except error_class as error:
+        raise DBAPIError.instance(None, None, error, error_class, dialect=conn.dialect) from error
+
+
+def _fetch(conn: Connection, table, key_column: str, keys: Iterable[str]) -> dict[str, dict]:
+    """Return the stored rows whose `key_column` is one of `keys`, as dicts by key."""
+    columns = tuple(column.name for column in table.columns)
+    at = columns.index(key_column)
+    return {row[at]: dict(zip(columns, row, strict=True)) for row in _fetch_rows(conn, table, columns, key_column, keys)}
+
+
+def _fetch_rows(conn: Connection, table, columns: tuple[str, ...], key_column: str, keys: Iterable[str]) -> list[tuple]:
+    """Return the `columns` of the stored rows whose `key_column` is one of `keys`, in one lookup per chunk of keys."""
+    keys = list(keys)
+    if not keys:
+        return []
+    select_sql = _select_sql(conn.dialect, table, columns, key_column)
+    if conn.dialect.name == "postgresql":
+        return conn.exec_driver_sql(f"{select_sql} = ANY(%s)", (keys,)).all()
+    found = []
+    for start in range(0, len(keys), _FETCH_CHUNK):
+        chunk = keys[start:start + _FETCH_CHUNK]
+        # Padded with its last key, every chunk runs the same statement, which sqlite3 prepares once.
+        chunk += chunk[-1:] * (_FETCH_CHUNK - len(chunk))
+        found += conn.exec_driver_sql(f"{select_sql} IN ({', '.join('?' * _FETCH_CHUNK)})", tuple(chunk)).all()
+    return found
+
+
+@lru_cache(maxsize=64)
+def _select_sql(dialect, table: Table, columns: tuple[str, ...], key_column: str) -> str:
+    quote = dialect.identifier_preparer.quote
+    return f"SELECT {', '.join(map(quote, columns))} FROM {dialect.identifier_preparer.format_table(table)} WHERE {quote(key_column)}"
+
+
+def _quarantine(conn: Connection, batch: Batch, seq: int) -> int:
+    rows = {}
+    for bad in batch.bad_rows:
+        digest = hashlib.sha1(f"{bad.feed}\x00{bad.raw}".encode()).hexdigest()
+        rows[digest] = (digest, bad.feed, bad.position, bad.raw, bad.reason, seq)
+    columns = ("digest", "feed", "position", "raw", "reason", "first_seen_seq")
+    return _upsert_rows(conn, schema.quarantine, columns, list(rows.values()), ("digest",), update_columns=(), bulk=True)
+
+
+class _StoredOrder(NamedTuple):
+    """One row of the orders table, as the ledger reads and writes it."""
+
+    order_id: str
+    ts: int
+    amount_fen: int
+    refund_fen: int
+    status: str
+    sku: str | None
+    product: str | None
+    qty: int
+    customer_id: str | None
+    staff_id: str | None
+    group_id: str | None
+    credited_staff: str | None
+    band: int
+    seq: int
+
+
+class _Ledger:
+    """The write model of one transaction: applies rows and accumulates rollup deltas."""
+
+    def __init__(self, conn: Connection, rules: LedgerRules, seq: int):
+        self.conn = conn
+        self.rules = rules
+        self.seq = seq
+        self.order_deltas: dict[tuple, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        self.checkin_deltas: dict[tuple, dict[str, int | None]] = {}
+        self.customers: dict[str, dict] = {}
+        self.counter_deltas: dict[str, int] = defaultdict(int)
+        # Order rollup sums by (minute, band, credited staff, sku, group), spread over the dimensions at flush.
+        self.order_sums: dict[tuple, list[int]] = {}
+        self.bands: dict[tuple[int, int], int] = {}
+        # Customers with no stored row yet: flush inserts them rather than upserts.
+        self.new_customers: set[str] = set()
+
+    # customers ------------------------------------------------------------------------------
+
+    def _load_customers(self, ids: Iterable[str | None]) -> None:
+        missing = {cid for cid in ids if cid and cid not in self.customers}
+        if not missing:
+            return
+        found = _fetch(self.conn, schema.customers, "customer_id", missing)
+        self.new_customers.update(cid for cid in missing if cid not in found)
+        for cid in missing:
+            self.customers[cid] = found.get(cid) or {
+                "customer_id": cid, "inviter": None, "invited_ts": None, "first_join_ts": None,
+                "first_live_ts": None, "paid_orders": 0, "paid_fen": 0, "first_paid_ts": None, "dirty": True,
+            }
+
+    def _customer(self, cid: str) -> dict:
+        customer = self.customers[cid]
+        customer["dirty"] = True
+        return customer
+
+    # check-ins ------------------------------------------------------------------------------
+
+    def add_checkins(self, rows: list[CheckIn]) -> int:
+        """Insert new check-ins (ids seen before are the same event) and return how many were new."""
+        if not rows:
+            return 0
+        unique = {row.checkin_id: row for row in rows}
+        existing = {found for found, in _fetch_rows(self.conn, schema.checkins, ("checkin_id",), "checkin_id", unique)}
+        fresh = [row for cid, row in unique.items() if cid not in existing]
+        self._load_customers(row.customer_id for row in fresh)
+        reattribute: set[str] = set()
+        for row in fresh:
+            minute = row.ts // 60
+            keys = {"total": "", "staff": row.staff_id, "group": row.group_id}
+            for dimension, key in keys.items():
+                if key is None:
+                    continue
+                delta = self.checkin_deltas.setdefault((row.kind, dimension, key, minute), {"events": 0, "value_max": None, "value_last": None, "value_last_ts": None})
+                delta["events"] += 1
+                if row.value is not None:
+                    delta["value_max"] = max(delta["value_max"] or row.value, row.value)
+                    if delta["value_last_ts"] is None or row.ts >= delta["value_last_ts"]:
+                        delta["value_last"], delta["value_last_ts"] = row.value, row.ts
+            if row.customer_id:
+                customer = self._customer(row.customer_id)
+                if row.kind in _INVITE_KINDS and row.staff_id and (customer["invited_ts"] is None or row.ts < customer["invited_ts"]):
+                    if customer["inviter"] != row.staff_id:
+                        reattribute.add(row.customer_id)
+                        if customer["paid_orders"] > 0:
+                            self._count_buyer(customer["inviter"], -1)
+                            self._count_buyer(row.staff_id, 1)
+                    customer["inviter"], customer["invited_ts"] = row.staff_id, row.ts
+                if row.kind == "join_group" and customer["first_join_ts"] is None:
+                    self.counter_deltas["customers_joined"] += 1
+                if row.kind == "join_group":
+                    customer["first_join_ts"] = min(filter(None, (customer["first_join_ts"], row.ts)))
+                if row.kind == "enter_live" and customer["first_live_ts"] is None:
+                    self.counter_deltas["customers_live"] += 1
+                if row.kind == "enter_live":
+                    customer["first_live_ts"] = min(filter(None, (customer["first_live_ts"], row.ts)))
+        _upsert_rows(self.conn, schema.checkins, ("checkin_id", "ts", "kind", "customer_id", "group_id", "staff_id", "value", "seq"), [
+            (r.checkin_id, r.ts, r.kind, r.customer_id, r.group_id, r.staff_id, r.value, self.seq) for r in fresh
+        ], ("checkin_id",), update_columns=(), bulk=True)
+        if reattribute:
+            self._reattribute(reattribute)
+        return len(fresh)
+
+    def _reattribute(self, customer_ids: set[str]) -> None:
+        """Re-credit a customer's orders that name no staff, after their earliest inviter changed."""
+        table = schema.orders
+        ids = list(customer_ids)
+        changed = []
+        for start in range(0, len(ids), _CHUNK):
+            query = select(*[table.c[name] for name in _StoredOrder._fields]).where(table.c.customer_id.in_(ids[start:start + _CHUNK]), table.c.staff_id.is_(None))
+            for row in self.conn.execute(query):
+                old = _StoredOrder._make(row)
+                credited = self.rules.credit(None, self.customers[old.customer_id]["inviter"], old.group_id)
+                if credited != old.credited_staff:
+                    new = old._replace(credited_staff=credited, seq=self.seq)
+                    self._move(old, new)
+                    changed.append(new)
+        _upsert_rows(self.conn, table, _StoredOrder._fields, changed, ("order_id",), bulk=True)
+
+    # orders ---------------------------------------------------------------------------------
+
+    def add_orders(self, rows: list[OrderLine]) -> int:
+        """Apply order lines under the precedence rule and return how many changed an order."""
+        if not rows:
+            return 0
+        stored = _fetch_rows(self.conn, schema.orders, _StoredOrder._fields, "order_id", {row.order_id for row in rows})
+        current = {order.order_id: order for order in map(_StoredOrder._make, stored)}
+        known = set(current)
+        self._load_customers([row.customer_id for row in rows] + [order.customer_id for order in current.values()])
+        customers, credit, bands, seq = self.customers, self.rules.credit, self.bands, self.seq
+        changed: dict[str, _StoredOrder] = {}
+        for line in rows:
+            old = current.get(line.order_id)
+            if old is not None and state_key(line.status, line.refund_fen) < state_key(old.status, old.refund_fen):
+                continue
+            inviter = customers[line.customer_id]["inviter"] if line.customer_id else None
+            band = bands.get((line.amount_fen, line.qty))
+            if band is None:
+                band = bands[(line.amount_fen, line.qty)] = self.rules.band(line.amount_fen, line.qty)
+            new = _StoredOrder(
+                line.order_id,
+                # The payment time is the first one seen: a later row (a refund) must not move the sale.
+                min(line.ts, old.ts) if old else line.ts,
+                line.amount_fen,
+                min(line.refund_fen, line.amount_fen),
+                line.status,
+                line.sku,
+                line.product,
+                line.qty,
+                line.customer_id,
+                line.staff_id,
+                line.group_id,
+                credit(line.staff_id, inviter, line.group_id),
+                band,
+                seq,
+            )
+            if old is not None and old[:-1] == new[:-1]:
+                continue  # the same order, but for its seq: nothing changed
+            self._move(old, new)
+            current[line.order_id] = changed[line.order_id] = new
+        updated = [order for order_id, order in changed.items() if order_id in known]
+        _upsert_rows(self.conn, schema.orders, _StoredOrder._fields, updated, ("order_id",), bulk=True)
+        _insert_new_rows(self.conn, schema.orders, _StoredOrder._fields, [order for order_id, order in changed.items() if order_id not in known], ("order_id",))
+        return len(changed)
+
+    def _move(self, old: _StoredOrder | None, new: _StoredOrder) -> None:
+        """Record the rollup and customer deltas of an order moving from `old` to `new`."""
+        if old is not None:
+            self._count_order(old, -1)
+        self._count_order(new, 1)
+
+    def _count_order(self, order: _StoredOrder, sign: int) -> None:
+        """Add (sign 1) or take back (sign -1) what one order adds to its rollup rows and its customer."""
+        key = (order.ts // 60, order.band, order.credited_staff or "", order.sku or "", order.group_id or "")
+        sums = self.order_sums.get(key)
+        if sums is None:
+            sums = self.order_sums[key] = [0] * len(_ROLLUP_SUMS)
+        # The sums are _ROLLUP_SUMS, in that order.
+        status = order.status
+        revenue = 0
+        if status == "paid":
+            revenue = order.amount_fen - order.refund_fen
+            sums[0] += sign * revenue
+            sums[1] += sign
+        elif status == "refunded":
+            sums[2] += sign
+            sums[3] += sign * order.amount_fen
+        elif status == "cancelled":
+            sums[4] += sign
+        if order.customer_id:
+            customer = self.customers[order.customer_id]
+            customer["dirty"] = True
+            if status == "paid":
+                before = customer["paid_orders"]
+                customer["paid_orders"] = after = before + sign
+                customer["paid_fen"] += sign * revenue
+                if sign > 0:
+                    customer["first_paid_ts"] = min(filter(None, (customer["first_paid_ts"], order.ts)))
+                if (before > 0) != (after > 0):
+                    change = 1 if after > 0 else -1
+                    self.counter_deltas["paying_customers"] += change
+                    self._count_buyer(customer["inviter"], change)
+
+    def _spread_order_sums(self) -> None:
+        """Add the order sums to the rollup deltas of each dimension."""
+        for (minute, band, staff, sku, group), sums in self.order_sums.items():
+            for dimension, key in zip(_ORDER_DIMENSIONS, ("", staff, sku, group), strict=True):
+                delta = self.order_deltas[(dimension, key, minute, band)]
+                for name, value in zip(_ROLLUP_SUMS, sums, strict=True):
+                    delta[name] += value
+        self.order_sums.clear()
+
+    def _count_buyer(self, inviter: str | None, change: int) -> None:
+        """Keep the number of paying customers each staff member invited (for conversion)."""
+        if inviter:
+            self.counter_deltas[f"buyers:{inviter}"] += change
+
+    # flush ----------------------------------------------------------------------------------
+
+    def flush(self) -> None:
+        """Write the accumulated rollup, customer and counter deltas."""
+        seq = self.seq
+        self._spread_order_sums()
+        order_rows = [
+            (d, k, m, b, *(delta[name] for name in _ROLLUP_SUMS), seq)
+            for (d, k, m, b), delta in self.order_deltas.items() if any(delta.values())
+        ]
+        _upsert_rows(self.conn, schema.order_rollup, ("dimension", "key", "minute", "band", *_ROLLUP_SUMS, "seq"), order_rows,
+                     ("dimension", "key", "minute", "band"), update_columns=("seq",), add=_ROLLUP_SUMS, bulk=True)
+        counted, valued = [], []
+        for (kind, dimension, key, minute), delta in self.checkin_deltas.items():
+            row = {"kind": kind, "dimension": dimension, "key": key, "minute": minute, **delta, "seq": seq}
+            (counted if delta["value_last_ts"] is None else valued).append(row)
+        checkin_keys = ("kind", "dimension", "key", "minute")
+        _upsert(self.conn, schema.checkin_rollup, counted, checkin_keys, update_columns=("seq",), add=("events",))
+        if valued:
+            table = schema.checkin_rollup
+            statement = _insert(self.conn, table)
+            excluded = statement.excluded
+            newer = func.coalesce(table.c.value_last_ts, -1) <= excluded.value_last_ts
+            statement = statement.on_conflict_do_update(index_elements=list(checkin_keys), set_={
+                "events": table.c.events + excluded.events,
+                "seq": excluded.seq,
+                "value_max": func.coalesce(_greatest(self.conn, table.c.value_max, excluded.value_max), excluded.value_max),
+                "value_last": case((newer, excluded.value_last), else_=table.c.value_last),
+                "value_last_ts": case((newer, excluded.value_last_ts), else_=table.c.value_last_ts),
+            })
+            self.conn.execute(statement, valued)
+        dirty = [c for c in self.customers.values() if c.get("dirty")]
+        new = self.new_customers
+        customer_columns = (*_CUSTOMER_FIELDS, "seq")
+        _upsert_rows(self.conn, schema.customers, customer_columns, [_customer_values(c) + (seq,) for c in dirty if c["customer_id"] not in new], ("customer_id",), bulk=True)
+        _insert_new_rows(self.conn, schema.customers, customer_columns, [_customer_values(c) + (seq,) for c in dirty if c["customer_id"] in new], ("customer_id",))
+        counters = [{"name": name, "value": value, "seq": seq} for name, value in self.counter_deltas.items() if value]
+        _upsert(self.conn, schema.counters, counters, ("name",), update_columns=("seq",), add=("value",))
+        revenue_delta = sum(delta["revenue_fen"] for (dimension, *_rest), delta in self.order_deltas.items() if dimension == "total")
+        if revenue_delta:
+            self._track_revenue(revenue_delta)
+
+    def _track_revenue(self, delta: int) -> None:
+        """Keep net revenue and its peak over commits (a refund can take revenue back under a goal)."""
+        table = schema.counters
+        stored = dict(self.conn.execute(select(table.c.name, table.c.value).where(table.c.name.in_((REVENUE_COUNTER, REVENUE_PEAK_COUNTER)))).all())
+        if REVENUE_COUNTER in stored:
+            before = stored[REVENUE_COUNTER]
+        else:
+            # A store written before these counters existed: start from its rollups (this batch's are already in).
+            rollup = schema.order_rollup
+            total = self.conn.execute(select(func.coalesce(func.sum(rollup.c.revenue_fen), 0)).where(rollup.c.dimension == "total")).scalar_one()
+            before = int(total) - delta
+        after = before + delta
+        peak = max(stored.get(REVENUE_PEAK_COUNTER, before), before, after)
+        rows = [{"name": REVENUE_COUNTER, "value": after, "seq": self.seq}]
+        if peak != stored.get(REVENUE_PEAK_COUNTER):
+            rows.append({"name": REVENUE_PEAK_COUNTER, "value": peak, "seq": self.seq})
+        _upsert(self.conn, table, rows, ("name",))
+
+
+def _greatest(conn: Connection, left, right):
+    return func.greatest(left, right) if conn.dialect.name == "postgresql" else func.max(left, right)
