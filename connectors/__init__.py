@@ -1,0 +1,1 @@
+"""Connectors: feed files in, batches of records out (see SPEC §1)."""

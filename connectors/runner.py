@@ -1,0 +1,155 @@
+"""The ingest loop: read every feed, commit each batch with its checkpoints, wait for more."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from connectors.feed import FeedReader
+from connectors.watch import FeedWatcher
+from warroom.config import EventConfig
+from warroom.store import Store
+
+LEASE = "ingest"
+LEASE_TTL_SECONDS = 15
+RESTAT_SECONDS = 0.5
+# Rows per committed batch, unless run_ingest is given another size: catching up on a long backlog,
+# larger batches (20 000) spread each commit's fixed cost over more rows.
+BATCH_ROWS = 5_000
+_PID_SPACE = Path("/proc/self/ns/pid")
+_BOOT_ID = Path("/proc/sys/kernel/random/boot_id")
+
+
+class IngestRefused(Exception):
+    """Another ingest already holds this store."""
+
+
+@dataclass
+class IngestTotals:
+    """What an ingest run committed."""
+
+    orders: int = 0
+    checkins: int = 0
+    quarantined: int = 0
+    batches: int = 0
+
+
+def run_ingest(
+    config: EventConfig,
+    store: Store,
+    *,
+    once: bool,
+    stop: threading.Event | None = None,
+    on_batch: Callable[[IngestTotals, int], None] | None = None,
+    polling: bool = False,
+    clock: Callable[[], float] = time.time,
+    batch_rows: int = BATCH_ROWS,
+) -> IngestTotals:
+    """Ingest every feed of the event until `stop` is set (or, with `once`, until caught up); return the totals.
+
+    `batch_rows` caps the rows of one committed batch.
+    """
+    stop = stop or threading.Event()
+    owner = f"{socket.gethostname()}:{os.getpid()}:{id(stop)}:{_process_space()}"
+    holder = store.take_lease(LEASE, owner, int(clock()), LEASE_TTL_SECONDS)
+    if holder is not None and _is_dead_here(holder):
+        # Its process is gone (killed, crashed) and left a fresh lease behind: free it, unless someone else already did.
+        store.drop_lease(LEASE, holder)
+        holder = store.take_lease(LEASE, owner, int(clock()), LEASE_TTL_SECONDS)
+    if holder is not None:
+        raise IngestRefused(f"another ingest ({holder}) is already writing to {store.url}; stop it first")
+    # In --once mode nobody is still writing the dropped exports we are asked to read now.
+    settle = {"settle_seconds": 0.0} if once else {}
+    readers = [FeedReader(feed, config, store.checkpoints(feed.label), clock=clock, **settle) for feed in config.feeds]
+    watcher = None if once else FeedWatcher(config, polling=polling)
+    totals = IngestTotals()
+    last_heartbeat = clock()
+
+    def heartbeat() -> None:
+        # Renewed between batches too: a long backlog must not let the lease go stale while we write.
+        nonlocal last_heartbeat
+        if clock() - last_heartbeat > LEASE_TTL_SECONDS / 3:
+            holder = store.take_lease(LEASE, owner, int(clock()), LEASE_TTL_SECONDS)
+            if holder is not None:
+                raise IngestRefused(f"the ingest lease was taken over by {holder}")
+            last_heartbeat = clock()
+
+    try:
+        if watcher:
+            watcher.start()
+        while not stop.is_set():
+            rows = 0
+            for reader in readers:
+                rows += _drain(reader, store, totals, on_batch, stop, heartbeat, batch_rows)
+            heartbeat()
+            if once and rows == 0:
+                break
+            if rows == 0 and watcher:
+                # File events only wake us; the timeout is the periodic re-stat behind them.
+                watcher.wait(RESTAT_SECONDS)
+    finally:
+        if watcher:
+            watcher.stop()
+        store.drop_lease(LEASE, owner)
+    return totals
+
+
+def _process_space() -> str:
+    """Return which boot and PID namespace this process's pid belongs to ("" when unknown)."""
+    try:
+        return f"{_BOOT_ID.read_text().strip()[:8]}/{os.readlink(_PID_SPACE).strip('pid:[]')}"
+    except OSError:
+        return ""
+
+
+def _is_dead_here(holder: str) -> bool:
+    """Return whether a lease holder is an ingest process of this host, boot and PID namespace that no longer runs.
+
+    Only then can its pid be checked; any other holder keeps its lease until its heartbeat is stale.
+    """
+    parts = holder.split(":")  # host:pid:instance:space (host names hold no colon)
+    if len(parts) != 4 or parts[0] != socket.gethostname() or not parts[1].isdigit() or not parts[3] or parts[3] != _process_space():
+        return False
+    pid = int(parts[1])
+    if pid == os.getpid():
+        return False  # another ingest in this very process is alive
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False  # alive, under another user
+    try:
+        # A killed process its parent has not reaped yet is a zombie: it is as dead as it gets.
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def _drain(
+    reader: FeedReader, store: Store, totals: IngestTotals, on_batch, stop: threading.Event,
+    heartbeat: Callable[[], None] = lambda: None, batch_rows: int = BATCH_ROWS,
+) -> int:
+    """Commit batches from one reader until it has nothing new; return the rows committed."""
+    rows = 0
+    while not stop.is_set():
+        heartbeat()
+        batch = reader.poll(batch_rows)
+        if not len(batch) and not batch.checkpoints:
+            break
+        result = store.apply(batch)
+        totals.orders += len(batch.orders)
+        totals.checkins += len(batch.checkins)
+        totals.quarantined += result.quarantined
+        totals.batches += 1
+        rows += len(batch)
+        if on_batch:
+            on_batch(totals, len(batch))
+        if not len(batch):
+            break
+    return rows
