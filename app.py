@@ -1,0 +1,44 @@
+"""The entrypoint, a picture frame: it works out who is looking and runs the page chosen from that role's explicit list.
+
+Only the pages of the viewer's role are given to `st.navigation`, so no other page can be opened,
+not even by typing its address (warroom.access.ROLE_PAGES says which role gets which pages).
+"""
+
+import streamlit as st
+
+from warroom import access, ui
+from warroom.i18n import t
+
+# Every page: its file, the key of its title and its icon.
+PAGES = {
+    "big_screen": ("pages/big_screen.py", "page_big_screen", ":material/tv:"),
+    "leaderboards": ("pages/leaderboards.py", "nav_leaderboards", ":material/leaderboard:"),
+    "prompts": ("pages/prompts.py", "nav_prompts", ":material/campaign:"),
+    "commission": ("pages/commission.py", "nav_commission", ":material/payments:"),
+    "review": ("pages/review.py", "nav_review", ":material/insights:"),
+    "setup": ("pages/setup.py", "nav_setup", ":material/settings:"),
+    "my_ranking": ("pages/my_ranking.py", "nav_my_ranking", ":material/person:"),
+    "login": ("pages/login.py", "nav_login", ":material/login:"),
+}
+
+ui.remember_language()
+lang = ui.language()
+ui.configure_app(lang)
+live = ui.open_event(lang)
+viewer = ui.current_viewer(live, ui.access_settings(live))
+role = viewer.role if viewer else None
+
+
+def page(key: str, default: bool) -> st.Page:
+    """Return the st.Page of one page key, at the URL path of the same name."""
+    path, title, icon = PAGES[key]
+    return st.Page(path, title=t(title, lang), icon=icon, url_path=key, default=default)
+
+
+staff = live.config.staff_by_id().get(viewer.staff_id or "") if viewer else None
+keys = access.pages_for(role, staff.role if staff else None)
+menu = {"": [page(key, default=index == 0) for index, key in enumerate(keys)]}
+if viewer is not None and viewer.via in ("password", "oidc"):
+    menu[t("nav_account", lang)] = [st.Page(ui.sign_out, title=t("nav_sign_out", lang), icon=":material/logout:", url_path="sign_out")]
+
+st.navigation(menu, position="top" if role in (access.LEAD, access.BOSS, access.STAFF) else "hidden").run()

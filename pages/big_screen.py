@@ -1,0 +1,88 @@
+"""The big screen: revenue, goals, pace, the revenue line and the top order-takers, for a TV across the room.
+
+The rail on the right: a clock, the countdown to the next flash sale, the prompts, a ticker of big
+orders, and a celebration when a milestone or a goal is crossed. Each panel is its own fragment.
+"""
+
+import time
+
+import streamlit as st
+
+from warroom import ui
+from warroom.review import BIG_ORDER_FEN, flash_sales, milestone_kind, newly_reached, next_flash_sale, revenue_now
+
+lang = ui.language()
+ui.kiosk_mode()
+live = ui.open_event(lang)
+ui.rail_styles()
+
+
+@st.fragment(run_every=ui.REFRESH_SECONDS)
+def live_board() -> None:
+    snapshot = ui.take_snapshot(live, lang)
+    if snapshot is None:
+        return
+    st.html(ui.header_html(live.config, snapshot, lang))
+    revenue, tiles = st.columns([11, 9], gap="medium")
+    with revenue:
+        st.html(ui.revenue_html(live.config, snapshot, lang))
+    with tiles:
+        st.html(ui.kpi_tiles_html(snapshot, lang))
+    chart, board = st.columns([11, 9], gap="medium")
+    with chart:
+        st.plotly_chart(ui.revenue_figure(live.config, snapshot, lang), config=ui.STATIC_CHART, theme=None, key="revenue_line")
+    with board:
+        st.html(ui.leaderboard_html(snapshot, lang))
+
+
+# -- the rail --------------------------------------------------------------------------------------
+
+
+@st.fragment(run_every=ui.RAIL_CLOCK_SECONDS)
+def clock() -> None:
+    st.html(ui.clock_html(ui.event_now(live), live.config, lang))
+
+
+@st.fragment(run_every=ui.RAIL_CLOCK_SECONDS)
+def flash_sale_countdown() -> None:
+    now = ui.event_now(live)
+    st.html(ui.countdown_html(next_flash_sale(live.config, now), now, live.config, lang))
+
+
+@st.fragment(run_every=ui.RAIL_PROMPTS_SECONDS)
+def prompts_panel() -> None:
+    now = ui.event_now(live)
+    st.html(ui.prompts_panel_html(ui.live_prompts(live, now), flash_sales(live.config), now, live.config, lang))
+
+
+@st.fragment(run_every=ui.REFRESH_SECONDS)
+def big_orders() -> None:
+    now = ui.event_now(live)
+    st.html(ui.ticker_html(ui.big_orders(live, now), now, live.config, lang, BIG_ORDER_FEN))
+
+
+@st.fragment(run_every=ui.REFRESH_SECONDS)
+def celebration() -> None:
+    # Balloons once per milestone per session, for the milestones crossed while the screen is up.
+    seen = st.session_state.setdefault("milestones_seen", None)
+    crossed = newly_reached(live.config, revenue_now(live.figures.store) or 0, seen)
+    if seen is None:
+        st.session_state["milestones_seen"] = set(crossed)
+    elif crossed:
+        seen.update(crossed)
+        st.session_state["celebrating"] = (max(crossed), time.monotonic())
+        st.balloons()
+    showing = st.session_state.get("celebrating")
+    if showing and time.monotonic() - showing[1] < ui.CELEBRATION_SECONDS:
+        st.html(ui.celebration_html(showing[0], milestone_kind(live.config, showing[0]), lang))
+
+
+board, rail = st.columns([15, 5], gap="medium")
+with board:
+    live_board()
+with rail:
+    clock()
+    flash_sale_countdown()
+    prompts_panel()
+    big_orders()
+    celebration()

@@ -1,0 +1,51 @@
+"""The leaderboards: every role's board with its rank moves, the team totals, and a race of the top
+order-takers over time. Commission shows only to leads and bosses; staff see their own row marked."""
+
+import html
+
+import streamlit as st
+
+from warroom import access, ui
+from warroom.figures import ranked_roles
+from warroom.i18n import fmt_int, fmt_yuan, t
+from warroom.panels import board_html, race_figure, role_label, teams_html
+
+lang = ui.language()
+live = ui.open_event(lang)
+viewer = ui.require_viewer(lang, (access.LEAD, access.BOSS, access.STAFF))
+ui.page_style()
+member = live.config.staff_by_id().get(viewer.staff_id or "")
+
+
+@st.fragment(run_every=ui.PERSONAL_REFRESH_SECONDS)
+def boards() -> None:
+    snapshot = ui.take_snapshot(live, lang)
+    if snapshot is None:
+        return
+    updated = ui.event_time(snapshot.as_of, live.config).strftime("%H:%M:%S")
+    total = t("boards_total", lang, amount=fmt_yuan(snapshot.revenue_fen), orders=t("orders_count", lang, count=fmt_int(snapshot.paid_orders)))
+    headline, switch = st.columns([5, 1], vertical_alignment="center")
+    headline.html(
+        f'<div class="wp wp-headline"><span class="t">{html.escape(t("boards_title", lang))}</span>'
+        f'<span class="s">{html.escape(total)} · {html.escape(t("updated_short", lang, time=updated))}</span></div>'
+    )
+    with switch:
+        ui.language_switch(lang)
+    # Everyone's commission is for leads and bosses only.
+    commission = snapshot.commission_fen if viewer.sees_commission else None
+    roles = [role for role in ranked_roles(live.config) if role in snapshot.leaderboards]
+    if roles:
+        labels = [role_label(role, lang) for role in roles]
+        mine = role_label(member.role, lang) if member is not None and member.role in roles else labels[0]
+        for tab, role in zip(st.tabs(labels, default=mine, key="boards_role"), roles, strict=True):
+            with tab:
+                st.html(board_html(snapshot.leaderboards[role], lang, me=viewer.staff_id, commission_fen=commission))
+        st.caption(t("boards_move_note", lang, minutes=snapshot.rank_window_minutes))
+
+    st.markdown(f"#### {t('boards_teams', lang)}")
+    st.html(teams_html(snapshot.teams, lang, show_commission=viewer.sees_commission, my_team=member.team if member else None))
+    if snapshot.leaderboards.get("order_taker"):
+        st.plotly_chart(race_figure(live.config, snapshot, lang), key="race", config={"displayModeBar": False, "responsive": True}, theme=None)
+
+
+boards()

@@ -1,0 +1,61 @@
+"""My ranking, for a staff member's phone: my rank, the gap to the place above, the rows around me,
+my closest rival, my commission so far (mine only, never anyone else's) and what one more order would do."""
+
+import html
+
+import streamlit as st
+
+from warroom import access, ui
+from warroom.figures import MONEY_METRICS
+from warroom.i18n import t
+from warroom.panels import around_me_html, my_commission_html, my_rank_html, product_label, rival_html, suggested_product, what_if_line
+from warroom.rules import to_fen
+from warroom.standings import personal_view, what_if
+
+lang = ui.language()
+live = ui.open_event(lang)
+viewer = ui.require_viewer(lang, (access.STAFF,))
+ui.page_style()
+products = {product.sku: product for product in live.config.products}
+
+
+@st.fragment(run_every=ui.PERSONAL_REFRESH_SECONDS)
+def my_page() -> None:
+    snapshot = ui.take_snapshot(live, lang)
+    if snapshot is None:
+        return
+    try:
+        view = personal_view(snapshot, live.config, viewer.staff_id or "")
+    except KeyError:
+        # The member left the event file since this session opened their link.
+        st.error(t("login_bad_link", lang))
+        return
+    updated = t("updated_short", lang, time=ui.event_time(snapshot.as_of, live.config).strftime("%H:%M:%S"))
+    st.html(my_rank_html(view, lang, snapshot.rank_window_minutes, updated))
+    if view.standing is not None:
+        st.html(around_me_html(view, lang))
+        st.html(rival_html(view, lang))
+    st.html(my_commission_html(view, snapshot, live.config, lang))
+
+    with st.container(border=True):
+        st.markdown(f"**{t('whatif_title', lang)}**")
+        if not products:
+            st.caption(t("whatif_no_products", lang))
+            return
+        if "whatif_sku" not in st.session_state:
+            # Start with the product that would take this member up a place, when one exists.
+            money_gap = view.gap_to_above if view.standing is not None and view.standing.metric in MONEY_METRICS else None
+            st.session_state["whatif_sku"] = suggested_product(list(products.values()), money_gap).sku
+        product_column, qty_column = st.columns([3, 1])
+        sku = product_column.selectbox(
+            t("whatif_product", lang), list(products), key="whatif_sku",
+            format_func=lambda key: product_label(products[key]),
+        )
+        qty = qty_column.number_input(t("whatif_qty", lang), min_value=1, max_value=99, value=1, step=1, key="whatif_qty")
+        result = what_if(snapshot, live.config, view.staff_id, to_fen(products[sku].price), int(qty))
+        st.html(f'<div class="wp wp-whatif">{html.escape(what_if_line(result, lang))}</div>')
+    st.caption(t("my_only_mine", lang))
+
+
+my_page()
+ui.language_switch(lang)

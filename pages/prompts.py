@@ -1,0 +1,117 @@
+"""The operator page, for the hype squad and community ops on their phones: the prompts firing now
+(what to push, why, into which groups, how urgent), the message with a copy button, "I pushed it"
+(who, into which groups), and silencing prompts for a few minutes. Without the prompts modules it
+shows the flash-sale countdowns from the event file."""
+
+import zlib
+
+import streamlit as st
+
+from warroom import access, ui
+from warroom.i18n import fmt_yuan, t
+from warroom.prompt_state import acknowledge, active_silences, expire_silence, silence
+from warroom.review import next_flash_sale
+
+ROLE_ORDER = {"hype": 0, "community": 1}
+SILENCE_MINUTES = (5, 10, 15, 30)
+
+lang = ui.language()
+live = ui.open_event(lang)
+viewer = ui.require_viewer(lang, (access.LEAD, access.BOSS, access.STAFF))
+ui.boss_styles()
+config = live.config
+staff = config.staff_by_id()
+group_names = {group.id: group.name for group in config.groups}
+if viewer.role == access.STAFF and (viewer.staff_id not in staff or staff[viewer.staff_id].role not in access.OPERATOR_ROLES):
+    st.warning(t("op_not_for_role", lang))
+    st.stop()
+
+st.title(t("op_title", lang))
+
+
+@st.fragment(run_every=ui.RAIL_CLOCK_SECONDS)
+def sale_card() -> None:
+    now = ui.event_now(live)
+    st.html(ui.operator_sale_html(next_flash_sale(config, now), now, config, lang))
+
+
+sale_card()
+
+if viewer.role == access.STAFF:
+    me = viewer.staff_id
+    st.caption(t("op_me", lang, name=staff[me].name))
+else:
+    # A lead or a boss pushes as one of the team; the hype squad and community ops come first.
+    choices = sorted(staff, key=lambda sid: (ROLE_ORDER.get(staff[sid].role, 9), sid))
+    me = st.selectbox(t("op_who", lang), choices, format_func=lambda sid: f"{staff[sid].name} · {t(f'role_{staff[sid].role}', lang)}", key="op_staff") if choices else None
+
+
+def push(prompt, groups: list[str]) -> None:
+    """Record that `me` pushed the prompt's message into `groups`."""
+    try:
+        acknowledge(live.figures.store, prompt.key, me, at=ui.event_now(live), groups=groups, template=prompt.template)
+    except KeyError:
+        st.session_state["op_flash"] = ("warning", t("op_ack_not_stored", lang))
+        return
+    names = "、".join(group_names.get(group, group) for group in groups) or t("op_all_groups", lang)
+    st.session_state["op_flash"] = ("success", t("op_acked", lang, title=prompt.title, groups=names))
+
+
+def hush(minutes: int, rule: str | None, title: str) -> None:
+    """Silence one rule's prompts, or all of them, for some minutes."""
+    silence(live.figures.store, minutes=minutes, created_by=me or viewer.role, at=ui.event_now(live), rule=rule, comment=title)
+    st.session_state["op_flash"] = ("success", t("op_silenced", lang, minutes=minutes))
+
+
+@st.fragment(run_every=ui.OPERATOR_REFRESH_SECONDS)
+def prompt_list() -> None:
+    now = ui.event_now(live)
+    flash = st.session_state.pop("op_flash", None)
+    if flash:
+        (st.success if flash[0] == "success" else st.warning)(flash[1])
+    prompts = ui.live_prompts(live, now)
+    active = [prompt for prompt in prompts if prompt.active]
+    others = [prompt for prompt in prompts if not prompt.active]
+    snapshot = ui.take_snapshot(live, lang)
+    revenue = fmt_yuan(snapshot.revenue_fen) if snapshot else "—"
+    st.html(ui.operator_status_html(t("op_status", lang, time=ui.event_time(now, config).strftime("%H:%M:%S"), count=len(active), revenue=revenue)))
+    if not active:
+        st.info(t("op_nothing", lang), icon=":material/check_circle:")
+    for prompt in [*active, *others]:
+        with st.container(border=True):
+            st.html(ui.operator_prompt_html(prompt, group_names, now, lang))
+            if not prompt.active:
+                continue
+            st.code(prompt.message, language=None, wrap_lines=True)
+            if len(prompt.messages) > 1:
+                with st.expander(t("op_other_messages", lang, count=len(prompt.messages) - 1)):
+                    for index, message in enumerate(prompt.messages):
+                        if index != prompt.template:
+                            st.code(message, language=None, wrap_lines=True)
+            # Keyed on the groups too: after a partial push the remaining groups are a new set of toggles.
+            chosen = st.pills(
+                t("op_groups", lang), options=list(prompt.groups), default=list(prompt.groups), selection_mode="multi",
+                format_func=lambda g: group_names.get(g, g), key=f"op_groups_{prompt.key}_{zlib.crc32('|'.join(prompt.groups).encode())}",
+            ) if prompt.groups else []
+            done, hold = st.columns([3, 2])
+            with done:
+                st.button(t("op_push", lang), key=f"op_push_{prompt.key}", type="primary", icon=":material/done_all:", width="stretch",
+                          on_click=push, args=(prompt, chosen), disabled=me is None or (bool(prompt.groups) and not chosen))
+            with hold, st.popover(t("op_silence", lang), icon=":material/notifications_off:", width="stretch"):
+                minutes = st.segmented_control(t("op_silence_for", lang), SILENCE_MINUTES, default=10, format_func=lambda m: t("op_minutes", lang, minutes=m),
+                                               key=f"op_minutes_{prompt.key}") or 10
+                st.button(t("op_silence_rule", lang), key=f"op_hush_{prompt.key}", on_click=hush, args=(minutes, prompt.rule, prompt.title), width="stretch")
+                st.button(t("op_silence_all", lang), key=f"op_hush_all_{prompt.key}", on_click=hush, args=(minutes, None, prompt.title), width="stretch")
+
+    held = active_silences(live.figures.store, at=now)
+    if held:
+        st.subheader(t("op_silences", lang))
+        for item in held:
+            left, right = st.columns([3, 1], vertical_alignment="center")
+            scope = item.rule or item.kind or t("op_all_prompts", lang)
+            who = staff[item.created_by].name if item.created_by in staff else item.created_by
+            left.caption(t("op_silence_line", lang, scope=scope, until=ui.event_time(item.ends_at, config).strftime("%H:%M"), who=who))
+            right.button(t("op_unsilence", lang), key=f"op_end_{item.id}", on_click=expire_silence, args=(live.figures.store, item.id), kwargs={"at": now})
+
+
+prompt_list()

@@ -1,0 +1,83 @@
+"""Setup, for the team lead: the event at a glance, the health of the feeds, and everyone's personal
+link as a QR code (plus the kiosk link for the TV)."""
+
+import html
+from datetime import UTC, datetime
+
+import streamlit as st
+
+from warroom import access, ui
+from warroom.health import ingest_health
+from warroom.i18n import fmt_duration, fmt_int, t
+from warroom.panels import feed_rows, flash_sale_rows, glance_html, role_label, session_rows, staff_by_role, staff_rows
+
+lang = ui.language()
+live = ui.open_event(lang)
+ui.require_viewer(lang, (access.LEAD,))
+settings = ui.access_settings(live)
+config = live.config
+ui.page_style()
+
+title, switch = st.columns([4, 1], vertical_alignment="center")
+title.markdown(f"## {t('setup_title', lang)} · {config.event.name}")
+with switch:
+    ui.language_switch(lang)
+if config.access.demo_hint:
+    st.warning(t("setup_demo_warning", lang), icon=":material/warning:")
+
+st.markdown(f"#### {t('setup_event', lang)}")
+st.html(glance_html(config, lang))
+sessions, sales, people = st.tabs([t("setup_sessions", lang), t("setup_flash_sales", lang), t("setup_staff", lang)])
+sessions.dataframe(session_rows(config, lang), hide_index=True)
+sales.dataframe(flash_sale_rows(config, lang), hide_index=True)
+people.dataframe(staff_rows(config, lang), hide_index=True)
+
+
+@st.fragment(run_every=ui.SETUP_REFRESH_SECONDS)
+def feeds() -> None:
+    st.markdown(f"#### {t('setup_feeds', lang)}")
+    health = ingest_health(live.figures.store, config, live.figures.clock.now(), wall_now=datetime.now(UTC))
+    if health.ingest_running and health.ingest_heartbeat is not None:
+        ago = fmt_duration((health.wall_as_of - health.ingest_heartbeat).total_seconds(), lang)
+        st.success(t("setup_ingest_running", lang, ago=ago), icon=":material/sync:")
+    else:
+        st.warning(t("setup_ingest_stopped", lang), icon=":material/sync_problem:")
+    st.dataframe(feed_rows(health, config, lang), hide_index=True)
+    if health.quarantined:
+        st.warning(t("setup_quarantine_note", lang, count=fmt_int(health.quarantined)))
+
+
+feeds()
+
+st.markdown(f"#### {t('setup_links', lang)}")
+st.caption(t("setup_links_note", lang))
+base_url = ui.app_base_url("setup")
+if settings.link_secret:
+    kiosk_url = access.link(base_url, lang, kiosk=access.kiosk_token(settings.link_secret))
+    with st.container(border=True):
+        code, words = st.columns([1, 4], vertical_alignment="center")
+        code.image(ui.qr_png(kiosk_url), width=160)
+        words.markdown(f"**{t('setup_kiosk', lang)}**")
+        words.caption(t("setup_kiosk_note", lang))
+        words.code(kiosk_url, language=None, wrap_lines=True)
+if not settings.has_links:
+    st.warning(t("setup_no_links", lang))
+else:
+    grouped = staff_by_role(config)
+    roles = list(grouped)
+    role = st.segmented_control(
+        t("setup_links_role", lang), roles, default="order_taker" if "order_taker" in grouped else roles[0], required=True,
+        format_func=lambda key: f"{role_label(key, lang)} ({len(grouped[key])})", key="links_role",
+    )
+    members = grouped.get(role or roles[0], [])
+    per_row = 4
+    for start in range(0, len(members), per_row):
+        for column, member in zip(st.columns(per_row), members[start:start + per_row], strict=False):
+            token = access.token_for(settings, member.id)
+            if token is None:
+                continue
+            url = access.link(base_url, token=token)
+            with column.container(border=True):
+                st.image(ui.qr_png(url), width=170)
+                st.html(f'<div class="wp"><div class="wp-qr-name">{html.escape(member.name)}</div><div class="wp-qr-id">{html.escape(member.id)}</div></div>')
+                st.code(url, language=None, wrap_lines=True)
