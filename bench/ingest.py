@@ -1,0 +1,145 @@
+"""Ingest speed: `warroom ingest --once` against a raw sqlite3 executemany upsert of the same rows.
+
+    python bench/ingest.py [--orders 1000000] [--pg-url postgresql+psycopg://postgres@127.0.0.1:5432/test]
+
+Both runs happen in this one invocation, on the same generated CSV, so the ratio compares like
+with like on this machine. Peak RSS is the ingest subprocess's own (ru_maxrss of the child).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import random
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from tqdm import tqdm
+
+ROOT = Path(__file__).resolve().parent.parent
+EVENT = """
+[event]
+name = "bench"
+start = "2026-05-20T19:00:00+08:00"
+end = "2026-05-21T23:30:00+08:00"
+
+[goals]
+base = 1000000
+stretch = 1500000
+
+[store]
+url = "sqlite:///warroom.db"
+
+[[feeds]]
+kind = "orders"
+path = "orders.csv"
+"""
+START = datetime(2026, 5, 20, 19, 0, 0)
+
+
+def write_orders(path: Path, count: int) -> None:
+    """Write `count` canonical order rows (5% are later updates of earlier orders)."""
+    rng = random.Random(1)
+    prices = [99, 199, 299, 520, 699, 999, 1299, 1999]
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["order_id", "ts", "amount", "status", "refund_amount", "sku", "product", "qty", "customer_id", "staff_id", "group_id"])
+        for index in tqdm(range(count), desc="write csv", unit=" rows", disable=None):
+            order = index if rng.random() > 0.05 or index < 10 else rng.randrange(index)
+            status = "paid" if order == index else "refunded"
+            # 40 rows a second from 19:00 on: 1M rows run past midnight into the event's second day.
+            ts = (START + timedelta(seconds=index * 25 // 1000)).strftime("%Y-%m-%d %H:%M:%S")
+            writer.writerow([f"o{order}", ts, prices[order % 8], status, "", f"P{order % 40:02d}", "", 1, f"c{order % 400000}", f"S{order % 15 + 1:02d}" if order % 3 else "", f"G{order % 12 + 1:02d}"])
+
+
+def raw_sqlite(path: Path, db: Path) -> float:
+    """Return the seconds a plain sqlite3 executemany upsert of the same rows takes (parse included)."""
+    connection = sqlite3.connect(db, isolation_level=None)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=NORMAL")
+    connection.execute(
+        "CREATE TABLE orders (order_id TEXT PRIMARY KEY, ts TEXT, amount_fen INTEGER, status TEXT, refund_fen INTEGER, sku TEXT, product TEXT, qty INTEGER, customer_id TEXT, staff_id TEXT, group_id TEXT)"
+    )
+    started = time.perf_counter()
+    with path.open(encoding="utf-8") as handle:
+        reader = csv.reader(handle)
+        next(reader)
+        batch = []
+        for row in reader:
+            row[2] = int(Decimal(row[2]) * 100)
+            row[4] = int(Decimal(row[4] or 0) * 100)
+            batch.append(row)
+            if len(batch) == 5000:
+                _flush(connection, batch)
+        _flush(connection, batch)
+    elapsed = time.perf_counter() - started
+    connection.close()
+    return elapsed
+
+
+def _flush(connection: sqlite3.Connection, batch: list) -> None:
+    connection.execute("BEGIN IMMEDIATE")
+    connection.executemany(
+        "INSERT INTO orders VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(order_id) DO UPDATE SET status=excluded.status, refund_fen=excluded.refund_fen",
+        batch,
+    )
+    connection.execute("COMMIT")
+    batch.clear()
+
+
+def warroom_ingest(folder: Path, url: str | None = None) -> tuple[float, float]:
+    """Return (seconds, peak RSS in MB) of `warroom ingest --once` in a subprocess."""
+    env = {**os.environ, **({"WARROOM_DB_URL": url} if url else {})}
+    started = time.perf_counter()
+    child = subprocess.Popen([sys.executable, "-m", "warroom", "ingest", "-c", str(folder / "event.toml"), "--once"], env=env, cwd=ROOT)
+    # wait4 gives this child's own peak RSS (RUSAGE_CHILDREN would be the largest of all children so far).
+    _pid, status, usage = os.wait4(child.pid, 0)
+    elapsed = time.perf_counter() - started
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode:
+        raise subprocess.CalledProcessError(child.returncode, child.args)
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--orders", type=int, default=1_000_000)
+    parser.add_argument("--pg-url", default=None, help="also ingest into this PostgreSQL database (a fresh schema)")
+    parser.add_argument("--folder", type=Path, default=None, help="write the event here and keep it (for profiling), instead of a temporary folder")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="warroom-bench-") as temporary:
+        folder = args.folder or Path(temporary)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "event.toml").write_text(EVENT, encoding="utf-8")
+        write_orders(folder / "orders.csv", args.orders)
+        raw = raw_sqlite(folder / "orders.csv", folder / "raw.db")
+        ours, peak = warroom_ingest(folder)
+        print(f"rows: {args.orders:,}")
+        print(f"raw sqlite3 executemany upsert: {raw:6.1f} s  {args.orders / raw:10,.0f} rows/s")
+        print(f"warroom ingest --once (SQLite): {ours:6.1f} s  {args.orders / ours:10,.0f} rows/s  peak RSS {peak:.0f} MB")
+        print(f"ratio warroom / raw: {raw / ours:.2f}  (goal >= 0.5)")
+        if args.pg_url:
+            from sqlalchemy import create_engine, text
+
+            schema = f"bench_{uuid.uuid4().hex[:8]}"
+            admin = create_engine(args.pg_url)
+            with admin.begin() as conn:
+                conn.execute(text(f"CREATE SCHEMA {schema}"))
+            try:
+                pg, pg_peak = warroom_ingest(folder, f"{args.pg_url}?options=-csearch_path%3D{schema}")
+                print(f"warroom ingest --once (PostgreSQL): {pg:6.1f} s  {args.orders / pg:10,.0f} rows/s  peak RSS {pg_peak:.0f} MB")
+            finally:
+                with admin.begin() as conn:
+                    conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+
+
+if __name__ == "__main__":
+    main()
