@@ -1,0 +1,120 @@
+"""Shared fixtures: real stores on SQLite and PostgreSQL, and small event files."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from warroom.config import load_event
+from warroom.rules import LedgerRules
+from warroom.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "sample_data" / "520"
+PG_URL = os.environ.get("WARROOM_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+SMALL_EVENT = """
+[event]
+name = "小测试"
+start = "2026-05-20T19:00:00+08:00"
+end = "2026-05-20T23:00:00+08:00"
+
+[goals]
+base = 10000
+stretch = 15000
+paying_customers = 10
+
+[[staff]]
+id = "S01"
+name = "小林"
+role = "order_taker"
+aliases = ["linx01"]
+
+[[staff]]
+id = "S02"
+name = "小周"
+role = "order_taker"
+
+[[staff]]
+id = "S20"
+name = "阿青"
+role = "community"
+
+[[groups]]
+id = "G01"
+name = "宠粉 1 群"
+owner = "S20"
+
+[[sessions]]
+name = "第一晚"
+start = "2026-05-20T20:00:00+08:00"
+end = "2026-05-20T22:00:00+08:00"
+
+[[feeds]]
+kind = "orders"
+path = "feeds/orders.csv"
+
+[[feeds]]
+kind = "checkins"
+path = "feeds/checkins.jsonl"
+"""
+
+
+@pytest.fixture
+def pg_schema_url():
+    """Yield a URL to a fresh PostgreSQL schema, dropped afterwards; fail (never skip) when the server is down."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{name}"'))
+    separator = "&" if "?" in PG_URL else "?"
+    yield f"{PG_URL}{separator}options={quote(f'-csearch_path={name}')}"
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{name}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def store_url(request, tmp_path):
+    """Yield a store URL on each backend."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'warroom.db'}"
+    else:
+        yield request.getfixturevalue("pg_schema_url")
+
+
+@pytest.fixture
+def event_dir(tmp_path):
+    """Return a folder holding the small event file and empty feeds."""
+    (tmp_path / "feeds").mkdir()
+    (tmp_path / "event.toml").write_text(SMALL_EVENT, encoding="utf-8")
+    return tmp_path
+
+
+@pytest.fixture
+def small_event(event_dir):
+    """Return the small event's config."""
+    return load_event(event_dir / "event.toml")
+
+
+@pytest.fixture
+def store(store_url, small_event):
+    """Yield an empty store for the small event, on each backend."""
+    opened = Store(store_url, LedgerRules.from_config(small_event))
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def sample_dir(tmp_path):
+    """Return a copy of the 520 sample event, with its own store."""
+    target = tmp_path / "520"
+    shutil.copytree(SAMPLE, target, ignore=shutil.ignore_patterns("warroom.db*", "replay_clock.json"))
+    return target

@@ -1,0 +1,232 @@
+"""Access: bcrypt passwords, personal-link and kiosk tokens, where the secrets come from, and each role's pages."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import SAMPLE, SMALL_EVENT
+from warroom import access
+from warroom.access import BOSS, KIOSK, LEAD, STAFF, Viewer
+from warroom.config import ConfigError, load_event
+from warroom.i18n import mask_phone
+
+SECRET = "a-test-link-secret-of-some-length"
+# Four rounds keep the tests fast; the app's own hashes use BCRYPT_ROUNDS.
+LEAD_HASH = access.hash_password("lead-pw", rounds=4)
+BOSS_HASH = access.hash_password("boss-pw", rounds=4)
+
+
+def event_with(tmp_path, access_section: str = "", staff_token: str | None = None):
+    """Return the small event with an [access] section (and a fixed token for S02) appended."""
+    text = SMALL_EVENT
+    if staff_token:
+        text = text.replace('id = "S02"\nname = "小周"\nrole = "order_taker"', f'id = "S02"\nname = "小周"\nrole = "order_taker"\ntoken = "{staff_token}"')
+    path = tmp_path / "event.toml"
+    path.write_text(text + "\n[access]\n" + access_section, encoding="utf-8")
+    return load_event(path)
+
+
+@pytest.fixture
+def config(tmp_path):
+    return event_with(tmp_path, f'lead_password_hash = "{LEAD_HASH}"\nboss_password_hash = "{BOSS_HASH}"\nlink_secret = "{SECRET}"\n')
+
+
+@pytest.fixture
+def settings(config):
+    return access.access_settings(config)
+
+
+# -- passwords --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("password", "hashed", "ok"),
+    [
+        ("lead-pw", LEAD_HASH, True),
+        ("lead-pw ", LEAD_HASH, False),
+        ("LEAD-PW", LEAD_HASH, False),
+        ("", LEAD_HASH, False),
+        ("lead-pw", None, False),
+        ("lead-pw", "not a hash", False),
+        ("x" * 100, LEAD_HASH, False),  # over bcrypt's 72 bytes: refused, not an exception
+        ("密码", access.hash_password("密码", rounds=4), True),
+    ],
+    ids=["right", "trailing-space", "case", "empty", "no-hash", "malformed-hash", "too-long", "chinese"],
+)
+def test_verify_password(password, hashed, ok):
+    assert access.verify_password(password, hashed) is ok
+
+
+def test_a_hash_is_salted():
+    assert access.hash_password("same", rounds=4) != access.hash_password("same", rounds=4)
+
+
+@pytest.mark.parametrize(
+    ("role", "password", "signed_in"),
+    [(LEAD, "lead-pw", LEAD), (BOSS, "boss-pw", BOSS), (LEAD, "boss-pw", None), (BOSS, "lead-pw", None), (STAFF, "lead-pw", None), (KIOSK, "lead-pw", None)],
+)
+def test_sign_in_checks_the_role_s_own_password(settings, role, password, signed_in):
+    viewer = access.sign_in(settings, role, password)
+    assert (viewer.role if viewer else None) == signed_in
+
+
+def test_the_sample_event_signs_in_with_the_demo_passwords():
+    settings = access.access_settings(load_event(SAMPLE / "event.toml"))
+    outcomes = [access.sign_in(settings, role, password) is not None for role, password in ((LEAD, "lead520"), (BOSS, "boss520"), (LEAD, "boss520"))]
+    assert (outcomes, settings.demo_hint) == ([True, True, False], True)
+
+
+def test_secrets_take_precedence_over_the_event_file(config):
+    other = access.hash_password("from-secrets", rounds=4)
+    settings = access.access_settings(config, {"warroom": {"passwords": {"lead": other}, "link_secret": "another-secret-entirely"}})
+    assert (
+        access.sign_in(settings, LEAD, "from-secrets") is not None,
+        access.sign_in(settings, LEAD, "lead-pw") is None,
+        access.sign_in(settings, BOSS, "boss-pw") is not None,
+        settings.link_secret,
+    ) == (True, True, True, "another-secret-entirely")
+
+
+def test_the_demo_hint_is_dropped_once_the_secrets_hold_the_passwords(tmp_path):
+    config = event_with(tmp_path, f'lead_password_hash = "{LEAD_HASH}"\ndemo_hint = true\n')
+    with_secrets = access.access_settings(config, {"warroom": {"passwords": {"lead": BOSS_HASH}}})
+    assert (access.access_settings(config).demo_hint, with_secrets.demo_hint) == (True, False)
+
+
+def test_an_oidc_e_mail_maps_to_its_role(config):
+    settings = access.access_settings(config, {"auth": {"client_id": "x"}, "warroom": {"oidc_roles": {"boss": ["Boss@Example.com"]}}})
+    assert (settings.oidc, access.viewer_from_email(settings, "boss@example.com").role, access.viewer_from_email(settings, "someone@else.com")) == (True, BOSS, None)
+
+
+@pytest.mark.parametrize(
+    ("section", "key"),
+    [
+        ('lead_password_hash = "lead520"\n', "access.lead_password_hash"),
+        ('boss_password_hash = "$2b$12$short"\n', "access.boss_password_hash"),
+        ('link_secret = "short"\n', "access.link_secret"),
+        ('lead_password = "x"\n', "access.lead_password"),
+    ],
+    ids=["plain-password", "truncated-hash", "short-secret", "misspelt"],
+)
+def test_a_bad_access_section_names_the_key(tmp_path, section, key):
+    with pytest.raises(ConfigError, match=f"'{key}'"):
+        event_with(tmp_path, section)
+
+
+# -- personal links and the kiosk link -----------------------------------------------------------------
+
+
+def test_a_staff_token_is_the_truncated_hmac_of_the_staff_id():
+    token = access.staff_token(SECRET, "S01")
+    assert (len(token), token == access.staff_token(SECRET, "S01"), token != access.staff_token(SECRET, "S02"), token != access.staff_token(SECRET + "x", "S01")) == (
+        access.TOKEN_LENGTH, True, True, True)
+
+
+def test_a_personal_link_opens_its_owner(settings, config):
+    viewer = access.viewer_from_token(settings, config, access.staff_token(SECRET, "S02"))
+    assert viewer == Viewer(role=STAFF, staff_id="S02", name="小周", via="link")
+
+
+@pytest.mark.parametrize(
+    "forged",
+    [
+        lambda: access.staff_token("some-other-secret-value", "S01"),  # signed with another secret
+        lambda: access.staff_token(SECRET, "S99"),  # someone not in the event
+        lambda: access.staff_token(SECRET, "S01")[:-1],  # truncated
+        lambda: access.staff_token(SECRET, "S01")[:-1] + ("A" if access.staff_token(SECRET, "S01")[-1] != "A" else "B"),  # one character changed
+        lambda: access.kiosk_token(SECRET),  # the kiosk's token is nobody's personal token
+        lambda: "",
+        lambda: "  ",
+        lambda: "令牌",  # not ASCII: refused, not an exception
+        lambda: None,
+    ],
+    ids=["other-secret", "unknown-staff", "truncated", "one-char", "kiosk-token", "empty", "blank", "non-ascii", "none"],
+)
+def test_a_forged_personal_link_opens_nothing(settings, config, forged):
+    assert access.viewer_from_token(settings, config, forged()) is None
+
+
+def test_a_fixed_token_from_the_event_file_replaces_the_signed_one(tmp_path):
+    config = event_with(tmp_path, f'link_secret = "{SECRET}"\n', staff_token="my-own-token-123")
+    settings = access.access_settings(config)
+    fixed = access.viewer_from_token(settings, config, "my-own-token-123")
+    signed = access.viewer_from_token(settings, config, access.staff_token(SECRET, "S02"))
+    assert (fixed.staff_id, signed, access.token_for(settings, "S02")) == ("S02", None, "my-own-token-123")
+
+
+def test_without_a_link_secret_there_are_no_links(tmp_path):
+    config = event_with(tmp_path)
+    settings = access.access_settings(config)
+    assert (settings.has_links, access.token_for(settings, "S01"), access.viewer_from_kiosk(settings, access.kiosk_token(SECRET))) == (False, None, None)
+
+
+@pytest.mark.parametrize(
+    ("token", "opens"),
+    [
+        (access.kiosk_token(SECRET), True),
+        (access.kiosk_token("some-other-secret-value"), False),
+        (access.staff_token(SECRET, "S01"), False),
+        (access.staff_token(SECRET, "kiosk"), False),  # a staff member whose id is "kiosk" gets no kiosk
+        ("", False),
+        (None, False),
+    ],
+    ids=["right", "other-secret", "staff-token", "staff-named-kiosk", "empty", "none"],
+)
+def test_the_kiosk_link(settings, token, opens):
+    assert access.viewer_from_kiosk(settings, token) == (Viewer(role=KIOSK, via="kiosk") if opens else None)
+
+
+def test_a_link_is_absolute_with_its_query():
+    assert (access.link("http://host:8501/", token="abc"), access.link("http://host", "en", kiosk="k")) == (
+        "http://host:8501/?token=abc", "http://host/?kiosk=k&lang=en")
+
+
+# -- pages by role ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("role", "pages"),
+    [
+        (LEAD, ("big_screen", "leaderboards", "prompts", "commission", "review", "setup")),
+        (BOSS, ("review", "commission")),
+        (STAFF, ("my_ranking", "leaderboards")),
+        (KIOSK, ("big_screen",)),
+        (None, ("login",)),
+        ("intruder", ("login",)),
+    ],
+)
+def test_each_role_s_pages(role, pages):
+    assert access.pages_for(role) == pages
+
+
+def test_staff_never_get_another_role_s_pages():
+    assert not set(access.pages_for(STAFF)) & {"review", "commission", "setup", "big_screen", "prompts"}
+
+
+@pytest.mark.parametrize(("staff_role", "operator"), [("hype", True), ("community", True), ("order_taker", False), ("host", False)])
+def test_hype_and_community_staff_also_get_the_operator_page(staff_role, operator):
+    assert ("prompts" in access.pages_for(STAFF, staff_role)) is operator
+
+
+@pytest.mark.parametrize(("role", "sees"), [(LEAD, True), (BOSS, True), (STAFF, False), (KIOSK, False)])
+def test_who_sees_everyone_s_commission(role, sees):
+    assert Viewer(role=role).sees_commission is sees
+
+
+# -- masking ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("13812345678", "138****5678"),
+        ("C-13812345678", "C-138****5678"),
+        ("手机 15900001111 和 18612340000", "手机 159****1111 和 186****0000"),
+        ("12345678901", "12345678901"),  # not a mobile number
+        ("138123456789", "138123456789"),  # twelve digits: not a phone number
+        ("C0001", "C0001"),
+        (None, ""),
+    ],
+)
+def test_mask_phone(text, masked):
+    assert mask_phone(text) == masked

@@ -1,0 +1,182 @@
+"""The Streamlit app: smoke tests of every page on a real SQLite store, and the house rules of its shape."""
+
+from __future__ import annotations
+
+import ast
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from warroom.access import SESSION_KEY, Viewer
+from warroom.clock import FixedClock
+from warroom.config import load_event
+from warroom.figures import LiveFigures
+from warroom.i18n import STRINGS, fmt_axis_money, fmt_compact, fmt_int, fmt_pct, fmt_wan, fmt_yuan, normalize_lang, t
+from warroom.records import Batch, OrderLine
+from warroom.rules import LedgerRules
+from warroom.store import Store
+from warroom.ui import revenue_figure
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = ROOT / "app.py"
+PAGES = sorted((ROOT / "pages").glob("*.py"))
+EVENT_21H = int(datetime.fromisoformat("2026-05-20T21:00:00+08:00").timestamp())
+# Pages that do not show the event's revenue: sign-in, one member's own page, setup (tests/test_pages_nav.py covers them).
+NO_REVENUE = {"login.py", "my_ranking.py", "setup.py"}
+LEAD = Viewer(role="lead")
+
+
+def sell(config, *orders: tuple[str, int, str]) -> None:
+    """Commit paid orders (order id, yuan, staff id) at 21:00 event time into the event's own store."""
+    store = Store(config.store_url, LedgerRules.from_config(config))
+    lines = [OrderLine(order_id=oid, ts=EVENT_21H, amount_fen=yuan * 100, customer_id=f"C-{oid}", staff_id=staff) for oid, yuan, staff in orders]
+    store.apply(Batch(orders=lines))
+    store.close()
+
+
+@pytest.fixture
+def live_event(event_dir, small_event, monkeypatch):
+    """Return the small event with two orders in its SQLite store, named by WARROOM_EVENT."""
+    for name in ("WARROOM_DB_URL", "WARROOM_REPLAY_CLOCK"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("WARROOM_EVENT", str(event_dir / "event.toml"))
+    sell(small_event, ("A1", 12_345, "S01"), ("A2", 1_000, "S02"))
+    return small_event
+
+
+def run(script: Path, lang: str | None = None, viewer: Viewer | None = LEAD) -> AppTest:
+    """Return the app test after one run of `script`, in `lang` when given, signed in as `viewer` (a lead by default)."""
+    app = AppTest.from_file(str(script), default_timeout=30)
+    if viewer is not None:
+        app.session_state[SESSION_KEY] = viewer
+    if lang:
+        app.query_params["lang"] = lang
+    return app.run()
+
+
+def rendered(app: AppTest) -> str:
+    """Return every HTML and markdown body the run produced, joined."""
+    return "\n".join([element.proto.body for element in app.get("html")] + [element.value for element in app.markdown])
+
+
+@pytest.mark.parametrize("script", [APP, *(page for page in PAGES if page.name not in NO_REVENUE)], ids=lambda path: path.name)
+def test_page_renders_revenue(live_event, script):
+    app = run(script)
+    assert not app.exception
+    assert "¥13,345" in rendered(app)
+
+
+def test_big_screen_ranks_order_takers(live_event):
+    body = rendered(run(APP))
+    assert body.index("小林") < body.index("小周")
+
+
+def test_big_screen_in_english(live_event):
+    assert "Revenue" in rendered(run(APP, lang="en"))
+
+
+def test_big_screen_escapes_names(event_dir, monkeypatch):
+    source = event_dir / "event.toml"
+    source.write_text(source.read_text(encoding="utf-8").replace('name = "小林"', 'name = "<b>小林</b>"'), encoding="utf-8")
+    monkeypatch.delenv("WARROOM_DB_URL", raising=False)
+    monkeypatch.setenv("WARROOM_EVENT", str(source))
+    sell(load_event(source), ("A1", 100, "S01"))
+    assert "&lt;b&gt;小林&lt;/b&gt;" in rendered(run(APP))
+
+
+def test_missing_event_is_one_error_line(monkeypatch):
+    monkeypatch.delenv("WARROOM_EVENT", raising=False)
+    app = run(APP)
+    assert not app.exception and "WARROOM_EVENT" in app.error[0].value
+
+
+def test_invalid_event_names_the_file(tmp_path, monkeypatch):
+    broken = tmp_path / "broken.toml"
+    broken.write_text('[event]\nname = "x"\n', encoding="utf-8")
+    monkeypatch.setenv("WARROOM_EVENT", str(broken))
+    app = run(APP)
+    assert not app.exception and "broken.toml" in app.error[0].value
+
+
+def test_revenue_line_is_in_event_time(live_event):
+    store = Store(live_event.store_url, LedgerRules.from_config(live_event))
+    snapshot = LiveFigures(store, live_event, clock=FixedClock(datetime.fromisoformat("2026-05-20T21:30:00+08:00"))).refresh()
+    store.close()
+    times = revenue_figure(live_event, snapshot, "zh").data[0].x
+    assert (times[-2], times[-1]) == (datetime(2026, 5, 20, 21, 1), datetime(2026, 5, 20, 21, 30))
+
+
+# -- i18n and number formats -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("formatter", "value", "expected"),
+    [
+        (fmt_yuan, 176_000_000, "¥1,760,000"),
+        (fmt_yuan, 12_345_650, "¥123,457"),
+        (fmt_yuan, 0, "¥0"),
+        (fmt_wan, 176_000_000, "176.0万"),
+        (fmt_wan, 1_234_567, "1.2万"),
+        (fmt_int, 1001, "1,001"),
+        (fmt_pct, 0.7634, "76.3%"),
+        (lambda fen: fmt_compact(fen, "zh"), 32_700_000, "32.7万"),
+        (lambda fen: fmt_compact(fen, "zh"), 500_000, "¥5,000"),
+        (lambda fen: fmt_compact(fen, "en"), 176_000_000, "¥1.76M"),
+        (lambda fen: fmt_axis_money(fen, "zh"), 150_000_000, "150万"),
+        (lambda fen: fmt_axis_money(fen, "en"), 150_000_000, "¥1.5M"),
+    ],
+)
+def test_number_formats(formatter, value, expected):
+    assert formatter(value) == expected
+
+
+@pytest.mark.parametrize(("asked", "lang"), [(None, "zh"), ("", "zh"), ("zh", "zh"), ("en", "en"), ("EN-us", "en"), ("fr", "zh")])
+def test_language_from_query(asked, lang):
+    assert normalize_lang(asked) == lang
+
+
+def test_every_string_has_both_languages_with_the_same_placeholders():
+    import string
+
+    def fields(text: str) -> set[str]:
+        return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+    assert all(zh and en and fields(zh) == fields(en) for zh, en in STRINGS.values())
+
+
+def test_chinese_is_the_default():
+    assert t("revenue") == "累计成交额"
+
+
+# -- the shape of the house -------------------------------------------------------------------------
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Return the top-level names of every module a Python file imports."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+@pytest.mark.parametrize("module", sorted(p for p in (ROOT / "warroom").glob("*.py") if p.name != "ui.py"), ids=lambda path: path.name)
+def test_core_never_imports_streamlit(module):
+    assert "streamlit" not in imported_modules(module)
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda path: path.name)
+def test_pages_hold_no_sql(page):
+    source = page.read_text(encoding="utf-8")
+    assert not [marker for marker in ("select(", "text(", ".execute(") if marker in source]
+    assert not imported_modules(page) & {"sqlalchemy", "sqlite3", "psycopg"}
+
+
+def test_app_lists_its_pages_explicitly():
+    source = APP.read_text(encoding="utf-8")
+    assert "st.navigation(" in source and all(f'"pages/{page.name}"' in source for page in PAGES)

@@ -1,0 +1,58 @@
+"""Feed health: files, unread bytes, the last row seen and its lag, quarantined rows, and the ingest's heartbeat."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from warroom.health import ingest_health
+from warroom.records import BadRow, Batch, CheckIn, Checkpoint, OrderLine
+from warroom.rules import LedgerRules
+from warroom.store import Store
+
+AT_21H = datetime.fromisoformat("2026-05-20T21:00:00+08:00")
+
+
+@pytest.fixture
+def fed(event_dir, small_event):
+    """Return the small event's store after one batch: two orders, a check-in, a bad row and both feeds' checkpoints."""
+    orders_file = event_dir / "feeds" / "orders.csv"
+    orders_file.write_text("x" * 1000, encoding="utf-8")
+    orders_feed, checkins_feed = (feed.label for feed in small_event.feeds)
+    store = Store(small_event.store_url, LedgerRules.from_config(small_event))
+    moment = int(AT_21H.timestamp())
+    store.apply(Batch(
+        orders=[OrderLine("A1", moment - 60, 10_000, staff_id="S01"), OrderLine("A2", moment, 5_000, staff_id="S02")],
+        checkins=[CheckIn("K1", moment - 600, "join_group", customer_id="C1", group_id="G01")],
+        bad_rows=[BadRow(orders_feed, "line 3", "bad,row", "no amount")],
+        checkpoints=[Checkpoint(orders_feed, "fp-1", str(orders_file), 600), Checkpoint(checkins_feed, "fp-2", str(event_dir / "gone.jsonl"), 40, done=True)],
+    ))
+    yield small_event, store
+    store.close()
+
+
+def test_each_feed_s_health(fed):
+    config, store = fed
+    orders, checkins = ingest_health(store, config, AT_21H + timedelta(minutes=2)).feeds
+    assert (orders.files, orders.bytes_read, orders.bytes_unread, orders.last_row_at, orders.lag, orders.quarantined) == (
+        1, 600, 400, AT_21H, timedelta(minutes=2), 1)
+    # The checked-in file is gone from disk: nothing is counted as unread.
+    assert (checkins.files, checkins.bytes_unread, checkins.lag, checkins.quarantined) == (1, 0, timedelta(minutes=12), 0)
+
+
+def test_an_empty_store_has_seen_nothing(small_event, tmp_path):
+    store = Store(f"sqlite:///{tmp_path / 'empty.db'}", LedgerRules.from_config(small_event))
+    health = ingest_health(store, small_event, AT_21H)
+    store.close()
+    assert [(feed.files, feed.last_row_at, feed.lag) for feed in health.feeds] == [(0, None, None), (0, None, None)]
+
+
+@pytest.mark.parametrize(("heartbeat_ago", "running"), [(None, False), (timedelta(seconds=5), True), (timedelta(minutes=5), False)])
+def test_an_ingest_is_running_while_it_renews_its_lease(fed, heartbeat_ago, running):
+    config, store = fed
+    wall = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+    if heartbeat_ago is not None:
+        store.take_lease("ingest", "host:1", int((wall - heartbeat_ago).timestamp()), 15)
+    health = ingest_health(store, config, AT_21H, wall_now=wall)
+    assert (health.ingest_running, health.quarantined) == (running, 1)

@@ -1,0 +1,253 @@
+"""The pages by role, driven through app.py on a real SQLite store: each role's navigation, signing in,
+personal and kiosk links, and what each viewer may see (an order-taker never sees others' commission)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.test_app import rendered, sell
+from warroom import access
+from warroom.access import SESSION_KEY, Viewer
+from warroom.config import load_event
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = ROOT / "app.py"
+SECRET = "a-test-link-secret-of-some-length"
+# S01 sells ¥12,345 and S02 ¥1,000, all in the 15 % band; revenue ¥13,345 unlocks the 3 % team pool
+# (¥400.35), shared equally by the three staff (¥133.45 each).
+S01_EARNED, S02_EARNED, S02_COMMISSION, S01_COMMISSION = "¥1,985.20", "¥283.45", "¥150", "¥1,851.75"
+EVERY_PAGE = ("big_screen", "leaderboards", "prompts", "commission", "review", "setup", "my_ranking", "login")
+
+
+@pytest.fixture
+def event(event_dir, monkeypatch):
+    """Return the small event with passwords, a link secret, two products and two orders, named by WARROOM_EVENT."""
+    source = event_dir / "event.toml"
+    lead, boss = access.hash_password("lead-pw", rounds=4), access.hash_password("boss-pw", rounds=4)
+    source.write_text(
+        source.read_text(encoding="utf-8")
+        + '\n[[products]]\nsku = "P1"\nname = "玫瑰精油"\nprice = 1299\n\n[[products]]\nsku = "P2"\nname = "金套装"\nprice = 19999\n'
+        + f'\n[access]\nlead_password_hash = "{lead}"\nboss_password_hash = "{boss}"\nlink_secret = "{SECRET}"\n',
+        encoding="utf-8",
+    )
+    for name in ("WARROOM_DB_URL", "WARROOM_REPLAY_CLOCK"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("WARROOM_EVENT", str(source))
+    config = load_event(source)
+    sell(config, ("A1", 12_345, "S01"), ("A2", 1_000, "S02"))
+    return config
+
+
+def open_app(*, viewer: Viewer | None = None, lang: str | None = None, **query: str) -> AppTest:
+    """Return app.py after one run, with this query string and, when given, a viewer already signed in."""
+    app = AppTest.from_file(str(APP), default_timeout=30)
+    app.query_params.update(query)
+    if lang:
+        app.query_params["lang"] = lang
+    if viewer is not None:
+        app.session_state[SESSION_KEY] = viewer
+    return app.run()
+
+
+def link_for(staff_id: str) -> str:
+    return access.staff_token(SECRET, staff_id)
+
+
+def reachable(app: AppTest) -> set[str]:
+    """Return the pages the session's navigation registered: switch_page refuses any other."""
+    found = set()
+    for page in EVERY_PAGE:
+        try:
+            app.switch_page(f"pages/{page}.py")
+        except ValueError:
+            continue
+        found.add(page)
+    return found
+
+
+def on_page(app: AppTest, page: str) -> AppTest:
+    app.switch_page(f"pages/{page}.py")
+    return app.run()
+
+
+# -- navigation by role -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("who", "pages"),
+    [
+        ("anonymous", {"login"}),
+        ("lead", {"big_screen", "leaderboards", "prompts", "commission", "review", "setup"}),
+        ("boss", {"review", "commission"}),
+        ("order_taker", {"my_ranking", "leaderboards"}),
+        ("kiosk", {"big_screen"}),
+    ],
+)
+def test_each_role_s_navigation(event, who, pages):
+    query = {"token": link_for("S01")} if who == "order_taker" else {"kiosk": access.kiosk_token(SECRET)} if who == "kiosk" else {}
+    viewer = Viewer(role=who) if who in ("lead", "boss") else None
+    app = open_app(viewer=viewer, **query)
+    assert (not app.exception, reachable(app)) == (True, pages)
+
+
+def test_an_order_taker_cannot_reach_review_commission_or_setup(event):
+    app = open_app(token=link_for("S01"))
+    assert not reachable(app) & {"review", "commission", "setup", "big_screen", "prompts"}
+
+
+def test_anonymous_visitors_get_the_sign_in_page_only(event):
+    body = rendered(open_app())
+    assert ("登录作战室" in body, "¥13,345" in body) == (True, False)
+
+
+# -- signing in ---------------------------------------------------------------------------------------------
+
+
+def sign_in(app: AppTest, password: str, role: str | None = None) -> AppTest:
+    if role:
+        app.segmented_control(key="sign_in_role").set_value(role)
+    app.text_input(key="sign_in_password").input(password)
+    app.form_submit_button[0].click()
+    return app.run()
+
+
+def test_a_lead_signs_in_and_gets_the_big_screen(event):
+    app = sign_in(open_app(), "lead-pw")
+    # (A browser lands on the big screen by itself; AppTest keeps rerunning the file page it was on, so switch.)
+    app = on_page(app, "big_screen")
+    assert (not app.exception, app.session_state[SESSION_KEY].role, "¥13,345" in rendered(app)) == (True, "lead", True)
+
+
+def test_a_boss_signs_in(event):
+    app = sign_in(open_app(), "boss-pw", role="boss")
+    assert (not app.exception, app.session_state[SESSION_KEY].role) == (True, "boss")
+
+
+@pytest.mark.parametrize(("role", "password"), [("lead", "wrong"), ("lead", "boss-pw"), ("boss", "lead-pw")])
+def test_a_wrong_password_is_refused(event, role, password):
+    app = sign_in(open_app(), password, role=role)
+    assert (
+        [error.value for error in app.error],
+        SESSION_KEY in app.session_state,
+        "¥13,345" in rendered(app),
+    ) == (["密码不正确，请重试。"], False, False)
+
+
+def test_an_empty_password_is_asked_for(event):
+    app = sign_in(open_app(), "")
+    assert [error.value for error in app.error] == ["请输入密码。"]
+
+
+def test_signing_out_forgets_the_viewer(event):
+    app = AppTest.from_file(str(ROOT / "pages" / "login.py"), default_timeout=30)
+    app.session_state[SESSION_KEY] = Viewer(role="lead")
+    app.run()
+    app.button[-1].click().run()
+    assert SESSION_KEY not in app.session_state
+
+
+def test_a_forged_link_lands_on_the_sign_in_page_with_a_reason(event):
+    app = open_app(token=link_for("S01")[:-2] + "xx")
+    assert (reachable(app), "这个链接无效或已失效" in app.error[0].value, "第 1 名" in rendered(app)) == ({"login"}, True, False)
+
+
+def test_the_kiosk_link_opens_the_big_screen_without_a_password(event):
+    app = open_app(kiosk=access.kiosk_token(SECRET))
+    assert (not app.exception, "¥13,345" in rendered(app)) == (True, True)
+
+
+# -- my ranking ---------------------------------------------------------------------------------------------
+
+
+def test_an_order_taker_s_link_shows_their_own_page(event):
+    body = rendered(open_app(token=link_for("S01")))
+    assert ("小林" in body, "第 1 名" in body, "你是第一名！领先第 2 名 ¥11,345" in body, S01_EARNED in body) == (True, True, True, True)
+
+
+def test_an_order_taker_sees_only_their_own_commission(event):
+    body = rendered(open_app(token=link_for("S01")))
+    assert [amount for amount in (S02_EARNED, S02_COMMISSION) if amount in body] == []
+
+
+def test_the_gap_the_rival_and_the_what_if(event):
+    app = open_app(token=link_for("S02"))
+    body = rendered(app)
+    # The what-if starts with the cheapest product that would take 小周 up a place.
+    assert ("距第 1 名 小林 还差 ¥11,345" in body, "小林 领先你 ¥11,345" in body, "再出一单 ¥19,999：+¥2,999.85，升至第 1 名" in body) == (True, True, True)
+    app.selectbox(key="whatif_sku").set_value("P1").run()
+    assert "再出一单 ¥1,299：+¥194.85，仍是第 2 名" in rendered(app)
+
+
+def test_my_ranking_in_english(event):
+    body = rendered(open_app(token=link_for("S01"), lang="en"))
+    assert ("No. 1" in body, "My commission" in body) == (True, True)
+
+
+def test_my_ranking_escapes_names(event_dir, monkeypatch, event):
+    source = event_dir / "event.toml"
+    source.write_text(source.read_text(encoding="utf-8").replace('name = "小周"', 'name = "<img src=x onerror=alert(1)>"'), encoding="utf-8")
+    body = rendered(open_app(token=link_for("S01")))
+    assert ("<img src=x" in body, "&lt;img src=x onerror=alert(1)&gt;" in body) == (False, True)
+
+
+def test_my_ranking_refuses_a_lead(event):
+    app = AppTest.from_file(str(ROOT / "pages" / "my_ranking.py"), default_timeout=30)
+    app.session_state[SESSION_KEY] = Viewer(role="lead")
+    app.run()
+    assert (not app.exception, len(app.warning), "第 1 名" in rendered(app)) == (True, 1, False)
+
+
+# -- leaderboards -------------------------------------------------------------------------------------------
+
+
+def test_an_order_taker_s_leaderboards_carry_no_commission(event):
+    app = on_page(open_app(token=link_for("S01")), "leaderboards")
+    body = rendered(app)
+    assert (not app.exception, "¥12,345" in body, "提成" in body, S01_COMMISSION in body, S02_COMMISSION in body) == (True, True, False, False, False)
+
+
+def test_a_lead_s_leaderboards_show_commission_and_the_race(event):
+    app = on_page(open_app(viewer=Viewer(role="lead")), "leaderboards")
+    body = rendered(app)
+    assert (not app.exception, "提成" in body, S01_COMMISSION in body, len(app.get("plotly_chart"))) == (True, True, True, 1)
+
+
+# -- setup --------------------------------------------------------------------------------------------------
+
+
+def test_setup_prints_everyone_s_link_and_the_feeds(event):
+    app = on_page(open_app(viewer=Viewer(role="lead")), "setup")
+    links = [element.value for element in app.code]
+    assert (not app.exception, len(app.image) >= 3, f"http://localhost:8501/?token={link_for('S01')}" in links,
+            any("kiosk=" in link for link in links), len(app.dataframe) >= 4) == (True, True, True, True, True)
+
+
+def test_setup_refuses_staff(event):
+    app = AppTest.from_file(str(ROOT / "pages" / "setup.py"), default_timeout=30)
+    app.session_state[SESSION_KEY] = Viewer(role="staff", staff_id="S01")
+    app.run()
+    assert (not app.exception, len(app.code), len(app.warning)) == (True, 0, 1)
+
+
+# -- OIDC (st.login) --------------------------------------------------------------------------------------
+
+
+def test_an_oidc_sign_in_listed_as_boss_gets_the_boss_pages(event):
+    app = AppTest.from_file(str(APP), default_timeout=30)
+    app.secrets["auth"] = {"client_id": "x", "client_secret": "y", "server_metadata_url": "https://id.example.com/.well-known/openid-configuration",
+                           "redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "z"}
+    app.secrets["warroom"] = {"oidc_roles": {"boss": ["boss@example.com"]}}
+    app.user = {"is_logged_in": True, "email": "Boss@Example.com"}
+    app.run()
+    assert (not app.exception, app.session_state[SESSION_KEY].role, reachable(app)) == (True, "boss", {"review", "commission"})
+
+
+def test_an_oidc_account_not_listed_gets_nothing(event):
+    app = AppTest.from_file(str(APP), default_timeout=30)
+    app.secrets["auth"] = {"client_id": "x"}
+    app.user = {"is_logged_in": True, "email": "someone@example.com"}
+    app.run()
+    assert (reachable(app), "someone@example.com" in app.error[0].value) == ({"login"}, True)

@@ -1,0 +1,310 @@
+"""The review's breakdowns on a small real store: buyer tiers, by hour, product, group and role, the funnel, ROI,
+flash sales and push lift; and the big screen's live reads: milestones, the next flash sale and the big-order ticker."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+import pytest
+
+from warroom.clock import FixedClock
+from warroom.config import load_event
+from warroom.figures import LiveFigures
+from warroom.records import Batch, CheckIn, OrderLine
+from warroom.review import (
+    BigOrderFeed,
+    build_review,
+    buyer_tier,
+    by_tier,
+    funnel_steps,
+    milestone_kind,
+    milestones_fen,
+    milestones_reached,
+    newly_reached,
+    next_flash_sale,
+    payout_totals,
+    push_lifts,
+    revenue_now,
+    review_tables,
+)
+from warroom.rules import LedgerRules
+from warroom.store import Store
+
+EXTRA = """
+[[products]]
+sku = "P1"
+name = "玫瑰精油"
+price = 199
+
+[[products]]
+sku = "P2"
+name = "和田玉手镯"
+price = 6000
+
+[[flash_sales]]
+at = "2026-05-20T20:40:00+08:00"
+sku = "P1"
+price = 99
+minutes = 10
+"""
+NOW = datetime.fromisoformat("2026-05-20T22:30:00+08:00")
+
+
+def at(clock: str) -> int:
+    """Return the epoch second of an event-local time on the 20th."""
+    return int(datetime.fromisoformat(f"2026-05-20T{clock}+08:00").timestamp())
+
+
+def order(order_id: str, clock: str, yuan: int, customer: str | None, staff: str | None = "S01", sku: str = "P1", group: str | None = "G01", **fields) -> OrderLine:
+    return OrderLine(order_id=order_id, ts=at(clock), amount_fen=yuan * 100, customer_id=customer, staff_id=staff, sku=sku, group_id=group, **fields)
+
+
+ORDERS = [
+    order("A1", "20:10:00", 100, "C1"),  # C1: two orders, repeat
+    order("A2", "20:50:00", 200, "C1"),
+    order("A3", "20:45:00", 6_000, "C2", staff="S02", sku="P2"),  # C2: high value
+    order("A4", "21:05:00", 300, "C3", staff=None),  # C3: new; nobody invited C3, so G01's owner S20 (community) is credited
+    order("A5", "21:10:00", 50, None, staff=None, sku="", group=None),  # no customer, no product, no group: unattributed
+    order("A6", "21:20:00", 500, "C4", status="refunded", refund_fen=500_00),  # C4: refunded, not a buyer
+]
+
+
+@pytest.fixture
+def event(event_dir, monkeypatch):
+    """Return the small event with products, a flash sale and a ¥1,000 budget."""
+    for name in ("WARROOM_DB_URL", "WARROOM_REPLAY_CLOCK"):
+        monkeypatch.delenv(name, raising=False)
+    source = event_dir / "event.toml"
+    text = source.read_text(encoding="utf-8").replace('end = "2026-05-20T23:00:00+08:00"', 'end = "2026-05-20T23:00:00+08:00"\nbudget = 1000', 1)
+    source.write_text(text + EXTRA, encoding="utf-8")
+    return load_event(source)
+
+
+@pytest.fixture
+def store(event):
+    opened = Store(event.store_url, LedgerRules.from_config(event))
+    opened.apply(Batch(orders=list(ORDERS), checkins=[
+        CheckIn(checkin_id=f"J{n}", ts=at("19:50:00"), kind="join_group", customer_id=f"C{n}", group_id="G01", staff_id=None if n == 3 else "S01")
+        for n in range(1, 5)
+    ] + [CheckIn(checkin_id=f"L{n}", ts=at("20:00:00"), kind="enter_live", customer_id=f"C{n}") for n in range(1, 4)]))
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def review(event, store):
+    return build_review(store, event, LiveFigures(store, event, clock=FixedClock(NOW)).refresh())
+
+
+# -- buyer tiers -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("orders", "spent_fen", "top_spender", "tier"),
+    [
+        (1, 100_00, False, "new"),
+        (2, 200_00, False, "repeat"),
+        (5, 1_000_00, False, "repeat"),
+        (1, 5_000_00, False, "high_value"),  # the threshold itself
+        (1, 4_999_99, False, "new"),
+        (1, 100_00, True, "high_value"),  # top of the event by spend
+        (3, 9_000_00, False, "high_value"),  # high value wins over repeat
+    ],
+)
+def test_buyer_tier(orders, spent_fen, top_spender, tier):
+    assert buyer_tier(orders, spent_fen, top_spender) == tier
+
+
+def test_top_spenders_are_high_value_below_the_threshold():
+    buyers = [(1, 100_00)] * 18 + [(1, 3_000_00), (2, 3_000_00)]  # 20 buyers: the top 5 % is one, and its tie
+    tiers = {row.key: row.buyers for row in by_tier(buyers, 7_800_00, 21)}
+    assert tiers == {"high_value": 2, "repeat": 0, "new": 18}
+
+
+def test_tiers_from_the_store(review):
+    assert [(row.key, row.buyers, row.paid_orders, row.revenue_fen) for row in review.tiers] == [
+        ("high_value", 1, 1, 6_000_00), ("repeat", 1, 2, 300_00), ("new", 1, 1, 300_00), ("unknown", 0, 1, 50_00),
+    ]
+
+
+def test_tiers_add_up_to_revenue(review):
+    assert sum(row.revenue_fen for row in review.tiers) == review.revenue_fen
+
+
+# -- breakdowns --------------------------------------------------------------------------------------
+
+
+def test_by_hour(review):
+    assert [(row.hour, row.paid_orders, row.revenue_fen, row.refunded_orders) for row in review.hours] == [
+        (datetime(2026, 5, 20, 20), 3, 6_300_00, 0), (datetime(2026, 5, 20, 21), 2, 350_00, 1),
+    ]
+
+
+def test_by_product(review):
+    assert [(row.label, row.paid_orders, row.revenue_fen) for row in review.products] == [
+        ("和田玉手镯", 1, 6_000_00), ("玫瑰精油", 3, 600_00), ("（未知商品）", 1, 50_00),
+    ]
+
+
+def test_by_role(review):
+    assert [(row.key, row.detail, row.revenue_fen) for row in review.roles] == [
+        ("order_taker", "2", 6_300_00), ("community", "1", 300_00), ("", "0", 50_00),
+    ]
+
+
+def test_by_group_counts_joins(review):
+    assert [(row.key, row.detail, row.joins, row.paid_orders) for row in review.groups] == [("G01", "阿青", 4, 4), ("", "", 0, 1)]
+
+
+def test_funnel(review):
+    assert [(step.key, step.customers, step.of_previous) for step in review.funnel] == [
+        ("joined", 4, None), ("entered_live", 3, Decimal("0.75")), ("paid", 3, Decimal(1)),
+    ]
+
+
+def test_funnel_without_joins():
+    assert funnel_steps({"joined": 0, "entered_live": 0, "paid": 2})[2].of_first is None
+
+
+def test_roi(review):
+    assert (review.roi.budget_fen, review.roi.roi) == (1_000_00, Decimal("6.65"))
+
+
+def test_cost_ratio_counts_commission(review):
+    # Commission: S01 ¥300 at 10 %, S02 ¥6,000 at 15 %, S20 ¥300 at 10 %; the pool is locked (¥6,650 < the ¥10,000 goal).
+    assert (review.roi.commission_fen, review.roi.cost_ratio) == (Decimal("96000.00"), (Decimal(1_000_00) + Decimal("96000.00")) / 6_650_00)
+
+
+def test_roi_without_budget(store, event):
+    snapshot = LiveFigures(store, event, clock=FixedClock(NOW)).refresh()
+    config = event.model_copy(update={"event": event.event.model_copy(update={"budget": Decimal(0)})})
+    assert build_review(store, config, snapshot).roi.roi is None
+
+
+def test_flash_sale_window(review):
+    result = review.flash_sales[0]
+    # 20:40–20:50 sells A3 (P2, not the sale's P1); A2 (P1) at 20:50 is just after; 20:30–20:40 sells nothing.
+    assert (result.sku_orders, result.window_revenue_fen, result.before_revenue_fen, result.uplift) == (0, 6_000_00, 0, None)
+
+
+def test_review_tables_have_their_rows(review):
+    tables = {table.key: table for table in review_tables(review)}
+    assert [len(tables[key].rows) for key in ("rv_sheet_hours", "rv_sheet_products", "rv_sheet_tiers", "rv_sheet_funnel")] == [2, 3, 4, 3]
+
+
+def test_top_order_takers(review):
+    assert [row.name for row in review.top_order_takers] == ["小周", "小林"]
+
+
+def test_payout_totals(event, store):
+    from warroom.commission import payout_sheet
+
+    store.record_payout("S01", 50_00, NOW)
+    totals = payout_totals(payout_sheet(LiveFigures(store, event, clock=FixedClock(NOW)).refresh(), event))
+    # S01 earned ¥30 and was paid ¥50: ¥20 to claw back; S02 (¥900) and S20 (¥30) are owed.
+    assert (totals.paid_fen, totals.owed_fen, totals.clawback_fen, totals.overpaid) == (50_00, Decimal("93000.00"), Decimal("2000.00"), 1)
+
+
+# -- push lift ---------------------------------------------------------------------------------------
+
+
+def test_no_pushes_yet(event, store):
+    assert push_lifts(store, event, NOW) == ([], [])
+
+
+def test_a_push_shows_its_lift(event, store):
+    from warroom.prompt_state import PromptEvaluator, acknowledge
+
+    moment = datetime.fromisoformat("2026-05-20T20:36:00+08:00")  # before the 20:40 flash sale: a poster prompt
+    prompt = next(p for p in PromptEvaluator(store, event, clock=FixedClock(moment)).tick(moment) if p.kind == "poster")
+    acknowledge(store, prompt.key, "S01", at=moment, groups=["G01"])
+    rows, totals = push_lifts(store, event, NOW)
+    assert (rows[0].staff, rows[0].orders_after, totals[0].key) == ("小林", 1, "poster")
+
+
+# -- live reads --------------------------------------------------------------------------------------
+
+
+def test_milestones_follow_the_base_goal_in_quarters(event):
+    # The small event: base ¥10,000, stretch ¥15,000.
+    assert milestones_fen(event) == [250_000, 500_000, 750_000, 1_000_000, 1_250_000, 1_500_000]
+
+
+def test_milestones_go_on_past_the_stretch(event):
+    assert milestones_reached(event, 1_800_000)[-2:] == [1_500_000, 1_750_000]
+
+
+@pytest.mark.parametrize(("amount", "kind"), [(1_000_000, "base"), (1_500_000, "stretch"), (250_000, "milestone")])
+def test_milestone_kind(event, amount, kind):
+    assert milestone_kind(event, amount) == kind
+
+
+@pytest.mark.parametrize(
+    ("seen", "revenue_fen", "expected"),
+    [
+        (None, 600_000, [250_000, 500_000]),  # a screen just opened: everything reached counts as seen
+        ({250_000, 500_000}, 600_000, []),
+        ({250_000, 500_000}, 1_010_000, [750_000, 1_000_000]),
+        ({250_000, 500_000}, 400_000, []),  # a refund took revenue back: nothing new
+    ],
+)
+def test_newly_reached(event, seen, revenue_fen, expected):
+    assert newly_reached(event, revenue_fen, seen) == expected
+
+
+@pytest.mark.parametrize(
+    ("clock", "running", "expected"),
+    [("20:00:00", False, "P1"), ("20:45:00", True, "P1"), ("20:50:00", None, None)],
+)
+def test_next_flash_sale(event, clock, running, expected):
+    moment = datetime.fromisoformat(f"2026-05-20T{clock}+08:00")
+    sale = next_flash_sale(event, moment)
+    assert (sale.sku if sale else None, sale.running(moment) if sale else None) == (expected, running)
+
+
+def test_revenue_now(store):
+    assert revenue_now(store) == 6_650_00
+
+
+def test_big_orders_newest_first(event, store):
+    feed = BigOrderFeed(event, threshold_fen=200_00)
+    assert [o.order_id for o in feed.poll(store)] == ["A4", "A2", "A3"]
+
+
+def test_big_orders_up_to_the_event_clock(event, store):
+    feed = BigOrderFeed(event, threshold_fen=200_00)
+    assert [o.order_id for o in feed.poll(store, now=datetime.fromisoformat("2026-05-20T20:55:00+08:00"))] == ["A2", "A3"]
+
+
+def test_big_orders_pick_up_new_orders_and_drop_refunds(event, store):
+    feed = BigOrderFeed(event, threshold_fen=200_00)
+    feed.poll(store)
+    store.apply(Batch(orders=[
+        order("A7", "21:30:00", 800, "13812341234"),
+        order("A8", "21:31:00", 10, "C9"),  # too small
+        order("A3", "20:45:00", 6_000, "C2", staff="S02", sku="P2", status="refunded", refund_fen=6_000_00),
+    ]))
+    assert [(o.order_id, o.customer) for o in feed.poll(store)] == [("A7", "138****1234"), ("A4", "C3"), ("A2", "C1")]
+
+
+def test_big_orders_net_of_a_partial_refund(event, store):
+    feed = BigOrderFeed(event, threshold_fen=200_00)
+    feed.poll(store)
+    store.apply(Batch(orders=[order("A4", "21:05:00", 300, "C3", staff=None, refund_fen=150_00)]))
+    assert "A4" not in [o.order_id for o in feed.poll(store)]
+
+
+def test_a_refund_before_the_pool_unlocked_is_no_milestone(event, store):
+    # Milestones count revenue net of refunds: the refunded ¥500 never counted.
+    assert milestones_reached(event, revenue_now(store)) == [250_000, 500_000]
+
+
+def test_big_order_names(event, store):
+    top = BigOrderFeed(event, threshold_fen=1_000_00).poll(store, limit=1)[0]
+    assert (top.staff, top.product, top.group, top.ts) == ("小周", "和田玉手镯", "宠粉 1 群", datetime.fromisoformat("2026-05-20T20:45:00+08:00"))
+
+
+def test_big_orders_keep_only_the_newest(event, store):
+    feed = BigOrderFeed(event, threshold_fen=1_00, keep=2)
+    assert [o.order_id for o in feed.poll(store, limit=10)] == ["A5", "A4"]
