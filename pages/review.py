@@ -20,7 +20,8 @@ if snapshot is None:
     st.stop()
 review = ui.review_of(live, snapshot, lang)
 tables = {table.key: table for table in review_tables(review, lang)}
-as_of = ui.event_time(snapshot.as_of, config).strftime("%Y-%m-%d %H:%M")
+# When the data ends (the newest order or check-in), not the wall clock: a review read the day after says when the show's figures stopped.
+as_of = ui.event_time(review.data_time, config).strftime("%Y-%m-%d %H:%M")
 
 st.title(t("rv_title", lang))
 st.caption(t("rv_caption", lang, event=config.event.name, time=as_of))
@@ -120,7 +121,7 @@ if built is not None:
     key, workbook, poster = built
     if key != export_key:
         st.caption(t("rv_exports_stale", lang))
-    date = ui.event_time(snapshot.as_of, config).strftime("%Y%m%d-%H%M")
+    date = ui.event_time(review.data_time, config).strftime("%Y%m%d-%H%M")
     left, right = st.columns(2)
     with left:
         st.download_button(t("rv_download_xlsx", lang), data=workbook, file_name=ui.safe_file_name(t("rv_title", lang), config.event.name, date, suffix="xlsx"),

@@ -187,6 +187,13 @@ def test_poster_is_phone_sized(sold):
     assert (poster.format, poster.size) == ("PNG", (1080, 1920))
 
 
+def test_poster_made_the_day_after_is_the_same_poster(sold):
+    # The footer says when the data ends (the last order), not when the poster was made.
+    config, store, snapshot = sold
+    later = LiveFigures(store, config, clock=FixedClock(datetime.fromisoformat("2026-05-22T09:00:00+08:00"))).refresh()
+    assert data_poster(build_review(store, config, later), config) == data_poster(build_review(store, config, snapshot), config)
+
+
 def test_poster_without_sales(event_dir, small_event, monkeypatch):
     monkeypatch.delenv("WARROOM_DB_URL", raising=False)
     store = Store(small_event.store_url, LedgerRules.from_config(small_event))

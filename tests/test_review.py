@@ -17,6 +17,7 @@ from warroom.review import (
     build_review,
     buyer_tier,
     by_tier,
+    data_until,
     funnel_steps,
     milestone_kind,
     milestones_fen,
@@ -191,6 +192,35 @@ def test_flash_sale_window(review):
 def test_review_tables_have_their_rows(review):
     tables = {table.key: table for table in review_tables(review)}
     assert [len(tables[key].rows) for key in ("rv_sheet_hours", "rv_sheet_products", "rv_sheet_tiers", "rv_sheet_funnel")] == [2, 3, 4, 3]
+
+
+# -- when the data ends --------------------------------------------------------------------------------
+
+MINUTE_21H = at("21:00:00") // 60
+
+
+@pytest.mark.parametrize(
+    ("order_minutes", "checkin_minute", "as_of", "expected"),
+    [
+        ([MINUTE_21H - 5, MINUTE_21H], None, "2026-05-21T09:00:00+08:00", "2026-05-20T21:01:00+08:00"),  # the morning after: the last order's minute
+        ([MINUTE_21H], MINUTE_21H + 30, "2026-05-21T09:00:00+08:00", "2026-05-20T21:31:00+08:00"),  # a later check-in counts too
+        ([MINUTE_21H], None, "2026-05-20T21:00:30+08:00", "2026-05-20T21:00:30+08:00"),  # never after the clock
+        ([], None, "2026-05-21T09:00:00+08:00", "2026-05-20T23:00:00+08:00"),  # no data: the event's end
+        ([], None, "2026-05-20T19:30:00+08:00", "2026-05-20T19:30:00+08:00"),  # no data yet: the clock
+    ],
+)
+def test_data_until(event, order_minutes, checkin_minute, as_of, expected):
+    assert data_until(order_minutes, checkin_minute, datetime.fromisoformat(as_of), event) == datetime.fromisoformat(expected)
+
+
+def test_review_made_the_day_after_keeps_the_data_time(event, store):
+    snapshot = LiveFigures(store, event, clock=FixedClock(datetime.fromisoformat("2026-05-21T10:00:00+08:00"))).refresh()
+    assert build_review(store, event, snapshot).data_time == datetime.fromisoformat("2026-05-20T21:21:00+08:00")
+
+
+def test_review_summary_says_when_the_data_ends(review):
+    summary = {row[0]: row[1] for row in review_tables(review)[0].rows}
+    assert summary["数据截至"] == "2026-05-20 21:21"
 
 
 def test_top_order_takers(review):

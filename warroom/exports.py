@@ -376,7 +376,8 @@ def data_poster(review: Review, config: EventConfig, lang: str = "zh") -> bytes:
         text((left + 72, row_y + 52), value, _font(30, bold=False), LIGHT_GOLD)
 
     # Footer.
-    stamp = review.as_of.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+    # The time the data ends, not the wall clock: a poster made the morning after still says when the show's figures stopped.
+    stamp = review.data_time.astimezone(tz).strftime("%Y-%m-%d %H:%M")
     text((width // 2, height - 50), t("ps_footer", lang, time=stamp), _font(26, bold=False), MUTED, anchor="mm")
 
     image.alpha_composite(overlay)

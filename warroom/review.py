@@ -220,6 +220,12 @@ class Review:
     top_order_takers: list[Standing]
     pushes: list[PushLiftRow]
     lift_totals: list[LiftTotal] = field(default_factory=list)
+    data_until: datetime | None = None  # the end of the newest minute of data, never after as_of (see `data_time`)
+
+    @property
+    def data_time(self) -> datetime:
+        """Return when the data ends: the newest minute with an order or a check-in, capped at the clock; as_of without one."""
+        return self.data_until or self.as_of
 
     def progress(self, goal_fen: int) -> Decimal:
         """Return revenue as a fraction of a goal."""
@@ -591,6 +597,15 @@ def _curve(totals: dict[tuple[str, int], tuple[int, int, int]]) -> list[tuple[da
     return points
 
 
+def data_until(order_minutes: Iterable[int], checkin_minute: int | None, as_of: datetime, config: EventConfig) -> datetime:
+    """Return when the data ends: the end of the newest minute with an order or a check-in, else the event's end, never after `as_of`.
+
+    A review or a poster made the day after the show says when its figures stopped, not when it was made.
+    """
+    minutes = [*order_minutes, *([checkin_minute] if checkin_minute is not None else [])]
+    return min(as_of, at_minute(max(minutes) + 1) if minutes else config.event.end)
+
+
 def build_review(store: Store, config: EventConfig, snapshot: Snapshot, lang: str = "zh") -> Review:
     """Return the review of the event as of the snapshot, read from the rollups and the customers table."""
     customers, checkin_rollup = schema.customers, schema.checkin_rollup
@@ -603,6 +618,7 @@ def build_review(store: Store, config: EventConfig, snapshot: Snapshot, lang: st
         joins = {key: int(events) for key, events in conn.execute(
             select(checkin_rollup.c.key, func.sum(checkin_rollup.c.events))
             .where(checkin_rollup.c.kind == "join_group", checkin_rollup.c.dimension == "group").group_by(checkin_rollup.c.key))}
+        last_checkin = conn.execute(select(func.max(checkin_rollup.c.minute)).where(checkin_rollup.c.dimension == "total")).scalar()
     lifted = push_lifts(store, config, snapshot.as_of)
     pool = snapshot.team_pool
     return Review(
@@ -621,6 +637,7 @@ def build_review(store: Store, config: EventConfig, snapshot: Snapshot, lang: st
         top_order_takers=[row for row in snapshot.leaderboards.get("order_taker", []) if row.value > 0][:3],
         pushes=lifted[0],
         lift_totals=lifted[1],
+        data_until=data_until((minute for _key, minute in totals), last_checkin, snapshot.as_of, config),
     )
 
 
@@ -673,7 +690,7 @@ def review_tables(review: Review, lang: str = "zh") -> list[Table]:
     roi = review.roi
     overview = _table("rv_sheet_summary", lang, (("rv_col_item", "text"), ("rv_col_value", "text"), ("rv_col_number", "number")), [
         (t("rv_col_event", lang), review.event, None),
-        (t("rv_col_as_of", lang), _local(review.as_of, review.timezone).strftime("%Y-%m-%d %H:%M"), None),
+        (t("rv_col_as_of", lang), _local(review.data_time, review.timezone).strftime("%Y-%m-%d %H:%M"), None),
         (t("rv_col_revenue", lang), fmt_yuan(total), _yuan(total)),
         (t("rv_col_orders", lang), f"{review.paid_orders:,}", review.paid_orders),
         (t("rv_col_buyers", lang), f"{review.buyers:,}", review.buyers),
