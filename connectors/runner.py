@@ -7,7 +7,6 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -136,32 +135,21 @@ def _drain(
     reader: FeedReader, store: Store, totals: IngestTotals, on_batch, stop: threading.Event,
     heartbeat: Callable[[], None] = lambda: None, batch_rows: int = BATCH_ROWS,
 ) -> int:
-    """Commit batches from one reader until it has nothing new; return the rows committed.
-
-    The next batch is read and parsed on a second thread while this one commits: the database
-    releases the GIL while it writes, so a backlog's reading and writing overlap. Batches still
-    commit one at a time and in order, each with its own checkpoints. A batch read ahead but never
-    committed (a failed write, a stop) is dropped with the reader, and the next run starts from
-    the committed checkpoints.
-    """
+    """Commit batches from one reader until it has nothing new; return the rows committed."""
     rows = 0
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="feed-read") as read_ahead:
-        upcoming = read_ahead.submit(reader.poll, batch_rows)
-        while not stop.is_set():
-            heartbeat()
-            batch = upcoming.result()
-            if not len(batch) and not batch.checkpoints:
-                break
-            if len(batch):
-                upcoming = read_ahead.submit(reader.poll, batch_rows)
-            result = store.apply(batch)
-            totals.orders += len(batch.orders)
-            totals.checkins += len(batch.checkins)
-            totals.quarantined += result.quarantined
-            totals.batches += 1
-            rows += len(batch)
-            if on_batch:
-                on_batch(totals, len(batch))
-            if not len(batch):
-                break
+    while not stop.is_set():
+        heartbeat()
+        batch = reader.poll(batch_rows)
+        if not len(batch) and not batch.checkpoints:
+            break
+        result = store.apply(batch)
+        totals.orders += len(batch.orders)
+        totals.checkins += len(batch.checkins)
+        totals.quarantined += result.quarantined
+        totals.batches += 1
+        rows += len(batch)
+        if on_batch:
+            on_batch(totals, len(batch))
+        if not len(batch):
+            break
     return rows
