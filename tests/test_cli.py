@@ -77,3 +77,12 @@ def test_ingest_and_stats_on_postgres_match_sqlite(ingested_sample, sample_dir, 
     assert warroom("ingest", "-c", event, "--once", env_url=pg_schema_url).returncode == 0
     stats = json.loads(warroom("stats", "-c", event, "--json", env_url=pg_schema_url).stdout)
     assert stats == ingested_sample[0]
+
+
+def test_output_into_a_closed_pipe_is_not_a_traceback(sample_dir):
+    # `warroom stats --json | head -c 10`: the reader has gone before we write.
+    child = subprocess.Popen([sys.executable, "-m", "warroom", "stats", "-c", str(sample_dir / "event.toml"), "--json"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
+    child.stdout.close()
+    _, stderr = child.communicate(timeout=120)
+    assert (child.returncode, stderr.decode()) == (0, "")
