@@ -553,7 +553,7 @@ def _schedule(rule: Rule, book: RuleBook, signals: Signals, now: datetime) -> di
                 countdown = math.ceil((sale.at - now).total_seconds() / 60)
                 link, messages = _render(rule, {**values, "countdown": str(countdown)})
                 found[f"{rule.name}:{sale.index}:T-{node}"] = Content(
-                    title=f"推送秒杀海报：{sale.product}（倒计时 {node} 分钟）",
+                    title=f"推送秒杀海报：{sale.product}（开抢前 {node} 分钟档）",
                     reason=f"{values['time']} {sale.product} {values['price']} 元秒杀，还有 {countdown} 分钟",
                     groups=groups, messages=messages, link=link,
                     figures={**_sale_figures(sale), "node_minutes": node, "countdown_minutes": countdown},
