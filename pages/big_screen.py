@@ -30,7 +30,8 @@ def live_board() -> None:
         st.html(ui.kpi_tiles_html(snapshot, lang))
     chart, board = st.columns([11, 9], gap="medium")
     with chart:
-        st.plotly_chart(ui.revenue_figure(live.config, snapshot, lang), config=ui.STATIC_CHART, theme=None, key="revenue_line")
+        # As tall as the leaderboard card beside it, which scales with the screen.
+        st.plotly_chart(ui.revenue_figure(live.config, snapshot, lang), config=ui.STATIC_CHART, theme=None, key="revenue_line", height="stretch")
     with board:
         st.html(ui.leaderboard_html(snapshot, lang))
 

@@ -17,7 +17,7 @@ from warroom.i18n import STRINGS, fmt_axis_money, fmt_compact, fmt_int, fmt_pct,
 from warroom.records import Batch, OrderLine
 from warroom.rules import LedgerRules
 from warroom.store import Store
-from warroom.ui import revenue_figure
+from warroom.ui import fit_style, revenue_figure, revenue_html, scaled, text_ems
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "app.py"
@@ -106,6 +106,24 @@ def test_revenue_line_is_in_event_time(live_event):
     store.close()
     times = revenue_figure(live_event, snapshot, "zh").data[0].x
     assert (times[-2], times[-1]) == (datetime(2026, 5, 20, 21, 1), datetime(2026, 5, 20, 21, 30))
+
+
+def test_big_screen_css_scales_with_the_screen():
+    assert scaled(".a { font-size: 9.6rem; padding: 0 1rem; } .b { width: 2.5em; }") == (
+        ".a { font-size: calc(9.6 * var(--wr-u)); padding: 0 calc(1 * var(--wr-u)); } .b { width: 2.5em; }"
+    )
+
+
+@pytest.mark.parametrize(("shorter", "longer"), [("¥7,806", "¥1,760,000"), ("¥1,760,000", "¥12,345,678"), ("63.9万", "¥2,468")])
+def test_a_longer_figure_is_set_smaller(shorter, longer):
+    assert text_ems(shorter) < text_ems(longer)
+
+
+def test_revenue_says_how_wide_it_is(live_event):
+    store = Store(live_event.store_url, LedgerRules.from_config(live_event))
+    snapshot = LiveFigures(store, live_event, clock=FixedClock(datetime.fromisoformat("2026-05-20T21:30:00+08:00"))).refresh()
+    store.close()
+    assert f'<div class="wr-revenue"{fit_style(text_ems("¥13,345"))}>¥13,345</div>' in revenue_html(live_event, snapshot, "zh")
 
 
 # -- i18n and number formats -----------------------------------------------------------------------

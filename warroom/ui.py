@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import os
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -29,7 +30,8 @@ from warroom.prompt_state import prompts_seq
 
 REFRESH_SECONDS = 2
 TOP_ORDER_TAKERS = 8
-CHART_HEIGHT = 490  # px; the leaderboard card beside it is as tall
+CHART_HEIGHT = 490  # px on a 1920 px screen, scaled with it; the chart stretches to the leaderboard card beside it, this tall
+CHART_MIN_HEIGHT = 280  # px: the chart alone on a phone
 FONT_STACK = "'Noto Sans CJK SC', 'Noto Sans SC', 'PingFang SC', 'Microsoft YaHei', 'Source Han Sans SC', sans-serif"
 # A TV never needs the plotly toolbar or hover boxes.
 STATIC_CHART = {"staticPlot": True, "displayModeBar": False, "responsive": True}
@@ -123,10 +125,38 @@ header[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecor
 [data-stale="true"], [data-stale="true"] * { opacity: 1 !important; transition: none !important; }
 """
 
-BIG_SCREEN_CSS = f":root {{ --wr-chart-height: {CHART_HEIGHT}px; }}" + """
+def scaled(css: str) -> str:
+    """Return big-screen CSS with every `rem` made a `--wr-u`: the screen is drawn for 1920 px in rem, and scales with the window.
+
+    `--wr-u` is 1/120 of the viewport's width (16 px on a 1920 px TV, 12 px at 1440, 10.7 px at
+    1280), and a fixed size on a phone, where the panels stack; so the same layout fits every screen.
+    """
+    return re.sub(r"(?<![\w.-])(\d+(?:\.\d+)?)rem\b", r"calc(\1 * var(--wr-u))", css)
+
+
+# How many em a character takes (Noto Sans CJK, tabular figures): used to fit a figure to its panel.
+_EM_WIDTHS = {**dict.fromkeys("0123456789", 0.56), ",": 0.28, ".": 0.28, ":": 0.28, "¥": 0.62, "%": 0.9, "/": 0.42, " ": 0.25, "–": 0.55, "-": 0.36}
+
+
+def text_ems(text: str) -> float:
+    """Return about how many em wide a line of text is set (CJK characters one em, Latin letters about 0.6)."""
+    return sum(_EM_WIDTHS.get(char, 1.0 if ord(char) > 0x2E80 else 0.6) for char in text)
+
+
+def fit_style(ems: float) -> str:
+    """Return the inline style that tells the CSS how many em wide a figure is, so that `100cqi / --wr-ems` fits it to its panel."""
+    # A little room for the font's side bearings and the glow.
+    return f' style="--wr-ems:{ems * 1.06 + 0.1:.2f}"'
+
+
+BIG_SCREEN_CSS = scaled(f":root {{ --wr-u: clamp(8px, calc(100vw / 120), 48px); --wr-chart-height: {CHART_HEIGHT / 16:g}rem; }}" + """
+@media (max-width: 640px) {
+  :root { --wr-u: 8.5px; }
+  [data-testid="stMainBlockContainer"] { padding: 12px 10px 8px !important; }
+}
 .wr { color: #f2f4f8; font-variant-numeric: tabular-nums; line-height: 1.2; }
 .wr a { color: #9fb3d9; text-decoration: none; border: 1px solid #2f3a52; border-radius: 999px; padding: 0.2rem 0.9rem; font-size: 1.05rem; }
-.wr-header { display: flex; align-items: center; justify-content: space-between; gap: 1.5rem; }
+.wr-header { display: flex; align-items: center; justify-content: space-between; gap: 0.4rem 1.5rem; flex-wrap: wrap; }
 .wr-title { font-size: 2.5rem; font-weight: 800; letter-spacing: 0.04em; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
 .wr-header-right { display: flex; align-items: center; gap: 1.2rem; font-size: 1.35rem; color: #c9d1e0; white-space: nowrap; }
 .wr-pill { border-radius: 999px; padding: 0.3rem 1.1rem; font-weight: 700; }
@@ -136,8 +166,10 @@ BIG_SCREEN_CSS = f":root {{ --wr-chart-height: {CHART_HEIGHT}px; }}" + """
 .wr-label { font-size: 1.6rem; color: #aab2c3; font-weight: 600; }
 .wr-label-row { display: flex; justify-content: space-between; align-items: baseline; }
 .wr-updated { font-size: 1.35rem; color: #8c95a8; }
-.wr-revenue { font-size: 9.6rem; font-weight: 800; color: #ffd666; line-height: 1.05; letter-spacing: -0.01em; margin: 0.2rem 0 0.6rem;
-  text-shadow: 0 0 40px rgba(255, 214, 102, 0.25); white-space: nowrap; }
+/* A figure is as large as its panel allows: its width in em (--wr-ems, set beside it) over the panel's width (cqi). */
+.wr-revenue-card, .wr-tile { container-type: inline-size; }
+.wr-revenue { font-size: min(9.6rem, calc(100cqi / var(--wr-ems, 5.6))); font-weight: 800; color: #ffd666; line-height: 1.05;
+  letter-spacing: -0.01em; margin: 0.2rem 0 0.6rem; text-shadow: 0 0 40px rgba(255, 214, 102, 0.25); white-space: nowrap; }
 .wr-goal { margin-top: 0.5rem; }
 .wr-goal-row { display: flex; justify-content: space-between; align-items: baseline; font-size: 1.55rem; color: #c9d1e0; margin-bottom: 0.4rem; }
 .wr-goal-row b { font-size: 2.1rem; font-weight: 800; }
@@ -152,8 +184,8 @@ BIG_SCREEN_CSS = f":root {{ --wr-chart-height: {CHART_HEIGHT}px; }}" + """
 .wr-tiles { display: grid; grid-template-columns: 1fr 1fr; grid-template-rows: 1fr 1fr 1fr; gap: 0.9rem; }
 .wr-tile { background: linear-gradient(180deg, #141b2d 0%, #10172a 100%); border: 1px solid #222c44; border-radius: 18px; padding: 0.75rem 1.3rem; box-sizing: border-box; }
 .wr-tile-label { font-size: 1.35rem; color: #aab2c3; font-weight: 600; }
-.wr-tile-value { font-size: 3.1rem; font-weight: 800; margin-top: 0.15rem; white-space: nowrap; }
-.wr-tile-value small { font-size: 1.6rem; color: #aab2c3; font-weight: 600; margin-left: 0.2rem; }
+.wr-tile-value { font-size: min(3.1rem, calc(100cqi / var(--wr-ems, 4))); font-weight: 800; margin-top: 0.15rem; white-space: nowrap; }
+.wr-tile-value small { font-size: 0.52em; color: #aab2c3; font-weight: 600; margin-left: 0.2rem; }
 .wr-tile-sub { font-size: 1.2rem; color: #8c95a8; margin-top: 0.2rem; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
 .wr-up { color: #ff7a45; } .wr-down { color: #69b1ff; } .wr-ok { color: #73d13d; } .wr-warn { color: #ffa940; } .wr-muted { color: #8c95a8; }
 .wr-board { height: var(--wr-chart-height); }
@@ -170,7 +202,7 @@ BIG_SCREEN_CSS = f":root {{ --wr-chart-height: {CHART_HEIGHT}px; }}" + """
 .wr-row.r1 .wr-bar i { background: linear-gradient(90deg, #d4b106, #ffd666); }
 .wr-value { text-align: right; font-weight: 800; white-space: nowrap; }
 .wr-empty { font-size: 1.6rem; color: #8c95a8; padding: 2rem 0; text-align: center; }
-"""
+""")
 
 
 # -- formatting helpers -----------------------------------------------------------------------
@@ -224,6 +256,7 @@ def header_html(config: EventConfig, snapshot: Snapshot, lang: str) -> str:
 def revenue_html(config: EventConfig, snapshot: Snapshot, lang: str) -> str:
     """Return the revenue card: the total, very large, when it was read, and the two goal bars."""
     updated = event_time(snapshot.as_of, config).strftime("%H:%M:%S")
+    revenue = fmt_yuan(snapshot.revenue_fen)
     bars = "".join(
         _goal_bar(t(label, lang), snapshot.revenue_fen, goal_fen, kind, lang)
         for label, goal_fen, kind in (("base_goal", snapshot.base_fen, "base"), ("stretch_goal", snapshot.stretch_fen, "stretch"))
@@ -232,7 +265,7 @@ def revenue_html(config: EventConfig, snapshot: Snapshot, lang: str) -> str:
         '<div class="wr wr-card wr-top wr-revenue-card"><div>'
         f'<div class="wr-label-row"><span class="wr-label">{t("revenue", lang)}</span>'
         f'<span class="wr-updated">{html.escape(t("updated_at", lang, time=updated))}</span></div>'
-        f'<div class="wr-revenue">{fmt_yuan(snapshot.revenue_fen)}</div></div><div>{bars}</div></div>'
+        f'<div class="wr-revenue"{fit_style(text_ems(revenue))}>{revenue}</div></div><div>{bars}</div></div>'
     )
 
 
@@ -250,17 +283,20 @@ def _goal_bar(label: str, revenue_fen: int, goal_fen: int, kind: str, lang: str)
     )
 
 
-def _tile(label: str, value: str, sub: str = "&nbsp;", value_class: str = "") -> str:
+def _tile(label: str, value: str, sub: str = "&nbsp;", value_class: str = "", unit: str = "") -> str:
+    # The value and its small unit (at 0.52 em) are fitted to the tile's width together.
+    small = f"<small>{html.escape(unit)}</small>" if unit else ""
+    ems = text_ems(value) + 0.52 * (text_ems(unit) + 0.4)
     return (
         f'<div class="wr-tile"><div class="wr-tile-label">{label}</div>'
-        f'<div class="wr-tile-value {value_class}">{value}</div><div class="wr-tile-sub">{sub}</div></div>'
+        f'<div class="wr-tile-value {value_class}"{fit_style(ems)}>{html.escape(value)}{small}</div><div class="wr-tile-sub">{sub}</div></div>'
     )
 
 
 def kpi_tiles_html(snapshot: Snapshot, lang: str) -> str:
     """Return the tiles: paid orders, buyers against the number needed, the run-rate and where it is heading."""
     pace = snapshot.pace
-    per_minute = f"<small>{t('per_minute', lang)}</small>"
+    per_minute = t("per_minute", lang)
     tiles = [_tile(t("paid_orders", lang), fmt_int(snapshot.paid_orders), html.escape(t("aov", lang, amount=fmt_yuan(snapshot.aov_fen))))]
 
     buyers = fmt_int(snapshot.paying_customers)
@@ -268,7 +304,7 @@ def kpi_tiles_html(snapshot: Snapshot, lang: str) -> str:
         reached = snapshot.paying_customers >= snapshot.buyers_needed
         progress = fmt_pct(Decimal(snapshot.paying_customers) / snapshot.buyers_needed)
         sub = f'<span class="{"wr-ok" if reached else ""}">{progress}{" ✓" if reached else ""}</span>'
-        tiles.append(_tile(t("buyers", lang), f"{buyers}<small>/ {fmt_int(snapshot.buyers_needed)}</small>", sub))
+        tiles.append(_tile(t("buyers", lang), buyers, sub, unit=f"/ {fmt_int(snapshot.buyers_needed)}"))
     else:
         tiles.append(_tile(t("buyers", lang), buyers))
 
@@ -279,7 +315,7 @@ def kpi_tiles_html(snapshot: Snapshot, lang: str) -> str:
         sub = f'<span class="wr-{direction}">{arrow} {fmt_pct(abs(change))}</span> {t("vs_previous", lang)}'
     else:
         sub = t("no_previous", lang)
-    tiles.append(_tile(t("run_rate", lang), fmt_yuan(pace.rate_last_fen) + per_minute, sub, f"wr-{direction}" if direction != "flat" else ""))
+    tiles.append(_tile(t("run_rate", lang), fmt_yuan(pace.rate_last_fen), sub, f"wr-{direction}" if direction != "flat" else "", unit=per_minute))
 
     band = t("projected_band", lang, low=fmt_compact(pace.projected_low_fen, lang), high=fmt_compact(pace.projected_high_fen, lang))
     tiles.append(_tile(t("projected", lang), fmt_compact(pace.projected_fen, lang), html.escape(band)))
@@ -294,7 +330,7 @@ def kpi_tiles_html(snapshot: Snapshot, lang: str) -> str:
             # Off air there is no pace to judge, so the figure stays neutral.
             keeping_up = "" if not pace.on_air else "wr-ok" if pace.rate_last_fen >= needed else "wr-warn"
             to_go = html.escape(t("to_go", lang, amount=fmt_compact(goal_fen - snapshot.revenue_fen, lang)))
-            tiles.append(_tile(t(key, lang), fmt_yuan(needed) + per_minute, to_go, keeping_up))
+            tiles.append(_tile(t(key, lang), fmt_yuan(needed), to_go, keeping_up, unit=per_minute))
     return f'<div class="wr wr-tiles wr-top">{"".join(tiles)}</div>'
 
 
@@ -371,7 +407,8 @@ def revenue_figure(config: EventConfig, snapshot: Snapshot, lang: str) -> go.Fig
         figure.add_hline(
             y=fen / 100, line={"color": color, "width": 2.5, "dash": "dash"},
             annotation={"text": t(key, lang, amount=fmt_compact(fen, lang)), "font": {"color": color, "size": 20}},
-            annotation_position="top left",
+            # Under the line at the left, where the curve is still low: above the stretch line a short chart has no room beside the session names.
+            annotation_position="bottom left",
         )
     if len(sessions) > 1:
         for session in sessions:
@@ -383,7 +420,7 @@ def revenue_figure(config: EventConfig, snapshot: Snapshot, lang: str) -> go.Fig
                     text=html.escape(session.name), font={"color": MUTED, "size": 18},
                 )
     figure.update_layout(
-        template="plotly_dark", height=CHART_HEIGHT, showlegend=False, hovermode=False,
+        template="plotly_dark", height=CHART_MIN_HEIGHT, showlegend=False, hovermode=False,
         paper_bgcolor="#10172a", plot_bgcolor="#10172a",
         font={"family": FONT_STACK, "size": 18, "color": "#c9d1e0"},
         title={"text": t("revenue_over_time", lang), "font": {"size": 26, "color": "#aab2c3"}, "x": 0.02, "y": 0.96},
@@ -562,7 +599,7 @@ CELEBRATION_SECONDS = 12  # how long the banner stays up after a milestone
 TICKER_ROWS = 5
 URGENCY_COLORS = {"critical": RED, "high": ORANGE, "normal": BLUE, "low": MUTED}
 
-RAIL_CSS = """
+RAIL_CSS = scaled("""
 [data-testid="stMainBlockContainer"] [data-testid="stColumn"] .wr-rail { box-sizing: border-box; background: linear-gradient(180deg, #141b2d 0%, #10172a 100%);
   border: 1px solid #222c44; border-radius: 20px; padding: 0.85rem 1.3rem; overflow: hidden; }
 .wr-clock { height: 7.4rem; display: flex; flex-direction: column; justify-content: center; }
@@ -601,10 +638,7 @@ RAIL_CSS = """
 .wr-celebrate b { display: block; font-size: 7.5rem; font-weight: 900; line-height: 1.05; white-space: nowrap; }
 .wr-celebrate span { display: block; font-size: 2.4rem; font-weight: 800; margin-top: 0.4rem; }
 @keyframes wr-pop { from { transform: translate(-50%, -50%) scale(0.3); opacity: 0; } to { transform: translate(-50%, -50%) scale(1); opacity: 1; } }
-/* The rail is narrower than the screen the revenue was sized for. */
-.wr-revenue { font-size: 7.8rem; }
-.wr-tile-value { font-size: 2.8rem; }
-"""
+""")
 
 BOSS_CSS = """
 .wb { color: #f2f4f8; font-variant-numeric: tabular-nums; line-height: 1.35; }
