@@ -108,6 +108,15 @@ def test_revenue_line_is_in_event_time(live_event):
     assert (times[-2], times[-1]) == (datetime(2026, 5, 20, 21, 1), datetime(2026, 5, 20, 21, 30))
 
 
+def test_revenue_line_stops_with_the_show(live_event):
+    # A TV left on the morning after: the line and the axis end with the session, not at the clock.
+    store = Store(live_event.store_url, LedgerRules.from_config(live_event))
+    snapshot = LiveFigures(store, live_event, clock=FixedClock(datetime.fromisoformat("2026-05-21T09:00:00+08:00"))).refresh()
+    store.close()
+    figure = revenue_figure(live_event, snapshot, "zh")
+    assert (figure.data[0].x[-1], figure.layout.xaxis.range[1]) == (datetime(2026, 5, 20, 22, 0), datetime(2026, 5, 20, 22, 0))
+
+
 def test_big_screen_css_scales_with_the_screen():
     assert scaled(".a { font-size: 9.6rem; padding: 0 1rem; } .b { width: 2.5em; }") == (
         ".a { font-size: calc(9.6 * var(--wr-u)); padding: 0 calc(1 * var(--wr-u)); } .b { width: 2.5em; }"

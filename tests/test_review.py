@@ -17,6 +17,7 @@ from warroom.review import (
     build_review,
     buyer_tier,
     by_tier,
+    chart_span,
     data_until,
     funnel_steps,
     milestone_kind,
@@ -221,6 +222,51 @@ def test_review_made_the_day_after_keeps_the_data_time(event, store):
 def test_review_summary_says_when_the_data_ends(review):
     summary = {row[0]: row[1] for row in review_tables(review)[0].rows}
     assert summary["数据截至"] == "2026-05-20 21:21"
+
+
+# -- the chart's time axis ----------------------------------------------------------------------------
+
+
+def local(text: str) -> datetime:
+    return datetime.fromisoformat(f"{text}+08:00")
+
+
+@pytest.mark.parametrize(
+    ("moments", "as_of", "expected"),
+    [
+        (["2026-05-20T20:11", "2026-05-20T21:21"], "2026-05-21T09:00", ("2026-05-20T20:00", "2026-05-20T22:00")),  # the session, read the day after
+        (["2026-05-20T20:11", "2026-11-23T10:00"], "2026-11-23T10:05", ("2026-05-20T20:00", "2026-05-20T22:00")),  # a row dated today
+        (["2026-05-20T20:11", "2026-05-20T22:31"], "2026-05-21T09:00", ("2026-05-20T20:00", "2026-05-20T22:31")),  # after-show sales
+        (["2026-05-20T19:10", "2026-05-20T20:11"], "2026-05-21T09:00", ("2026-05-20T20:00", "2026-05-20T22:00")),  # presales: the curve starts above 0
+        (["2026-05-20T20:11"], "2026-05-20T20:30", ("2026-05-20T20:00", "2026-05-20T22:00")),  # on air: the session's runway
+        ([], "2026-05-20T19:30", ("2026-05-20T20:00", "2026-05-20T22:00")),  # before the show
+    ],
+)
+def test_chart_span(event, moments, as_of, expected):
+    assert chart_span(event, [local(moment) for moment in moments], local(as_of)) == tuple(local(end) for end in expected)
+
+
+@pytest.mark.parametrize(
+    ("moments", "as_of", "expected"),
+    [
+        (["2026-05-20T19:31", "2026-05-20T21:21"], "2026-05-21T09:00", ("2026-05-20T19:30", "2026-05-20T21:21")),  # the data's span
+        (["2026-05-20T19:31", "2026-11-23T10:00"], "2026-11-23T10:05", ("2026-05-20T19:30", "2026-05-20T20:30")),  # an hour at least
+        ([], "2026-11-23T10:05", ("2026-05-20T19:00", "2026-05-20T23:00")),  # no data: the event
+    ],
+)
+def test_chart_span_without_sessions(event, moments, as_of, expected):
+    config = event.model_copy(update={"sessions": []})
+    assert chart_span(config, [local(moment) for moment in moments], local(as_of)) == tuple(local(end) for end in expected)
+
+
+def test_review_chart_ends_with_the_event(event, store):
+    from warroom.ui import review_revenue_figure
+
+    # An order dated the day the review is read (a late export) does not stretch the axis to today.
+    store.apply(Batch(orders=[OrderLine(order_id="LATE", ts=int(local("2026-11-23T10:00").timestamp()), amount_fen=100_00, customer_id="C9")]))
+    snapshot = LiveFigures(store, event, clock=FixedClock(local("2026-11-23T10:05"))).refresh()
+    axis = review_revenue_figure(build_review(store, event, snapshot), event, "zh").layout.xaxis.range
+    assert tuple(axis) == (datetime(2026, 5, 20, 20, 0), datetime(2026, 5, 20, 22, 0))
 
 
 def test_top_order_takers(review):

@@ -641,6 +641,30 @@ def build_review(store: Store, config: EventConfig, snapshot: Snapshot, lang: st
     )
 
 
+def chart_span(config: EventConfig, moments: Sequence[datetime], as_of: datetime) -> tuple[datetime, datetime]:
+    """Return the time axis of the revenue-over-time chart: from the first live session's start to the end of the last one
+    held by `as_of` (the data's span when the event declares no sessions), never outside the event.
+
+    `moments` are the curve's points, ascending. Sales before the first session show as the level the
+    curve starts at; rows dated after the event (a late export, a clock set wrong) do not stretch the
+    axis to the day the review is read.
+    """
+    sessions = live_sessions(config)
+    earliest, latest = min(config.event.start, sessions[0].start), max(config.event.end, sessions[-1].end)
+    inside = [moment for moment in moments if earliest <= moment <= latest]
+    first_data, last_data = (inside[0] - timedelta(minutes=1), inside[-1]) if inside else (None, None)
+    if config.sessions:
+        start = sessions[0].start
+        end = max([sessions[0].end, *(session.end for session in sessions if session.start <= as_of), *([last_data] if last_data else [])])
+    else:
+        start = first_data or earliest
+        end = last_data or as_of
+    start = min(max(start, earliest), latest)
+    end = min(max(end, start), latest)
+    # Never a sliver: an hour at least, when the event has it.
+    return start, max(end, min(start + timedelta(hours=1), latest))
+
+
 def live_x(config: EventConfig, moments: Sequence[datetime]) -> list[float]:
     """Return each moment as minutes of live time since the first session began (time between sessions cut out)."""
     sessions = live_sessions(config)

@@ -377,14 +377,14 @@ def revenue_figure(config: EventConfig, snapshot: Snapshot, lang: str) -> go.Fig
         running += fen
         moments.append(at_minute(minute + 1))
         totals.append(running)
-    if snapshot.as_of > moments[-1]:
-        moments.append(snapshot.as_of)
+    # The axis runs to the end of the session on air (the runway left tonight), of the first session
+    # before the event opens, or of the last one held after it: never on to today (warroom.review.chart_span).
+    from warroom.review import chart_span
+
+    end = chart_span(config, moments[1:], snapshot.as_of)[1]
+    if min(snapshot.as_of, end) > moments[-1]:
+        moments.append(min(snapshot.as_of, end))
         totals.append(running)
-    # The axis runs to the end of the session on air (the runway left tonight), or of the first
-    # session before the event opens, so the line never sits in a one-minute sliver.
-    on_air = [session.end for session in sessions if session.start <= snapshot.as_of < session.end]
-    upcoming = [sessions[0].end] if snapshot.as_of < sessions[0].start else []
-    end = max([moments[-1], *on_air, *upcoming])
     times = [local(moment) for moment in moments]
     # The hours between live sessions are cut out of the time axis, so tonight is not squeezed
     # into a corner by the nights before; each session's start is marked with its name.
@@ -939,7 +939,7 @@ def review_revenue_figure(review, config: EventConfig, lang: str, height: int = 
     from bisect import bisect_right
     from datetime import timedelta
 
-    from warroom.review import flash_sales
+    from warroom.review import chart_span, flash_sales
 
     tz = config.event.tz
 
@@ -947,12 +947,11 @@ def review_revenue_figure(review, config: EventConfig, lang: str, height: int = 
         return moment.astimezone(tz).replace(tzinfo=None)
 
     sessions = live_sessions(config)
-    start = sessions[0].start
-    if review.curve:
-        start = min(start, review.curve[0][0] - timedelta(minutes=1))
-    moments = [start, *(moment for moment, _ in review.curve)]
+    # The axis is the event's (its sessions, or its data's span): points outside it are drawn off the edge.
+    start, end = chart_span(config, [moment for moment, _ in review.curve], review.as_of)
+    first = min(start, review.curve[0][0] - timedelta(minutes=1)) if review.curve else start
+    moments = [first, *(moment for moment, _ in review.curve)]
     totals = [0, *(value for _, value in review.curve)]
-    end = max(moments[-1], sessions[-1].end if review.as_of >= sessions[-1].start else moments[-1])
     breaks = [{"bounds": [local(before.end), local(after.start)]} for before, after in zip(sessions, sessions[1:], strict=False) if before.end < after.start]
     figure = go.Figure(go.Scatter(
         x=[local(moment) for moment in moments], y=[value / 100 for value in totals], mode="lines", name=t("rv_curve", lang),
