@@ -27,6 +27,7 @@ ui.configure_app(lang)
 live = ui.open_event(lang)
 viewer = ui.current_viewer(live, ui.access_settings(live))
 role = viewer.role if viewer else None
+ui.write_session_cookie()
 
 
 def page(key: str, default: bool) -> st.Page:

@@ -1,9 +1,11 @@
 """Sign in: leads and bosses with their password (or the company's OIDC account); staff are pointed to their personal link."""
 
+import math
+
 import streamlit as st
 
 from warroom import access, ui
-from warroom.i18n import t
+from warroom.i18n import fmt_duration, t
 
 lang = ui.language()
 live = ui.open_event(lang)
@@ -52,12 +54,16 @@ with middle, st.container(width=460):
             if not password:
                 st.error(t("login_empty_password", lang))
             else:
-                signed = access.sign_in(settings, role or roles[0], password)
-                if signed is None:
+                attempt = ui.attempt_sign_in(settings, role or roles[0], password)
+                if attempt.viewer is not None:
+                    ui.sign_in(attempt.viewer, settings)
+                elif attempt.wait_seconds > 0:
+                    st.error(t("login_throttled", lang, wait=fmt_duration(math.ceil(attempt.wait_seconds), lang)), icon=":material/timer:")
+                else:
                     # The same words for every failure: nothing says whether the role or the password was wrong.
                     st.error(t("login_wrong_password", lang))
-                else:
-                    ui.sign_in(signed)
+                    if attempt.failures_left <= 2:
+                        st.caption(t("login_tries_left", lang, count=attempt.failures_left))
         if settings.demo_hint:
             st.info(t("login_demo_hint", lang))
     st.caption(t("login_staff_hint", lang))

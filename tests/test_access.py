@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from tests.conftest import SAMPLE, SMALL_EVENT
@@ -179,6 +182,134 @@ def test_the_kiosk_link(settings, token, opens):
 def test_a_link_is_absolute_with_its_query():
     assert (access.link("http://host:8501/", token="abc"), access.link("http://host", "en", kiosk="k")) == (
         "http://host:8501/?token=abc", "http://host/?kiosk=k&lang=en")
+
+
+# -- throttling wrong passwords -----------------------------------------------------------------------------
+
+
+def throttle_after(failures: int, at: float = 0.0) -> access.LoginThrottle:
+    throttle = access.LoginThrottle()
+    for _ in range(failures):
+        throttle.failed(["role:lead"], at)
+    return throttle
+
+
+@pytest.mark.parametrize(
+    ("failures", "later", "wait"),
+    [
+        (4, 0, 0),  # four free failures
+        (5, 0, 30),  # the fifth: wait 30 s
+        (5, 29, 1),
+        (5, 30, 0),
+        (6, 0, 60),  # then twice as long after each further failure
+        (7, 0, 120),
+        (9, 100, 380),
+        (20, 0, 900),  # at most 15 minutes
+    ],
+)
+def test_wrong_passwords_wait_longer_and_longer(failures, later, wait):
+    assert throttle_after(failures).wait_seconds(["role:lead"], later) == wait
+
+
+def test_failures_are_forgotten_after_an_hour_of_quiet():
+    assert (throttle_after(4).failures_left(["role:lead"], 3599), throttle_after(4).failures_left(["role:lead"], 3600)) == (1, 5)
+
+
+def test_a_right_password_forgets_the_failures(settings):
+    throttle = access.LoginThrottle()
+    for _ in range(4):
+        access.attempt_sign_in(settings, throttle, LEAD, "wrong", session="s1", now=0)
+    access.attempt_sign_in(settings, throttle, LEAD, "lead-pw", session="s1", now=1)
+    assert throttle.failures_left(access.throttle_keys(LEAD, "s1"), 2) == 5
+
+
+def test_while_waiting_even_the_right_password_is_refused_unchecked(settings):
+    throttle = access.LoginThrottle()
+    attempts = [access.attempt_sign_in(settings, throttle, LEAD, "wrong", session="s1", now=second) for second in range(5)]
+    refused = access.attempt_sign_in(settings, throttle, LEAD, "lead-pw", session="s1", now=10)
+    later = access.attempt_sign_in(settings, throttle, LEAD, "lead-pw", session="s1", now=34)
+    assert ([attempt.failures_left for attempt in attempts], refused, later.viewer) == (
+        [4, 3, 2, 1, 0], access.SignInAttempt(viewer=None, wait_seconds=24, failures_left=0), Viewer(role=LEAD))
+
+
+@pytest.mark.parametrize(
+    ("role", "session", "waits"),
+    [
+        (LEAD, "s2", True),  # the same role from another browser: the role ("user") is throttled
+        (BOSS, "s1", True),  # another role from the same browser: so is the session
+        (BOSS, "s2", False),  # neither
+    ],
+)
+def test_throttled_per_role_and_per_session(settings, role, session, waits):
+    throttle = access.LoginThrottle()
+    for second in range(5):
+        access.attempt_sign_in(settings, throttle, LEAD, "wrong", session="s1", now=second)
+    password = "lead-pw" if role == LEAD else "boss-pw"
+    attempt = access.attempt_sign_in(settings, throttle, role, password, session=session, now=5)
+    assert (attempt.viewer is None, attempt.wait_seconds > 0) == (waits, waits)
+
+
+# -- staying signed in -------------------------------------------------------------------------------------
+
+NOW = datetime(2026, 5, 20, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("role", [LEAD, BOSS])
+def test_a_session_token_signs_its_role_back_in(settings, role):
+    token = access.session_token(settings, Viewer(role=role), NOW)
+    assert access.viewer_from_session_token(settings, token, NOW + timedelta(hours=11)) == Viewer(role=role, via="password")
+
+
+def test_a_session_token_expires(settings):
+    token = access.session_token(settings, Viewer(role=LEAD), NOW)
+    assert access.viewer_from_session_token(settings, token, NOW + timedelta(hours=access.SESSION_HOURS)) is None
+
+
+def test_two_sign_ins_get_different_tokens(settings):
+    assert access.session_token(settings, Viewer(role=LEAD), NOW) != access.session_token(settings, Viewer(role=LEAD), NOW)
+
+
+def edited(token: str, part: int, value: str) -> str:
+    parts = token.split(".")
+    parts[part] = value
+    return ".".join(parts)
+
+
+@pytest.mark.parametrize(
+    "forge",
+    [
+        lambda token: edited(token, 0, LEAD),  # a boss's token made a lead's
+        lambda token: edited(token, 1, str(int(token.split(".")[1]) + 86_400)),  # a day longer
+        lambda token: edited(token, 2, "another-nonce"),
+        lambda token: edited(token, 3, "A" * 22),
+        lambda token: token + ".x",
+        lambda token: "",
+        lambda token: "lead",
+    ],
+    ids=["role", "expiry", "nonce", "signature", "extra-part", "empty", "bare-role"],
+)
+def test_a_forged_session_token_signs_nobody_in(settings, forge):
+    token = access.session_token(settings, Viewer(role=BOSS), NOW)
+    assert access.viewer_from_session_token(settings, forge(token), NOW) is None
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"link_secret": "a-new-link-secret"}, {"password_hashes": {LEAD: access.hash_password("new-pw", rounds=4), BOSS: BOSS_HASH}}],
+    ids=["new-link-secret", "new-password"],
+)
+def test_new_secrets_sign_the_old_sessions_out(settings, change):
+    token = access.session_token(settings, Viewer(role=LEAD), NOW)
+    assert access.viewer_from_session_token(dataclasses.replace(settings, **change), token, NOW) is None
+
+
+@pytest.mark.parametrize(
+    "viewer",
+    [Viewer(role=STAFF, staff_id="S01", via="link"), Viewer(role=KIOSK, via="kiosk"), Viewer(role=LEAD, name="a@example.com", via="oidc")],
+    ids=["staff", "kiosk", "oidc"],
+)
+def test_only_password_sign_ins_get_a_session_token(settings, viewer):
+    assert access.session_token(settings, viewer, NOW) is None
 
 
 # -- pages by role ----------------------------------------------------------------------------------------

@@ -315,6 +315,35 @@ def test_wrong_password_is_refused_and_the_right_one_lets_a_lead_in(demo, new_pa
     shot(page, "08_lead_commission")
 
 
+def test_a_lead_stays_signed_in_across_a_reload_until_signing_out(demo, new_page):
+    page = new_page({"width": 1440, "height": 900})
+    page.goto(demo.url())
+    password = page.locator('input[type="password"]')
+    password.wait_for(state="visible", timeout=LOAD_MS)
+    password.fill(LEAD_PASSWORD)
+    page.locator('[data-testid="stFormSubmitButton"] button').click()
+    page.locator(".wr-revenue").wait_for(state="visible", timeout=LOAD_MS)
+    cookie = next(cookie for cookie in page.context.cookies() if cookie["name"] == "warroom_session")
+    assert (cookie["sameSite"], cookie["value"].split(".")[0]) == ("Strict", "lead")
+
+    # A reload is a new Streamlit session: the signed cookie brings the lead back, menu and all.
+    page.reload()
+    page.locator(".wr-revenue").wait_for(state="visible", timeout=LOAD_MS)
+    assert page.get_by_text(t("nav_commission"), exact=True).count() >= 1
+    page.goto(demo.url("review"))
+    page.locator("h1").get_by_text(t("rv_title"), exact=True).wait_for(state="visible", timeout=LOAD_MS)
+    shot(page, "10_lead_review_after_reload")
+
+    # Signing out drops the cookie, and the token no longer works even if a copy of it was kept.
+    page.goto(demo.url("sign_out"))
+    password.wait_for(state="visible", timeout=LOAD_MS)
+    page.context.add_cookies([{**cookie, "expires": -1}])
+    page.reload()
+    password.wait_for(state="visible", timeout=LOAD_MS)
+    assert page.locator(".wr-revenue").count() == 0
+    shot(page, "11_signed_out_after_reload")
+
+
 # -- Ctrl-C ---------------------------------------------------------------------------------------
 
 

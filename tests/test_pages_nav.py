@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.test_app import rendered, sell
-from warroom import access
+from warroom import access, ui
 from warroom.access import SESSION_KEY, Viewer
 from warroom.config import load_event
 
@@ -147,6 +147,84 @@ def test_signing_out_forgets_the_viewer(event):
     app.run()
     app.button[-1].click().run()
     assert SESSION_KEY not in app.session_state
+
+
+# -- staying signed in across a reload, and wrong passwords ---------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def fresh_throttle():
+    """Each test starts with no wrong passwords counted (the throttle lives in process memory)."""
+    ui.login_throttle.clear()
+    yield
+    ui.login_throttle.clear()
+
+
+def reload_with(monkeypatch, cookie: str | None, **query: str) -> AppTest:
+    """Return a new session (a reload of the page) whose browser sends this sign-in cookie."""
+    monkeypatch.setattr(ui, "request_cookie", lambda name: cookie if name == access.SESSION_COOKIE else None)
+    return open_app(**query)
+
+
+def test_a_lead_stays_signed_in_across_a_reload(event, monkeypatch):
+    signed = sign_in(open_app(), "lead-pw")
+    token = signed.session_state["warroom_session_token"]
+    assert reachable(reload_with(monkeypatch, token)) == {"big_screen", "leaderboards", "prompts", "commission", "review", "setup"}
+
+
+def test_signing_in_asks_the_browser_to_keep_the_token(event):
+    app = sign_in(open_app(), "boss-pw", role="boss")
+    assert app.session_state["warroom_cookie_wanted"] == app.session_state["warroom_session_token"]
+
+
+def test_the_app_writes_the_wanted_cookie(event):
+    # (AppTest reruns only the page after the first run, so the app's next run is a fresh one with the wanted token.)
+    app = AppTest.from_file(str(APP), default_timeout=30)
+    app.session_state["warroom_cookie_wanted"] = "boss.1.nonce.signature"
+    bodies = [element.proto.body for element in app.run().get("html")]
+    assert any('"warroom_session=boss.1.nonce.signature; Path=/; Max-Age=43200; SameSite=Strict"' in body for body in bodies)
+
+
+def test_after_signing_out_a_reload_is_signed_out(event, monkeypatch):
+    app = sign_in(open_app(), "lead-pw")
+    token = app.session_state["warroom_session_token"]
+    on_page(app, "login").button[-1].click().run()
+    assert reachable(reload_with(monkeypatch, token)) == {"login"}
+
+
+@pytest.mark.parametrize("cookie", ["lead.9999999999.nonce.AAAAAAAAAAAAAAAAAAAAAA", "boss", ""])
+def test_a_forged_cookie_signs_nobody_in(event, monkeypatch, cookie):
+    assert reachable(reload_with(monkeypatch, cookie)) == {"login"}
+
+
+def test_an_expired_cookie_signs_nobody_in(event, monkeypatch):
+    from datetime import UTC, datetime, timedelta
+
+    settings = access.access_settings(event)
+    token = access.session_token(settings, Viewer(role="lead"), datetime.now(UTC) - timedelta(hours=access.SESSION_HOURS, seconds=1))
+    assert reachable(reload_with(monkeypatch, token)) == {"login"}
+
+
+def test_a_personal_link_wins_over_a_lead_s_cookie(event, monkeypatch):
+    # A lead's phone opening an order-taker's link is that order-taker: the link cannot reach a lead's pages.
+    signed = sign_in(open_app(), "lead-pw")
+    app = reload_with(monkeypatch, signed.session_state["warroom_session_token"], token=link_for("S01"))
+    assert reachable(app) == {"my_ranking", "leaderboards"}
+
+
+def test_five_wrong_passwords_make_sign_in_wait(event):
+    app = open_app()
+    for _ in range(5):
+        app = sign_in(app, "wrong")
+    app = sign_in(app, "lead-pw")
+    assert ([error.value for error in app.error], SESSION_KEY in app.session_state) == (["密码错误次数过多，请 30 秒 后再试。"], False)
+
+
+def test_the_last_tries_are_counted_down(event):
+    app = open_app()
+    for _ in range(3):
+        app = sign_in(app, "wrong", role="boss")
+    assert [caption.value for caption in app.caption if "再错" in caption.value] == ["再错 2 次需要等待一段时间才能重试。"]
 
 
 def test_a_forged_link_lands_on_the_sign_in_page_with_a_reason(event):

@@ -24,6 +24,16 @@ Where the secrets live; the first place that has a value wins:
 
 2. the event file's `[access]`: `lead_password_hash`, `boss_password_hash`, `link_secret`.
 
+Staying signed in. A lead's or a boss's sign-in is kept in the browser as a cookie,
+`warroom_session` = "role.expires.nonce.signature", the signature the same truncated HMAC-SHA256
+keyed with the link secret and the role's password hash; it expires after `SESSION_HOURS`, and
+signing out revokes it in this process (and deletes it). So a reload keeps a lead signed in, a
+changed password or link secret signs everyone out, and nobody can forge one without the secrets.
+
+Wrong passwords are throttled (`LoginThrottle`): after `FREE_FAILURES` failures for a role or in
+one session, sign-in is refused without checking the password for 30 s, then twice as long after
+each further failure, up to 15 minutes. The counts live in process memory.
+
 Changing `link_secret` revokes every link at once. Where an OIDC provider is set up for
 `st.login` (an `[auth]` section in the secrets), leads and bosses may sign in with it instead;
 `[warroom.oidc_roles]` maps their e-mail addresses to a role (`lead = ["a@example.com"]`).
@@ -36,8 +46,10 @@ import hashlib
 import hmac
 import secrets as random_secrets
 import sys
-from collections.abc import Mapping
+import threading
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -50,6 +62,12 @@ PASSWORD_ROLES = (LEAD, BOSS)
 SESSION_KEY = "warroom_viewer"  # where a session keeps its Viewer
 TOKEN_LENGTH = 22  # base64url characters: 132 bits of the HMAC
 BCRYPT_ROUNDS = 12
+SESSION_COOKIE = "warroom_session"  # the cookie that keeps a lead or a boss signed in across reloads
+SESSION_HOURS = 12  # a show evening, with the set-up before it
+FREE_FAILURES = 5  # wrong passwords allowed before sign-in waits
+FIRST_WAIT_SECONDS = 30.0  # the wait after the last free failure; it doubles after each further one
+MAX_WAIT_SECONDS = 15 * 60.0
+FORGET_FAILURES_SECONDS = 3600.0  # failures this old, with none since, are forgotten
 
 # Each role's pages, in menu order; the first is where the role lands.
 ROLE_PAGES: dict[str | None, tuple[str, ...]] = {
@@ -145,6 +163,114 @@ def sign_in(settings: AccessSettings, role: str, password: str) -> Viewer | None
     if role not in PASSWORD_ROLES or not verify_password(password, settings.password_hashes.get(role)):
         return None
     return Viewer(role=role, via="password")
+
+
+# -- throttling wrong passwords ------------------------------------------------------------------------
+
+
+class LoginThrottle:
+    """Failed sign-ins per key (a role, a session), and how long each key must wait: kept in process memory, time passed in."""
+
+    def __init__(self, free_failures: int = FREE_FAILURES, first_wait: float = FIRST_WAIT_SECONDS, max_wait: float = MAX_WAIT_SECONDS,
+                 forget_after: float = FORGET_FAILURES_SECONDS):
+        self.free_failures, self.first_wait, self.max_wait, self.forget_after = free_failures, first_wait, max_wait, forget_after
+        self._failures: dict[str, tuple[int, float]] = {}  # key -> (failures, time of the last one)
+        self._lock = threading.Lock()
+
+    def _count(self, key: str, now: float) -> tuple[int, float]:
+        failures, last = self._failures.get(key, (0, 0.0))
+        if failures and now - last >= max(self.forget_after, self._wait_after(failures)):
+            self._failures.pop(key, None)
+            return 0, 0.0
+        return failures, last
+
+    def _wait_after(self, failures: int) -> float:
+        if failures < self.free_failures:
+            return 0.0
+        return min(self.first_wait * 2 ** (failures - self.free_failures), self.max_wait)
+
+    def wait_seconds(self, keys: Iterable[str], now: float) -> float:
+        """Return how many seconds these keys must still wait before a password is checked again; 0 when they may try now."""
+        with self._lock:
+            waits = [last + self._wait_after(failures) - now for failures, last in (self._count(key, now) for key in keys)]
+        return max([0.0, *waits])
+
+    def failures_left(self, keys: Iterable[str], now: float) -> int:
+        """Return how many more wrong passwords these keys may give before they must wait."""
+        with self._lock:
+            return max(self.free_failures - max(self._count(key, now)[0] for key in keys), 0)
+
+    def failed(self, keys: Iterable[str], now: float) -> None:
+        """Count a wrong password against each key."""
+        with self._lock:
+            for key in keys:
+                failures, _last = self._count(key, now)
+                self._failures[key] = (failures + 1, now)
+
+    def succeeded(self, keys: Iterable[str]) -> None:
+        """Forget the failures of these keys after a right password."""
+        with self._lock:
+            for key in keys:
+                self._failures.pop(key, None)
+
+
+@dataclass(frozen=True)
+class SignInAttempt:
+    """What one sign-in attempt gave: the viewer, or a refusal and how long to wait before the next try."""
+
+    viewer: Viewer | None
+    wait_seconds: float = 0.0  # > 0: too many failures; the password was not even checked (or now must wait)
+    failures_left: int = FREE_FAILURES
+
+
+def throttle_keys(role: str, session: str) -> tuple[str, str]:
+    """Return the keys a sign-in is throttled by: the role signed in as (the "user") and the browser session."""
+    return f"role:{role}", f"session:{session}"
+
+
+def attempt_sign_in(settings: AccessSettings, throttle: LoginThrottle, role: str, password: str, *, session: str, now: float) -> SignInAttempt:
+    """Return the viewer a password signs in, unless this role or session failed too often lately (then wait, unchecked)."""
+    keys = throttle_keys(role, session)
+    wait = throttle.wait_seconds(keys, now)
+    if wait > 0:
+        return SignInAttempt(viewer=None, wait_seconds=wait, failures_left=0)
+    viewer = sign_in(settings, role, password)
+    if viewer is None:
+        throttle.failed(keys, now)
+        return SignInAttempt(viewer=None, wait_seconds=throttle.wait_seconds(keys, now), failures_left=throttle.failures_left(keys, now))
+    throttle.succeeded(keys)
+    return SignInAttempt(viewer=viewer)
+
+
+# -- staying signed in ----------------------------------------------------------------------------------
+
+
+def _session_key(settings: AccessSettings, role: str) -> str | None:
+    hashed = settings.password_hashes.get(role)
+    # The password hash is in the key, so a new password signs the old sessions out; the link secret too.
+    return f"{settings.link_secret or ''}\n{hashed}" if hashed else None
+
+
+def session_token(settings: AccessSettings, viewer: Viewer, now: datetime, hours: float = SESSION_HOURS) -> str | None:
+    """Return the signed token that keeps a password sign-in across reloads until it expires; None for other viewers."""
+    key = _session_key(settings, viewer.role)
+    if key is None or viewer.via != "password" or viewer.role not in PASSWORD_ROLES:
+        return None
+    expires = int(now.timestamp() + hours * 3600)
+    nonce = random_secrets.token_urlsafe(9)
+    return f"{viewer.role}.{expires}.{nonce}.{_sign(key, f'session:{viewer.role}:{expires}:{nonce}')}"
+
+
+def viewer_from_session_token(settings: AccessSettings, token: str | None, now: datetime) -> Viewer | None:
+    """Return the lead or boss a session token signs in, or None when it is forged, expired, or its role has no password now."""
+    parts = (token or "").strip().split(".")
+    if len(parts) != 4:
+        return None
+    role, expires, nonce, signature = parts
+    key = _session_key(settings, role) if role in PASSWORD_ROLES else None
+    if key is None or not expires.isdigit() or not _same(_sign(key, f"session:{role}:{expires}:{nonce}"), signature):
+        return None
+    return Viewer(role=role, via="password") if now.timestamp() < int(expires) else None
 
 
 def viewer_from_email(settings: AccessSettings, email: str | None) -> Viewer | None:

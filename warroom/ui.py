@@ -114,6 +114,8 @@ def kiosk_mode() -> None:
 
 BASE_CSS = f"""
 html, body, [data-testid="stApp"] {{ font-family: {FONT_STACK}; }}
+/* The script that writes the sign-in cookie takes no room. */
+[data-testid="stElementContainer"]:has(.wr-cookie) {{ display: none; }}
 """
 
 KIOSK_CSS = """
@@ -466,7 +468,7 @@ def remember_language() -> None:
 
 
 def language_switch(lang: str, key: str = "language_switch") -> None:
-    """Show a small button, right-aligned, that switches the language without reloading the page (a reload would sign a lead out)."""
+    """Show a small button, right-aligned, that switches the language without reloading the page."""
     if st.container(horizontal=True, horizontal_alignment="right").button(t("switch_language", lang), key=key, type="tertiary", icon=":material/translate:"):
         other = "zh" if lang == "en" else "en"
         st.session_state[_LANG_KEY] = other
@@ -493,6 +495,69 @@ def signed_in() -> access.Viewer | None:
     return st.session_state.get(access.SESSION_KEY)
 
 
+# A lead's or boss's sign-in outlives the session (a reload starts a new one) as a signed cookie; see warroom.access.
+_SESSION_TOKEN_KEY = "warroom_session_token"  # the token this session's sign-in is kept under
+_COOKIE_WANTED_KEY = "warroom_cookie_wanted"  # the cookie the browser should hold: a token, or "" for none
+_SIGNED_OUT_KEY = "warroom_signed_out"  # this session signed out: its browser's cookie no longer counts
+_SESSION_ID_KEY = "warroom_session_id"  # throttles this session's wrong passwords
+
+
+@st.cache_resource(show_spinner=False)
+def login_throttle() -> access.LoginThrottle:
+    """Return the process's count of wrong passwords, per role and per session."""
+    return access.LoginThrottle()
+
+
+@st.cache_resource(show_spinner=False)
+def _signed_out_tokens() -> set[str]:
+    # Tokens signed out before they expired; a restart forgets them, and they still expire.
+    return set()
+
+
+def request_cookie(name: str) -> str | None:
+    """Return a cookie the browser sent when this session connected, or None."""
+    try:
+        value = st.context.cookies.get(name)
+    except (AttributeError, RuntimeError, KeyError):
+        return None
+    return value if isinstance(value, str) else None
+
+
+def attempt_sign_in(settings: access.AccessSettings, role: str, password: str) -> access.SignInAttempt:
+    """Return what a password gives, throttled per role and per browser session (see warroom.access.LoginThrottle)."""
+    import secrets as random_secrets
+    import time
+
+    session = st.session_state.setdefault(_SESSION_ID_KEY, random_secrets.token_hex(8))
+    return access.attempt_sign_in(settings, login_throttle(), role, password, session=session, now=time.monotonic())
+
+
+def _viewer_from_cookie(settings: access.AccessSettings) -> access.Viewer | None:
+    from datetime import UTC
+
+    token = request_cookie(access.SESSION_COOKIE)
+    if not token or st.session_state.get(_SIGNED_OUT_KEY) or token in _signed_out_tokens():
+        return None
+    viewer = access.viewer_from_session_token(settings, token, datetime.now(UTC))
+    if viewer is not None:
+        st.session_state[_SESSION_TOKEN_KEY] = token
+    return viewer
+
+
+def write_session_cookie() -> None:
+    """Put the sign-in cookie in the browser (or take it out) when it differs from what the browser sent; call in app.py."""
+    import json
+
+    wanted = st.session_state.get(_COOKIE_WANTED_KEY)
+    if wanted is None or wanted == (request_cookie(access.SESSION_COOKIE) or ""):
+        return
+    max_age = int(access.SESSION_HOURS * 3600) if wanted else 0
+    cookie = json.dumps(f"{access.SESSION_COOKIE}={wanted}; Path=/; Max-Age={max_age}; SameSite=Strict")
+    # The token is ours (base64url and dots), never user input; JSON quoting keeps the script well-formed anyway.
+    st.html(f'<div class="wr-cookie"></div><script>document.cookie = {cookie} + (location.protocol === "https:" ? "; Secure" : "");</script>',
+            unsafe_allow_javascript=True)
+
+
 def current_viewer(live: LiveEvent, settings: access.AccessSettings) -> access.Viewer | None:
     """Return who is looking: a personal or kiosk link in the URL, else this session's sign-in, else an OIDC sign-in."""
     params = st.query_params
@@ -508,6 +573,11 @@ def current_viewer(live: LiveEvent, settings: access.AccessSettings) -> access.V
         st.session_state[access.SESSION_KEY] = found
         return found
     viewer = signed_in()
+    if viewer is None:
+        # A reload: the sign-in cookie of an earlier session in this browser.
+        viewer = _viewer_from_cookie(settings)
+        if viewer is not None:
+            st.session_state[access.SESSION_KEY] = viewer
     if viewer is None and settings.oidc and st.user.is_logged_in:
         viewer = access.viewer_from_email(settings, st.user.get("email"))
         if viewer is not None:
@@ -522,9 +592,15 @@ def current_viewer(live: LiveEvent, settings: access.AccessSettings) -> access.V
     return viewer
 
 
-def sign_in(viewer: access.Viewer) -> None:
-    """Keep a viewer in this session and rerun, so that the navigation becomes theirs."""
+def sign_in(viewer: access.Viewer, settings: access.AccessSettings) -> None:
+    """Keep a viewer in this session (and, for a password sign-in, in a cookie for the reloads) and rerun, so that the navigation becomes theirs."""
+    from datetime import UTC
+
     st.session_state[access.SESSION_KEY] = viewer
+    st.session_state.pop(_SIGNED_OUT_KEY, None)
+    token = access.session_token(settings, viewer, datetime.now(UTC))
+    if token:
+        st.session_state[_SESSION_TOKEN_KEY] = st.session_state[_COOKIE_WANTED_KEY] = token
     # A refused link left in the address would sign the session straight out again.
     for name in ("token", "kiosk"):
         st.query_params.pop(name, None)
@@ -534,6 +610,12 @@ def sign_in(viewer: access.Viewer) -> None:
 def sign_out() -> None:
     """Forget this session's viewer (and end an OIDC sign-in), then show the login page: the sign-out menu item."""
     viewer = st.session_state.pop(access.SESSION_KEY, None)
+    # The token stops working in this process at once; the browser is told to drop the cookie.
+    for token in (st.session_state.pop(_SESSION_TOKEN_KEY, None), request_cookie(access.SESSION_COOKIE)):
+        if token:
+            _signed_out_tokens().add(token)
+    st.session_state[_SIGNED_OUT_KEY] = True
+    st.session_state[_COOKIE_WANTED_KEY] = ""
     if viewer is not None and viewer.via == "oidc":
         st.logout()
     st.rerun()
