@@ -101,13 +101,15 @@ def test_the_run_rate_window_spans_the_break_between_sessions(open_store):
     assert pace.rate_last_fen == Decimal(150000) / 10
 
 
-def test_projection_band_spans_the_slowest_and_fastest_rates(open_store):
+def test_projection_band_from_slow_and_good_runs_of_live_time(open_store):
     config = make_event()
     store = open_store(config)
-    # ¥100 a minute for 20 minutes, then ¥200 a minute for 10: ¥4,000 in, 90 live minutes to go.
+    # ¥100 a minute for 20 minutes, then ¥200 a minute for 10: ¥4,000 in, 90 live minutes to go, at
+    # the live average of ¥133.33. The band reads the 16 runs of 15 live minutes (half the live time
+    # so far): their 20th percentile sells ¥100 a minute, their 80th ¥146.67 (7 minutes at ¥200).
     apply(store, *(order("100" if minute < at(20, 20) else "200", when=minute) for minute in live_minutes_before(at(20, 30))))
     pace = LiveFigures(store, config).refresh(at(20, 30)).pace
-    assert (pace.projected_low_fen, pace.projected_fen, pace.projected_high_fen) == (400_000 + 10_000 * 90, 400_000 + 1_200_000, 400_000 + 20_000 * 90)
+    assert (pace.projected_low_fen, pace.projected_fen, pace.projected_high_fen) == (400_000 + 10_000 * 90, 400_000 + 1_200_000, 400_000 + 220_000 * 90 // 15)
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,9 @@ What the snapshot holds, in short:
 - revenue net of refunds (SPEC §4), against the base and stretch goals;
 - the pace over the live sessions (`[[sessions]]`, else the whole event as one session): the
   run-rate over the last 10 minutes of live time against the 10 before, a projected finish with
-  a band over the live time that remains, and the run-rate needed for each goal;
+  a band over the live time that remains, and the run-rate needed for each goal (`pace_at`, a
+  pure function of the sessions, the revenue by minute and the time, is the one pace formula:
+  other modules call it rather than copy it);
 - buyers against the number needed, AOV, GPM and the funnel (joined → entered live → paid);
 - a leaderboard per role, ranked by the role's metric (`ROLE_METRICS`, or the event file's
   `[[leaderboards]]`), ties sharing a rank (1, 2, 2, 4), with each row's movement since
@@ -23,7 +25,7 @@ from __future__ import annotations
 import math
 import threading
 from bisect import bisect_left, insort
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -38,15 +40,19 @@ from warroom.rules import LedgerRules, to_fen
 from warroom.store import REVENUE_PEAK_COUNTER, Store
 
 __all__ = [
-    "COUNTED_KINDS", "MONEY_METRICS", "ORDER_FIELDS", "PACE_WINDOW", "RANK_WINDOW", "ROLE_METRICS", "LiveFigures", "Pace", "Snapshot",
-    "Standing", "TeamPool", "TeamTotal", "at_minute", "build_snapshot", "competition_ranks", "leaderboard_metric", "live_sessions",
-    "minute_of", "recompute", "role_metrics", "stats_json", "yuan",
+    "BAND_QUANTILES", "COUNTED_KINDS", "MONEY_METRICS", "ORDER_FIELDS", "PACE_WINDOW", "RANK_WINDOW", "ROLE_METRICS",
+    "LiveFigures", "Pace", "Snapshot", "Standing", "TeamPool", "TeamTotal", "at_minute", "band_rates", "build_snapshot",
+    "competition_ranks", "leaderboard_metric", "live_sessions", "minute_of", "pace_at", "quantile", "recompute", "role_metrics",
+    "stats_json", "yuan",
 ]
 
 ORDER_FIELDS = ("revenue_fen", "paid_orders", "refunded_orders", "refunded_fen", "cancelled_orders")
 REVENUE, PAID_ORDERS, REFUNDED_ORDERS, REFUNDED_FEN, CANCELLED_ORDERS = range(5)
 COUNTED_KINDS = ("join_group", "enter_live", "check_in", "invite", "share")
 PACE_WINDOW = timedelta(minutes=10)
+# The projected finish's band: these percentiles of the rate over past runs of live time as long as
+# the time left (see `pace_at`).
+BAND_QUANTILES = (Decimal("0.2"), Decimal("0.8"))
 # Rank movement compares the ranking now with the ranking this long ago.
 RANK_WINDOW = timedelta(minutes=15)
 
@@ -128,8 +134,8 @@ class Pace:
     live_minutes_elapsed: int  # whole minutes of live time before now
     live_minutes_left: int  # minutes of live time from now on, rounded up
     projected_fen: int  # revenue now + the live average over the live time left
-    projected_low_fen: int  # … at the slowest of the three rates
-    projected_high_fen: int  # … at the fastest of the three rates
+    projected_low_fen: int  # … at `rate_low_fen` (never below the revenue now)
+    projected_high_fen: int  # … at `rate_high_fen`
     needed_base_fen: Decimal | None  # per minute of remaining live time; None when reached or no time left
     needed_stretch_fen: Decimal | None
     on_air: bool
@@ -137,6 +143,12 @@ class Pace:
     host_on_air: str | None = None  # the staff id of the host in the current slot
     next_session: str | None = None  # when off air: the next session still to come
     next_start: datetime | None = None
+    # The band's rates, per minute: the 20th and 80th percentiles of the rate over every past run
+    # of `band_minutes` live minutes (the time left, at most half the live time so far), widened
+    # to hold the live average. See `pace_at`.
+    rate_low_fen: Decimal = Decimal(0)
+    rate_high_fen: Decimal = Decimal(0)
+    band_minutes: int = 0
 
     @property
     def trend(self) -> Decimal | None:
@@ -493,34 +505,71 @@ def _merged(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
     return merged
 
 
-def _pace(config: EventConfig, totals: _Totals, revenue_fen: int, base_fen: int, stretch_fen: int, now: datetime) -> Pace:
-    sessions = live_sessions(config)
+def quantile(values: Sequence[int | Decimal], q: Decimal) -> Decimal:
+    """Return the q-quantile of values, interpolating linearly between the closest ranks (numpy's default); 0 for none."""
+    if not values:
+        return Decimal(0)
+    ordered = sorted(values)
+    position = q * (len(ordered) - 1)
+    index = int(position)
+    if index + 1 >= len(ordered):
+        return Decimal(ordered[-1])
+    return ordered[index] + (ordered[index + 1] - ordered[index]) * (position - index)
+
+
+def band_rates(live_revenue: Sequence[int], stretch: int, quantiles: tuple[Decimal, Decimal] = BAND_QUANTILES) -> tuple[Decimal, Decimal]:
+    """Return the low and high quantiles of the per-minute rate over every run of `stretch` consecutive live minutes.
+
+    `live_revenue` is the revenue of each live minute so far, oldest first (the breaks between
+    sessions left out). Empty history gives (0, 0).
+    """
+    stretch = max(1, min(stretch, len(live_revenue)))
+    if not live_revenue:
+        return Decimal(0), Decimal(0)
+    running = sum(live_revenue[:stretch])
+    sums = [running]
+    for index in range(stretch, len(live_revenue)):
+        running += live_revenue[index] - live_revenue[index - stretch]
+        sums.append(running)
+    low, high = (quantile(sums, q) for q in quantiles)
+    return low / stretch, high / stretch
+
+
+def pace_at(sessions: Sequence[LiveSession | tuple[datetime, datetime]], revenue_by_minute: Mapping[int, int], revenue_fen: int,
+            base_fen: int, stretch_fen: int, now: datetime) -> Pace:
+    """Return the pace at `now`: a pure function of the sessions, the revenue so far and the time.
+
+    `sessions` are the live sessions (`live_sessions(config)`, or bare (start, end) pairs),
+    `revenue_by_minute` the revenue sold in each epoch minute (read with `.get(minute, 0)`), and
+    `revenue_fen` the revenue now.
+
+    Rates count whole live minutes before now, across the breaks between sessions; the time left
+    is counted to the second. The projected finish adds the live average over the live time left
+    (a flash-sale burst would swing a 10-minute rate wildly). Its band adds, over the same time,
+    the 20th and 80th percentiles of the rate over every past run of live minutes as long as the
+    time left (at most half the live time so far, so there are always several runs to compare):
+    what a slow and a good stretch of that length so far would add. The band always holds the
+    projection and never starts below the revenue now; before any live minute, or with no live
+    time left, it is the projection itself (`band_minutes` 0).
+    """
+    sessions = sorted((s if isinstance(s, LiveSession) else LiveSession(start=s[0], end=s[1]) for s in sessions), key=lambda s: s.start)
     now_minute, now_ts = minute_of(now), int(now.timestamp())
-    # Rates are over whole live minutes before now; the time left is counted to the second.
     elapsed = [(low, min(high, now_minute)) for low, high in _merged((minute_of(s.start), minute_of(s.end)) for s in sessions) if low < min(high, now_minute)]
-    elapsed_count = sum(high - low for low, high in elapsed)
+    live_revenue = [revenue_by_minute.get(minute, 0) for low, high in elapsed for minute in range(low, high)]
     left_seconds = sum(max(0, high - max(low, now_ts)) for low, high in _merged((int(s.start.timestamp()), int(s.end.timestamp())) for s in sessions))
-    recent: list[int] = []  # the last 20 live minutes, newest first
-    for low, high in reversed(elapsed):
-        recent.extend(range(high - 1, max(low, high - 20 + len(recent)) - 1, -1))
-        if len(recent) >= 20:
-            break
-    window = int(PACE_WINDOW.total_seconds() // 60)
-    last, before = recent[:window], recent[window:2 * window]
-    by_minute = totals.by_minute
-
-    def revenue_in(minutes: Iterable[int]) -> int:
-        return sum(by_minute[m][REVENUE] for m in minutes if m in by_minute)
-
-    def rate(revenue: int, minutes: int) -> Decimal:
-        return Decimal(revenue) / minutes if minutes else Decimal(0)
-
-    rate_last, rate_before = rate(revenue_in(last), len(last)), rate(revenue_in(before), len(before))
-    rate_average = rate(sum(revenue_in(range(low, high)) for low, high in elapsed), elapsed_count)
-    # The middle projection uses the live average (a flash-sale burst would swing a 10-minute
-    # window wildly); the band spans the slowest and fastest of the three rates.
-    rates = (rate_last, rate_before if before else rate_last, rate_average)
     left_minutes = Decimal(left_seconds) / 60
+    window = int(PACE_WINDOW.total_seconds() // 60)
+
+    def rate(revenues: Sequence[int]) -> Decimal:
+        return Decimal(sum(revenues)) / len(revenues) if revenues else Decimal(0)
+
+    rate_average = rate(live_revenue)
+    stretch = max(1, min(math.ceil(left_seconds / 60), len(live_revenue) // 2)) if left_seconds and live_revenue else 0
+    low, high = band_rates(live_revenue, stretch) if stretch else (rate_average, rate_average)
+    rate_low, rate_high = min(low, rate_average), max(high, rate_average)
+
+    def projected(at_rate: Decimal) -> int:
+        return max(revenue_fen, revenue_fen + int((at_rate * left_minutes).to_integral_value(ROUND_HALF_UP)))
 
     def needed(goal: int) -> Decimal | None:
         return Decimal(goal - revenue_fen) / left_minutes if goal > revenue_fen and left_seconds else None
@@ -529,16 +578,39 @@ def _pace(config: EventConfig, totals: _Totals, revenue_fen: int, base_fen: int,
     slot = next((slot for slot in current.slots if slot.start <= now < slot.end), None) if current else None
     upcoming = next((s for s in sessions if s.start > now), None) if current is None else None
     return Pace(
-        rate_last_fen=rate_last, rate_before_fen=rate_before, rate_average_fen=rate_average,
-        live_minutes_elapsed=elapsed_count, live_minutes_left=math.ceil(left_seconds / 60),
-        projected_fen=revenue_fen + int(rate_average * left_minutes),
-        projected_low_fen=revenue_fen + int(min(rates) * left_minutes),
-        projected_high_fen=revenue_fen + int(max(rates) * left_minutes),
+        rate_last_fen=rate(live_revenue[-window:]), rate_before_fen=rate(live_revenue[-2 * window:-window]), rate_average_fen=rate_average,
+        live_minutes_elapsed=len(live_revenue), live_minutes_left=math.ceil(left_seconds / 60),
+        projected_fen=projected(rate_average), projected_low_fen=projected(rate_low), projected_high_fen=projected(rate_high),
         needed_base_fen=needed(base_fen), needed_stretch_fen=needed(stretch_fen),
         on_air=current is not None, session=current.name if current else None,
         host_on_air=slot.host if slot else None,
         next_session=upcoming.name if upcoming else None, next_start=upcoming.start if upcoming else None,
+        rate_low_fen=rate_low, rate_high_fen=rate_high, band_minutes=stretch,
     )
+
+
+class _MinuteRevenue(Mapping[int, int]):
+    """A read-only view of the folded totals as revenue per epoch minute."""
+
+    def __init__(self, by_minute: dict[int, list[int]]) -> None:
+        self._by_minute = by_minute
+
+    def __getitem__(self, minute: int) -> int:
+        return self._by_minute[minute][REVENUE]
+
+    def get(self, minute: int, default: int = 0) -> int:  # type: ignore[override]
+        values = self._by_minute.get(minute)
+        return values[REVENUE] if values is not None else default
+
+    def __iter__(self):
+        return iter(self._by_minute)
+
+    def __len__(self) -> int:
+        return len(self._by_minute)
+
+
+def _pace(config: EventConfig, totals: _Totals, revenue_fen: int, base_fen: int, stretch_fen: int, now: datetime) -> Pace:
+    return pace_at(live_sessions(config), _MinuteRevenue(totals.by_minute), revenue_fen, base_fen, stretch_fen, now)
 
 
 # -- leaderboards ------------------------------------------------------------------------------------
