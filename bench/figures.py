@@ -226,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--orders", type=int, default=1_000_000, help="synthetic orders to build (default 1,000,000)")
     parser.add_argument("--pg-url", default=DEFAULT_PG_URL, help=f"PostgreSQL server (default {DEFAULT_PG_URL})")
     parser.add_argument("--backends", default="sqlite,postgres", help="comma-separated: sqlite, postgres")
-    parser.add_argument("--refreshes", type=int, default=30, help="timed refreshes, each after a small commit (default 30)")
+    parser.add_argument("--refreshes", type=int, default=100, help="timed refreshes, each after a small commit (default 100)")
     parser.add_argument("--recomputes", type=int, default=3, help="timed full reads, each after a small commit and checked against a refresh (default 3)")
     args = parser.parse_args(argv)
     config = load_event(EVENT)
