@@ -30,15 +30,18 @@ role = viewer.role if viewer else None
 ui.write_session_cookie()
 
 
-def page(key: str, default: bool) -> st.Page:
-    """Return the st.Page of one page key, at the URL path of the same name."""
+def page(key: str, *, default: bool = False, hidden: bool = False) -> st.Page:
+    """Return the st.Page of one page key, at the URL path of the same name (the default page at the root)."""
     path, title, icon = PAGES[key]
-    return st.Page(path, title=t(title, lang), icon=icon, url_path=key, default=default)
+    return st.Page(path, title=t(title, lang), icon=icon, url_path=f"{key}_home" if default else key, default=default,
+                   visibility="hidden" if hidden else "visible")
 
 
 staff = live.config.staff_by_id().get(viewer.staff_id or "") if viewer else None
 keys = access.pages_for(role, staff.role if staff else None)
-menu = {"": [page(key, default=index == 0) for index, key in enumerate(keys)]}
+# The landing page is served at the root; a hidden twin answers its own address too, so that a
+# bookmark or a reload of /big_screen (or /review, /my_ranking) finds it instead of "Page not found".
+menu = {"": [page(keys[0], default=True), *(page(key) for key in keys[1:]), page(keys[0], hidden=True)]}
 if viewer is not None and viewer.via in ("password", "oidc"):
     menu[t("nav_account", lang)] = [st.Page(ui.sign_out, title=t("nav_sign_out", lang), icon=":material/logout:", url_path="sign_out")]
 

@@ -40,38 +40,38 @@ st.html(ui.kpis_html([
 ]))
 
 st.subheader(t("rv_over_time", lang))
-st.plotly_chart(ui.review_revenue_figure(review, config, lang), config={"displayModeBar": False}, key="review_curve")
+st.plotly_chart(ui.review_revenue_figure(review, config, lang, compact=ui.on_phone()), config=ui.QUIET_CHART, key="review_curve")
 st.caption(t("rv_over_time_note", lang))
 
 tabs = st.tabs([t(key, lang) for key in ("rv_sheet_hours", "rv_sheet_products", "rv_sheet_groups", "rv_sheet_roles", "rv_sheet_tiers",
                                          "rv_sheet_funnel", "rv_sheet_roi", "rv_sheet_flash_sales", "rv_sheet_pushes")])
 with tabs[0]:
-    st.plotly_chart(ui.bar_figure([f"{row.hour:%m-%d %H}:00" for row in review.hours], [row.revenue_fen for row in review.hours], lang), key="by_hour")
+    st.plotly_chart(ui.bar_figure([f"{row.hour:%m-%d %H}:00" for row in review.hours], [row.revenue_fen for row in review.hours], lang), key="by_hour", config=ui.QUIET_CHART)
     ui.show_table(tables["rv_sheet_hours"], key="t_hours")
 with tabs[1]:
     top = review.products[:15]
-    st.plotly_chart(ui.bar_figure([row.label for row in top], [row.revenue_fen for row in top], lang, horizontal=True, height=60 + 26 * len(top)), key="by_product")
+    st.plotly_chart(ui.bar_figure([row.label for row in top], [row.revenue_fen for row in top], lang, horizontal=True, height=60 + 26 * len(top)), key="by_product", config=ui.QUIET_CHART)
     ui.show_table(tables["rv_sheet_products"], key="t_products")
 with tabs[2]:
-    st.plotly_chart(ui.bar_figure([row.label for row in review.groups], [row.revenue_fen for row in review.groups], lang, color=ui.BLUE), key="by_group")
+    st.plotly_chart(ui.bar_figure([row.label for row in review.groups], [row.revenue_fen for row in review.groups], lang, color=ui.BLUE), key="by_group", config=ui.QUIET_CHART)
     ui.show_table(tables["rv_sheet_groups"], key="t_groups")
 with tabs[3]:
     chart, table = st.columns([2, 3])
     with chart:
-        st.plotly_chart(ui.donut_figure([row.label for row in review.roles], [max(row.revenue_fen, 0) for row in review.roles], lang), key="by_role")
+        st.plotly_chart(ui.donut_figure([row.label for row in review.roles], [max(row.revenue_fen, 0) for row in review.roles], lang), key="by_role", config=ui.QUIET_CHART)
     with table:
         ui.show_table(tables["rv_sheet_roles"], key="t_roles")
 with tabs[4]:
     chart, table = st.columns([2, 3])
     with chart:
-        st.plotly_chart(ui.donut_figure([row.label for row in review.tiers], [max(row.revenue_fen, 0) for row in review.tiers], lang), key="by_tier")
+        st.plotly_chart(ui.donut_figure([row.label for row in review.tiers], [max(row.revenue_fen, 0) for row in review.tiers], lang), key="by_tier", config=ui.QUIET_CHART)
     with table:
         ui.show_table(tables["rv_sheet_tiers"], key="t_tiers")
         st.caption(t("rv_tiers_note", lang, amount=fmt_yuan(HIGH_VALUE_FEN), share=fmt_pct(HIGH_VALUE_TOP_SHARE)))
 with tabs[5]:
     chart, table = st.columns([3, 2])
     with chart:
-        st.plotly_chart(ui.funnel_figure(review, lang), key="funnel")
+        st.plotly_chart(ui.funnel_figure(review, lang), key="funnel", config=ui.QUIET_CHART)
     with table:
         ui.show_table(tables["rv_sheet_funnel"], key="t_funnel")
 with tabs[6]:
@@ -86,7 +86,7 @@ with tabs[6]:
 with tabs[7]:
     if review.flash_sales:
         labels = [f"{index}. {row.sale.product}" for index, row in enumerate(review.flash_sales, start=1)]
-        st.plotly_chart(ui.bar_figure(labels, [row.sku_revenue_fen for row in review.flash_sales], lang, color=ui.RED), key="flash_sales")
+        st.plotly_chart(ui.bar_figure(labels, [row.sku_revenue_fen for row in review.flash_sales], lang, color=ui.RED), key="flash_sales", config=ui.QUIET_CHART)
         ui.show_table(tables["rv_sheet_flash_sales"], key="t_flash_sales")
     else:
         st.info(t("rv_no_flash_sales", lang))
@@ -96,7 +96,7 @@ with tabs[8]:
     else:
         by_rule = [row for row in review.lift_totals if row.by == "rule"]
         st.plotly_chart(ui.bar_figure([row.key for row in by_rule], [row.extra_orders for row in by_rule], lang, color=ui.GREEN, money=False,
-                                      horizontal=True, height=90 + 36 * len(by_rule)), key="lift")
+                                      horizontal=True, height=90 + 36 * len(by_rule)), key="lift", config=ui.QUIET_CHART)
         st.caption(t("rv_lift_note", lang))
         ui.show_table(tables["rv_sheet_lift_totals"], key="t_lift_totals")
         ui.show_table(tables["rv_sheet_pushes"], key="t_pushes")

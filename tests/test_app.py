@@ -17,7 +17,7 @@ from warroom.i18n import STRINGS, fmt_axis_money, fmt_compact, fmt_int, fmt_pct,
 from warroom.records import Batch, OrderLine
 from warroom.rules import LedgerRules
 from warroom.store import Store
-from warroom.ui import fit_style, revenue_figure, revenue_html, scaled, text_ems
+from warroom.ui import fit_style, kpis_html, revenue_figure, revenue_html, scaled, text_ems
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "app.py"
@@ -126,6 +126,10 @@ def test_big_screen_css_scales_with_the_screen():
 @pytest.mark.parametrize(("shorter", "longer"), [("¥7,806", "¥1,760,000"), ("¥1,760,000", "¥12,345,678"), ("63.9万", "¥2,468")])
 def test_a_longer_figure_is_set_smaller(shorter, longer):
     assert text_ems(shorter) < text_ems(longer)
+
+
+def test_kpi_cards_say_how_wide_their_figures_are():
+    assert f'<div class="wb-kpi-value gold"{fit_style(text_ems("¥57,205.95"))}>¥57,205.95</div>' in kpis_html([("提成", "¥57,205.95", "", "gold")])
 
 
 def test_revenue_says_how_wide_it_is(live_event):

@@ -333,6 +333,11 @@ def test_a_lead_stays_signed_in_across_a_reload_until_signing_out(demo, new_page
     page.goto(demo.url("review"))
     page.locator("h1").get_by_text(t("rv_title"), exact=True).wait_for(state="visible", timeout=LOAD_MS)
     shot(page, "10_lead_review_after_reload")
+    # The landing page's own address (a bookmark of the big screen) opens it, without a "Page not found" box.
+    page.goto(demo.url("big_screen"))
+    page.locator(".wr-revenue").wait_for(state="visible", timeout=LOAD_MS)
+    page.wait_for_timeout(1000)
+    assert page.get_by_text("Page not found").count() == 0
 
     # Signing out drops the cookie, and the token no longer works even if a copy of it was kept.
     page.goto(demo.url("sign_out"))

@@ -186,10 +186,12 @@ def test_the_app_writes_the_wanted_cookie(event):
 
 
 def test_after_signing_out_a_reload_is_signed_out(event, monkeypatch):
-    app = sign_in(open_app(), "lead-pw")
-    token = app.session_state["warroom_session_token"]
-    on_page(app, "login").button[-1].click().run()
-    assert reachable(reload_with(monkeypatch, token)) == {"login"}
+    token = sign_in(open_app(), "lead-pw").session_state["warroom_session_token"]
+    app = AppTest.from_file(str(ROOT / "pages" / "login.py"), default_timeout=30)
+    app.session_state[SESSION_KEY] = Viewer(role="lead")
+    app.session_state["warroom_session_token"] = token
+    app.run().button[-1].click().run()
+    assert (app.session_state["warroom_cookie_wanted"], reachable(reload_with(monkeypatch, token))) == ("", {"login"})
 
 
 @pytest.mark.parametrize("cookie", ["lead.9999999999.nonce.AAAAAAAAAAAAAAAAAAAAAA", "boss", ""])

@@ -269,6 +269,20 @@ def test_review_chart_ends_with_the_event(event, store):
     assert tuple(axis) == (datetime(2026, 5, 20, 20, 0), datetime(2026, 5, 20, 22, 0))
 
 
+@pytest.mark.parametrize(
+    ("clock", "compact", "marks"),
+    [("2026-05-20T20:30", False, []), ("2026-05-20T22:30", False, ["1. 玫瑰精油"]), ("2026-05-20T22:30", True, ["1"])],
+    ids=["before-the-sale", "after-it", "on-a-phone"],
+)
+def test_review_chart_marks_the_sales_held(event, store, clock, compact, marks):
+    from warroom.ui import review_revenue_figure
+
+    snapshot = LiveFigures(store, event, clock=FixedClock(local(clock))).refresh()
+    figure = review_revenue_figure(build_review(store, event, snapshot), event, "zh", compact=compact)
+    goals = {"冲刺 1.5万", "保底 1.0万"}
+    assert [annotation.text for annotation in figure.layout.annotations if annotation.text not in goals] == marks
+
+
 def test_top_order_takers(review):
     assert [row.name for row in review.top_order_takers] == ["小周", "小林"]
 

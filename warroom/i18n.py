@@ -191,6 +191,8 @@ STRINGS.update({
     "setup_feeds": ("数据源状态", "Feed health"),
     "setup_feed": ("数据源", "Feed"),
     "setup_kind": ("类型", "Kind"),
+    "setup_kind_orders": ("订单", "Orders"),
+    "setup_kind_checkins": ("互动（进群、进直播间、打卡）", "Check-ins"),
     "setup_files": ("文件", "Files"),
     "setup_read": ("已读", "Read"),
     "setup_unread": ("未读", "Unread"),

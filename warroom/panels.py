@@ -376,7 +376,9 @@ def glance_html(config: EventConfig, lang: str) -> str:
     tz = config.event.tz
     start, end = config.event.start.astimezone(tz), config.event.end.astimezone(tz)
     tiles = [
-        (t("setup_dates", lang), f"{start:%m-%d} – {end:%m-%d}", f"{start:%H:%M} – {end:%H:%M}"),
+        # "05-18 – 21" within a month: short enough for the tile not to break the date in two.
+        (t("setup_dates", lang), f"{start:%m-%d} – {end:%d}" if (start.year, start.month) == (end.year, end.month) else f"{start:%m-%d} – {end:%m-%d}",
+         f"{start:%H:%M} – {end:%H:%M}"),
         (t("base_goal", lang), fmt_yuan(to_fen(config.goals.base)), ""),
         (t("stretch_goal", lang), fmt_yuan(to_fen(config.goals.stretch)), ""),
         (t("setup_buyers_goal", lang), fmt_int(config.goals.paying_customers) if config.goals.paying_customers else "—", ""),
@@ -438,7 +440,7 @@ def feed_rows(health: IngestHealth, config: EventConfig, lang: str) -> list[dict
     return [
         {
             t("setup_feed", lang): feed.label,
-            t("setup_kind", lang): feed.kind,
+            t("setup_kind", lang): t(f"setup_kind_{feed.kind}", lang),
             t("setup_files", lang): str(feed.files),
             t("setup_read", lang): _bytes(feed.bytes_read),
             t("setup_unread", lang): _bytes(feed.bytes_unread),

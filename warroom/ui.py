@@ -35,6 +35,8 @@ CHART_MIN_HEIGHT = 280  # px: the chart alone on a phone
 FONT_STACK = "'Noto Sans CJK SC', 'Noto Sans SC', 'PingFang SC', 'Microsoft YaHei', 'Source Han Sans SC', sans-serif"
 # A TV never needs the plotly toolbar or hover boxes.
 STATIC_CHART = {"staticPlot": True, "displayModeBar": False, "responsive": True}
+# The review's charts: hover stays, the plotly toolbar (which a phone shows on every tap) goes.
+QUIET_CHART = {"displayModeBar": False, "responsive": True}
 
 GOLD, ORANGE, RED, BLUE, GREEN, MUTED = "#ffd666", "#ffa940", "#ff4d4f", "#69b1ff", "#73d13d", "#8c95a8"
 
@@ -641,6 +643,15 @@ def page_style() -> None:
     st.html(f"<style>{PAGE_CSS}</style>")
 
 
+def on_phone() -> bool:
+    """Return whether the browser says it is a phone (its User-Agent has "Mobile"): for charts too crowded to label in full there."""
+    try:
+        agent = st.context.headers.get("User-Agent") or ""
+    except (AttributeError, RuntimeError, KeyError):
+        return False
+    return isinstance(agent, str) and "Mobile" in agent
+
+
 def app_base_url(page_path: str) -> str:
     """Return the app's address as the browser sees it (without the page's path), else http://localhost:8501."""
     try:
@@ -724,10 +735,15 @@ RAIL_CSS = scaled("""
 
 BOSS_CSS = """
 .wb { color: #f2f4f8; font-variant-numeric: tabular-nums; line-height: 1.35; }
+/* Under the top navigation, as on the other pages; Streamlit's own 6rem leaves a band of nothing above the title. */
+[data-testid="stMainBlockContainer"] { padding-top: 3.6rem !important; }
+@media (max-width: 640px) { [data-testid="stMainBlockContainer"] { padding: 3.8rem 0.8rem 2rem !important; } }
 .wb-kpis { display: grid; grid-template-columns: repeat(auto-fit, minmax(10.5rem, 1fr)); gap: 0.7rem; margin-bottom: 0.3rem; }
-.wb-kpi { background: linear-gradient(180deg, #141b2d 0%, #10172a 100%); border: 1px solid #222c44; border-radius: 14px; padding: 0.7rem 1rem; min-width: 0; }
+.wb-kpi { background: linear-gradient(180deg, #141b2d 0%, #10172a 100%); border: 1px solid #222c44; border-radius: 14px; padding: 0.7rem 1rem; min-width: 0;
+  container-type: inline-size; }
 .wb-kpi-label { font-size: 0.9rem; color: #aab2c3; font-weight: 600; }
-.wb-kpi-value { font-size: 1.75rem; font-weight: 800; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+/* As large as the card allows (the figure's width in em is set beside it), so that ¥57,205.95 is never cut on a phone. */
+.wb-kpi-value { font-size: min(1.75rem, calc(100cqi / var(--wr-ems, 5))); font-weight: 800; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
 .wb-kpi-value.gold { color: #ffd666; } .wb-kpi-value.ok { color: #73d13d; } .wb-kpi-value.warn { color: #ffa940; } .wb-kpi-value.bad { color: #ff7875; }
 .wb-kpi-sub { font-size: 0.85rem; color: #8c95a8; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
 .wb-pill { display: inline-block; border-radius: 999px; padding: 0.15rem 0.8rem; font-weight: 700; font-size: 0.95rem; margin-right: 0.5rem; }
@@ -943,7 +959,7 @@ def kpis_html(tiles: list[tuple[str, str, str, str]]) -> str:
     """Return a row of KPI cards from (label, value, sub-line, css class) tuples; every text escaped."""
     cards = "".join(
         f'<div class="wb-kpi"><div class="wb-kpi-label">{html.escape(label)}</div>'
-        f'<div class="wb-kpi-value {css}">{html.escape(value)}</div><div class="wb-kpi-sub">{html.escape(sub) or "&nbsp;"}</div></div>'
+        f'<div class="wb-kpi-value {css}"{fit_style(text_ems(value))}>{html.escape(value)}</div><div class="wb-kpi-sub">{html.escape(sub) or "&nbsp;"}</div></div>'
         for label, value, sub, css in tiles
     )
     return f'<div class="wb wb-kpis">{cards}</div>'
@@ -1016,8 +1032,11 @@ def commission_figure(rows: list, config: EventConfig, lang: str, top: int = 25)
     return figure
 
 
-def review_revenue_figure(review, config: EventConfig, lang: str, height: int = 460) -> go.Figure:
-    """Return revenue over time against the goals, with each flash sale shaded and marked with its product."""
+def review_revenue_figure(review, config: EventConfig, lang: str, height: int = 460, compact: bool = False) -> go.Figure:
+    """Return revenue over time against the goals, with each flash sale shaded and each one held so far marked with its product.
+
+    `compact` (a phone) labels the marks with their numbers only; the products are in the flash-sales tab and the hover.
+    """
     from bisect import bisect_right
     from datetime import timedelta
 
@@ -1046,7 +1065,11 @@ def review_revenue_figure(review, config: EventConfig, lang: str, height: int = 
     sales = [sale for sale in flash_sales(config) if sale.at <= end]
     xs, ys, hovers = [], [], []
     for index, sale in enumerate(sales):
-        figure.add_vrect(x0=local(sale.at), x1=local(sale.end), fillcolor="rgba(255, 77, 79, 0.16)", line_width=0, layer="below")
+        held = sale.at <= review.data_time
+        # A sale still to come is shaded lighter, without a mark: there is no level of the curve to put it at yet.
+        figure.add_vrect(x0=local(sale.at), x1=local(sale.end), fillcolor=f"rgba(255, 77, 79, {0.16 if held else 0.07})", line_width=0, layer="below")
+        if not held:
+            continue
         at = bisect_right(moments, sale.at) - 1
         xs.append(local(sale.at))
         ys.append(totals[max(at, 0)] / 100)
@@ -1054,10 +1077,10 @@ def review_revenue_figure(review, config: EventConfig, lang: str, height: int = 
         hovers.append(f"{local(sale.at):%m-%d %H:%M} {sale.product}<br>{t('bs_sale_price', lang, price=fmt_yuan(sale.price_fen))}")
         # Labels above the curve (it only rises), at two heights so that neighbours do not collide.
         figure.add_annotation(
-            x=xs[-1], y=ys[-1], text=f"{index + 1}. {html.escape(short)}", showarrow=True, arrowhead=0, arrowcolor="rgba(255, 120, 117, 0.7)",
+            x=xs[-1], y=ys[-1], text=f"{index + 1}" if compact else f"{index + 1}. {html.escape(short)}", showarrow=True, arrowhead=0, arrowcolor="rgba(255, 120, 117, 0.7)",
             ax=-8, ay=-34 if index % 2 == 0 else -62, font={"size": 11, "color": "#ffb3b3"}, bgcolor="rgba(11, 16, 32, 0.75)",
         )
-    if sales:
+    if xs:
         figure.add_scatter(
             x=xs, y=ys, mode="markers", name=t("rv_flash_sales", lang), hovertext=hovers, hoverinfo="text",
             marker={"symbol": "diamond", "size": 10, "color": RED, "line": {"color": "#0b1020", "width": 1}},
