@@ -352,7 +352,8 @@ def data_poster(review: Review, config: EventConfig, lang: str = "zh") -> bytes:
                 goal_y = bottom - goal / top_value * (bottom - top)
                 for dash in range(left, right, 24):
                     draw.line((dash, goal_y, min(dash + 12, right), goal_y), fill=color, width=3)
-                text((left, goal_y - 6), label, _font(24, bold=False), color, anchor="lb")
+                # Under the line at the left, where the curve is still low: above the top line it would run into the card's title.
+                text((left, goal_y + 6), label, _font(24, bold=False), color, anchor="lt")
         draw.polygon([(points[0][0], bottom), *points, (points[-1][0], bottom)], fill=(255, 214, 102, 48))
         draw.line(points, fill=GOLD, width=6, joint="curve")
         draw.ellipse((points[-1][0] - 10, points[-1][1] - 10, points[-1][0] + 10, points[-1][1] + 10), fill=GOLD)
