@@ -219,7 +219,7 @@ def test_five_wrong_passwords_make_sign_in_wait(event):
     for _ in range(5):
         app = sign_in(app, "wrong")
     app = sign_in(app, "lead-pw")
-    assert ([error.value for error in app.error], SESSION_KEY in app.session_state) == (["密码错误次数过多，请 30 秒 后再试。"], False)
+    assert ([error.value for error in app.error], SESSION_KEY in app.session_state) == (["密码错误次数过多，请在 30 秒后再试。"], False)
 
 
 def test_the_last_tries_are_counted_down(event):

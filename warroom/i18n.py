@@ -99,7 +99,7 @@ STRINGS.update({
     "login_submit": ("登录", "Sign in"),
     "login_wrong_password": ("密码不正确，请重试。", "Wrong password. Please try again."),
     "login_empty_password": ("请输入密码。", "Please enter the password."),
-    "login_throttled": ("密码错误次数过多，请 {wait} 后再试。", "Too many wrong passwords. Try again in {wait}."),
+    "login_throttled": ("密码错误次数过多，请在 {wait}后再试。", "Too many wrong passwords. Try again in {wait}."),
     "login_tries_left": ("再错 {count} 次需要等待一段时间才能重试。", "{count} more wrong tries and sign-in will wait a while."),
     "login_bad_link": (
         "这个链接无效或已失效，请向团队长要一个新的链接。",
