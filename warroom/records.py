@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 ORDER_STATUSES = ("paid", "refunded", "cancelled")
 CHECKIN_KINDS = ("join_group", "enter_live", "check_in", "invite", "share", "viewers")
 
 
-@dataclass(frozen=True, slots=True)
-class OrderLine:
+# Order lines and check-ins are made by the million at ingest: a NamedTuple is built several
+# times faster than a frozen dataclass, and is just as immutable.
+class OrderLine(NamedTuple):
     """One order line as a feed states it; money in integer fen, time in UTC epoch seconds."""
 
     order_id: str
@@ -25,8 +27,7 @@ class OrderLine:
     group_id: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class CheckIn:
+class CheckIn(NamedTuple):
     """One engagement event; `checkin_id` is the feed's id, or a digest of the row when it has none."""
 
     checkin_id: str
