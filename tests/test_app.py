@@ -17,7 +17,7 @@ from warroom.i18n import STRINGS, fmt_axis_money, fmt_compact, fmt_int, fmt_pct,
 from warroom.records import Batch, OrderLine
 from warroom.rules import LedgerRules
 from warroom.store import Store
-from warroom.ui import fit_style, kpis_html, revenue_figure, revenue_html, scaled, text_ems
+from warroom.ui import fit_style, header_html, kpis_html, revenue_figure, revenue_html, scaled, text_ems
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "app.py"
@@ -115,6 +115,14 @@ def test_revenue_line_stops_with_the_show(live_event):
     store.close()
     figure = revenue_figure(live_event, snapshot, "zh")
     assert (figure.data[0].x[-1], figure.layout.xaxis.range[1]) == (datetime(2026, 5, 20, 22, 0), datetime(2026, 5, 20, 22, 0))
+
+
+@pytest.mark.parametrize(("clock", "pill"), [("2026-05-20T19:00:00+08:00", "○ 未在直播 · 下一场 第一晚 20:00"), ("2026-05-20T23:30:00+08:00", "○ 未在直播")])
+def test_off_air_the_header_says_when_the_show_is_back(live_event, clock, pill):
+    store = Store(live_event.store_url, LedgerRules.from_config(live_event))
+    snapshot = LiveFigures(store, live_event, clock=FixedClock(datetime.fromisoformat(clock))).refresh()
+    store.close()
+    assert f'<span class="wr-pill off">{pill}</span>' in header_html(live_event, snapshot, "zh")
 
 
 def test_big_screen_css_scales_with_the_screen():

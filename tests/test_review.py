@@ -224,6 +224,29 @@ def test_review_summary_says_when_the_data_ends(review):
     assert summary["数据截至"] == "2026-05-20 21:21"
 
 
+# -- the big screen's countdown --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("clock", "big", "small"),
+    [
+        ("2026-05-20T20:35:00", "05:00", "20:40"),  # five minutes to go
+        ("2026-05-20T20:42:00", "08:00", "抢完即止"),  # running: the time left
+        ("2026-05-20T18:00:00", "2:40:00", "20:40"),  # hours away, still a countdown
+        ("2026-05-20T16:40:00", "20:40", "还有 4 小时"),  # further: the start time, and how long until it
+        ("2026-05-19T22:00:00", "20:40", "05-20"),  # tomorrow: never a countdown like 22:40:00, read as a time of day
+    ],
+)
+def test_countdown_to_the_next_flash_sale(event, clock, big, small):
+    import re
+
+    from warroom.ui import countdown_html
+
+    now = local(clock)
+    shown = countdown_html(next_flash_sale(event, now), now, event, "zh")
+    assert (re.search(r'countdown-time">([^<]+)<', shown).group(1), re.search(r"<small>([^<]+)</small>", shown).group(1)) == (big, small)
+
+
 # -- the chart's time axis ----------------------------------------------------------------------------
 
 

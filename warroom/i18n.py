@@ -32,6 +32,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "updated_at": ("更新于 {time}", "Updated {time}"),
     "on_air": ("直播中", "On air"),
     "off_air": ("未在直播", "Off air"),
+    "next_live": ("下一场 {name} {time}", "next: {name} {time}"),
     "live_minutes_left": ("剩余直播 {minutes} 分钟", "{minutes} live min left"),
     "base_goal": ("保底目标", "Base goal"),
     "stretch_goal": ("冲刺目标", "Stretch goal"),

@@ -24,7 +24,7 @@ from warroom.cli import EVENT_ENV, open_store
 from warroom.clock import default_clock
 from warroom.config import ConfigError, EventConfig, load_event
 from warroom.figures import MONEY_METRICS, LiveFigures, Pace, Snapshot, Standing, at_minute, live_sessions
-from warroom.i18n import fmt_axis_money, fmt_compact, fmt_int, fmt_pct, fmt_yuan, normalize_lang, t
+from warroom.i18n import fmt_axis_money, fmt_compact, fmt_duration, fmt_int, fmt_pct, fmt_yuan, normalize_lang, t
 from warroom.panels import PAGE_CSS
 from warroom.prompt_state import prompts_seq
 
@@ -250,7 +250,11 @@ def header_html(config: EventConfig, snapshot: Snapshot, lang: str) -> str:
         parts.append(t("live_minutes_left", lang, minutes=fmt_int(pace.live_minutes_left)))
         pill = f'<span class="wr-pill on">● {html.escape(" · ".join(parts))}</span>'
     else:
-        pill = f'<span class="wr-pill off">○ {html.escape(t("off_air", lang))}</span>'
+        parts = [t("off_air", lang)]
+        if pace.next_start is not None:
+            # Between two nights the TV says when the show is back, not only that it is off.
+            parts.append(t("next_live", lang, name=pace.next_session or "", time=_when(pace.next_start, snapshot.as_of, config)).replace("  ", " "))
+        pill = f'<span class="wr-pill off">○ {html.escape(" · ".join(parts))}</span>'
     return (
         f'<div class="wr wr-header"><div class="wr-title">{html.escape(config.event.name)}</div>'
         f'<div class="wr-header-right">{pill}</div></div>'
@@ -702,6 +706,7 @@ RAIL_CSS = scaled("""
 .wr-countdown-time { font-size: 4.6rem; font-weight: 800; line-height: 1; color: #ff7875; }
 .wr-countdown.running .wr-countdown-time { color: #73d13d; }
 .wr-countdown.soon .wr-countdown-time { color: #ffd666; }
+.wr-countdown.far .wr-countdown-time { color: #c9d1e0; }
 .wr-countdown-product { font-size: 1.55rem; font-weight: 700; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
 .wr-countdown-price { font-size: 1.2rem; color: #aab2c3; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
 .wr-countdown-price b { color: #ffd666; font-size: 1.45rem; }
@@ -866,6 +871,15 @@ def clock_html(now: datetime, config: EventConfig, lang: str) -> str:
     )
 
 
+FAR_SALE_SECONDS = 3 * 3600  # further away than this, the next flash sale shows its start time, not a countdown
+
+
+def _when(moment: datetime, now: datetime, config: EventConfig) -> str:
+    """Return a coming moment as "19:45" on the same event-local day as `now`, else "05-21 19:45"."""
+    local = event_time(moment, config)
+    return f"{local:%H:%M}" if local.date() == event_time(now, config).date() else f"{local:%m-%d %H:%M}"
+
+
 def countdown_html(sale, now: datetime, config: EventConfig, lang: str) -> str:
     """Return the countdown to the next flash sale (or the time left in the one running), with its product and price."""
     if sale is None:
@@ -873,15 +887,20 @@ def countdown_html(sale, now: datetime, config: EventConfig, lang: str) -> str:
                 f'<div class="wr-rail-empty">{html.escape(t("bs_no_more_sales", lang))}</div><div></div></div>')
     running = sale.running(now)
     seconds = (sale.end - now).total_seconds() if running else (sale.at - now).total_seconds()
-    state = "running" if running else "soon" if seconds <= 300 else ""
+    far = not running and seconds >= FAR_SALE_SECONDS
+    state = "running" if running else "soon" if seconds <= 300 else "far" if far else ""
     title = t("bs_sale_running", lang) if running else t("bs_next_sale", lang)
     starts = event_time(sale.at, config)
-    when = t("bs_sale_ends", lang) if running else (f"{starts:%H:%M}" if seconds < 86_400 else f"{starts:%m-%d %H:%M}")
+    when = t("bs_sale_ends", lang) if running else _when(sale.at, now, config)
+    # Hours away (tomorrow's show), a countdown like 20:35:06 reads as a time of day: say when it starts, and in how long.
+    big = f"{starts:%H:%M}" if far else _countdown_text(seconds)
+    if far:
+        when = t("bs_in", lang, time=fmt_duration(seconds, lang)) if starts.date() == event_time(now, config).date() else f"{starts:%m-%d}"
     price = t("bs_sale_price", lang, price=fmt_yuan(sale.price_fen))
     listed = f' · {html.escape(t("bs_list_price", lang, price=fmt_yuan(sale.list_price_fen)))}' if sale.list_price_fen else ""
     return (
         f'<div class="wr wr-rail wr-countdown {state}"><div class="wr-rail-title">{html.escape(title)}<small>{html.escape(when)}</small></div>'
-        f'<div class="wr-countdown-time">{_countdown_text(seconds)}</div>'
+        f'<div class="wr-countdown-time">{big}</div>'
         f'<div><div class="wr-countdown-product">{html.escape(sale.product)}</div>'
         f'<div class="wr-countdown-price"><b>{html.escape(price)}</b>{listed}</div></div></div>'
     )
@@ -916,7 +935,7 @@ def prompts_panel_html(prompts: list, sales: list, now: datetime, config: EventC
     held = sum(1 for prompt in prompts if prompt.suppressed_by and not prompt.done)
     note = t("bs_held_prompts", lang, count=held) if held else t("bs_no_prompts", lang)
     rows = "".join(
-        f'<div class="wr-sale-row"><span>{event_time(sale.at, config):%H:%M} {html.escape(sale.product)}</span>'
+        f'<div class="wr-sale-row"><span>{_when(sale.at, now, config)} {html.escape(sale.product)}</span>'
         f'<span class="wr-muted">{html.escape(fmt_yuan(sale.price_fen))}</span></div>'
         for sale in coming
     )
