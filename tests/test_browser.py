@@ -171,20 +171,27 @@ def test_big_screen_revenue_grows_between_two_looks(demo, new_page):
 SCREENS = {"laptop_1280": {"width": 1280, "height": 800}, "laptop_1440": {"width": 1440, "height": 900}, "tv_1920": TV, "phone": PHONE}
 # Sets the revenue to a figure far past the 520 goals (as the server would: the text and its width in em), then
 # returns every big-screen figure that is wider than its box, and whether the page scrolls sideways.
-OVERFLOWS = """([text, ems]) => {
+OVERFLOWS = """([text, ems, banner]) => {
   const revenue = document.querySelector('.wr-revenue');
   revenue.textContent = text;
   revenue.style.setProperty('--wr-ems', ems);
   const wide = [...document.querySelectorAll('.wr-revenue, .wr-tile-value, .wr-goal-row, .wr-row, .wr-clock-time, .wr-countdown-time, .wr-header')]
     .filter(element => element.scrollWidth > element.clientWidth + 1).map(element => element.className + ': ' + element.textContent);
   const main = document.querySelector('[data-testid="stMain"]');
-  return {wide, sideways: main.scrollWidth > main.clientWidth + 1, revenue_px: parseFloat(getComputedStyle(revenue).fontSize)};
+  // The milestone banner, as the celebration fragment shows it (fixed in the middle of the viewport).
+  const holder = document.createElement('div');
+  holder.innerHTML = banner;
+  document.body.appendChild(holder);
+  const box = holder.firstElementChild.getBoundingClientRect();
+  holder.remove();
+  return {wide, sideways: main.scrollWidth > main.clientWidth + 1, revenue_px: parseFloat(getComputedStyle(revenue).fontSize),
+          banner_inside: box.left >= 0 && box.right <= window.innerWidth};
 }"""
 
 
 @pytest.mark.parametrize("screen", list(SCREENS))
 def test_big_screen_fits_the_screen(demo, new_page, screen):
-    from warroom.ui import fit_style, text_ems
+    from warroom.ui import celebration_html, fit_style, text_ems
 
     viewport = SCREENS[screen]
     page = new_page(viewport, **({"is_mobile": True, "has_touch": True} if screen == "phone" else {}))
@@ -193,10 +200,11 @@ def test_big_screen_fits_the_screen(demo, new_page, screen):
     page.locator(".wr-clock-time").wait_for(state="visible")
     text = "¥12,345,678"
     ems = re.search(r"--wr-ems:([\d.]+)", fit_style(text_ems(text))).group(1)
-    found = page.evaluate(OVERFLOWS, [text, ems])
+    found = page.evaluate(OVERFLOWS, [text, ems, celebration_html(150_000_000, "stretch", "zh")])
     shot(page, f"09_big_screen_{screen}")
     assert found["wide"] == [], f"at {viewport['width']} px these overflow their panels: {found['wide']}"
     assert not found["sideways"], f"at {viewport['width']} px the big screen scrolls sideways"
+    assert found["banner_inside"], f"at {viewport['width']} px the milestone banner is wider than the screen"
     # Fitted, not shrunk to nothing: still the largest type on the screen.
     assert found["revenue_px"] >= (40 if screen == "phone" else 70)
 

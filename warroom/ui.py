@@ -731,10 +731,12 @@ RAIL_CSS = scaled("""
 .wr-rail-empty { font-size: 1.3rem; color: #8c95a8; padding: 1.2rem 0; text-align: center; }
 .wr-celebrate { position: fixed; left: 50%; top: 42%; transform: translate(-50%, -50%); z-index: 999990; pointer-events: none;
   background: radial-gradient(circle at 50% 30%, rgba(255, 214, 102, 0.98), rgba(212, 136, 6, 0.96)); color: #2b1600;
-  border-radius: 36px; padding: 2.2rem 4.4rem; text-align: center; box-shadow: 0 0 120px rgba(255, 214, 102, 0.55);
+  border-radius: 36px; padding: 2.2rem min(4.4rem, 5vw); text-align: center; box-shadow: 0 0 120px rgba(255, 214, 102, 0.55);
+  max-width: 94vw; box-sizing: border-box;
   animation: wr-pop 0.6s cubic-bezier(0.2, 1.6, 0.4, 1) both; }
-.wr-celebrate b { display: block; font-size: 7.5rem; font-weight: 900; line-height: 1.05; white-space: nowrap; }
-.wr-celebrate span { display: block; font-size: 2.4rem; font-weight: 800; margin-top: 0.4rem; }
+/* Within the screen on a phone too: the banner is fixed in the middle of the viewport. */
+.wr-celebrate b { display: block; font-size: min(7.5rem, 13vw); font-weight: 900; line-height: 1.05; white-space: nowrap; }
+.wr-celebrate span { display: block; font-size: min(2.4rem, 5vw); font-weight: 800; margin-top: 0.4rem; }
 @keyframes wr-pop { from { transform: translate(-50%, -50%) scale(0.3); opacity: 0; } to { transform: translate(-50%, -50%) scale(1); opacity: 1; } }
 """)
 
