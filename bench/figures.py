@@ -30,7 +30,7 @@ import sys
 import tempfile
 import time
 import uuid
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote
@@ -154,7 +154,7 @@ class Trickle:
                                     f"C{rng.randrange(1000):07d}", rng.choice(self.takers), rng.choice(self.groups)))
         if self.sold:  # an order sold in an earlier round is refunded in full
             refunded = self.sold.pop(rng.randrange(len(self.sold)))
-            orders.append(replace(refunded, status="refunded"))
+            orders.append(refunded._replace(status="refunded"))
         self.sold.extend(orders[:5])
         checkins = [CheckIn(f"T{number}-{index}", moment - index, "enter_live", f"C{rng.randrange(1000):07d}") for index in range(3)]
         checkins.append(CheckIn(f"TV{number}", moment, "viewers", value=rng.randrange(2_000, 30_000)))

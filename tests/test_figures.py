@@ -396,3 +396,14 @@ def test_the_revenue_series_is_patched_where_it_changed(open_store):
     figures.refresh(at(21))
     apply(store, order("100", order_id="m5", status="refunded"), order("100", order_id="m6", refund="40"), order("70", when=at(21, 40)))
     assert figures.refresh(at(22)).revenue_by_minute == recompute(store, config, at(22)).revenue_by_minute
+
+
+@pytest.mark.parametrize("late", [at(20, 30), at(20, 55)], ids=["before-the-rank-window", "inside-the-rank-window"])
+def test_rank_movement_follows_rows_that_land_after_a_refresh(open_store, late):
+    config = make_event(leaderboards=[{"role": "order_taker", "metric": "revenue"}])
+    store = open_store(config)
+    figures = LiveFigures(store, config)
+    apply(store, order("1000", staff="S01", when=at(20, 30)), order("500", staff="S02", when=at(20, 30)), order("800", staff="S02", when=at(20, 50)))
+    figures.refresh(at(21))
+    apply(store, order("900", staff="S03", when=late), checkin("invite", staff="S03", customer="late", when=late))
+    assert figures.refresh(at(21)) == recompute(store, config, at(21))

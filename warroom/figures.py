@@ -243,6 +243,9 @@ class _Totals:
         self._shared_series: set[str] = set()
         self._minute_series: list[tuple[int, int]] = []
         self._changed_minutes: set[int] = set()
+        # The last `rolled_back` answer, (before_minute, staff and group sums, check-in totals): it
+        # holds until a cell before that minute changes (live rows land in the last few minutes).
+        self._past: tuple[int, dict[str, dict[str, list[int]]], dict[CheckinCell, int]] | None = None
 
     def _note_minute(self, minute: int) -> None:
         if minute not in self.cells and minute not in self.checkin_cells:
@@ -251,6 +254,8 @@ class _Totals:
     def add_order_cell(self, dimension: str, key: str, minute: int, band: int, values: Sequence[int], sign: int = 1) -> None:
         """Add `sign × values` to one rollup cell and to every total summed from it."""
         cell_key = (dimension, key, band)
+        if self._past is not None and minute < self._past[0]:
+            self._past = None
         row = self.cells.get(minute)
         if row is None:
             self._note_minute(minute)
@@ -290,6 +295,8 @@ class _Totals:
 
     def add_checkin_cell(self, kind: str, dimension: str, key: str, minute: int, events: int) -> None:
         """Add events to one check-in cell and to every total summed from it."""
+        if self._past is not None and minute < self._past[0]:
+            self._past = None
         row = self.checkin_cells.get(minute)
         if row is None:
             self._note_minute(minute)
@@ -344,7 +351,12 @@ class _Totals:
         return {key: series for key, series in self.staff_minute.items() if series}
 
     def rolled_back(self, sums: dict[str, dict[str, list[int]]], before_minute: int) -> tuple[dict[str, dict[str, list[int]]], dict[CheckinCell, int]]:
-        """Return the staff and group sums and the check-in totals without the cells of `before_minute` and later."""
+        """Return the staff and group sums and the check-in totals without the cells of `before_minute` and later.
+
+        The answer is kept until `before_minute` moves or a cell before it changes; callers only read it.
+        """
+        if self._past is not None and self._past[0] == before_minute:
+            return self._past[1], self._past[2]
         past = {dimension: {key: list(values) for key, values in sums.get(dimension, {}).items()} for dimension in _RANKED_DIMENSIONS}
         checkins = dict(self.checkin_by_key)
         for minute in self.minutes[bisect_left(self.minutes, before_minute):]:
@@ -356,6 +368,7 @@ class _Totals:
                     bucket[PAID_ORDERS] -= values[PAID_ORDERS]
             for key, events in self.checkin_cells.get(minute, {}).items():
                 checkins[key] = checkins.get(key, 0) - events
+        self._past = (before_minute, past, checkins)
         return past, checkins
 
 
