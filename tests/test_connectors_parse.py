@@ -6,7 +6,21 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from connectors.parse import RowError, checkin_from_row, clean, order_from_row, parse_money_fen, parse_status, parse_ts
+from connectors.parse import (
+    ORDER_FIELDS,
+    RowError,
+    checkin_from_cells,
+    checkin_from_row,
+    checkins_from_columns,
+    clean,
+    clean_cells,
+    order_from_cells,
+    order_from_row,
+    orders_from_columns,
+    parse_money_fen,
+    parse_status,
+    parse_ts,
+)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 ALIASES = {"S01": "S01", "linx01": "S01"}
@@ -219,3 +233,59 @@ def test_an_unreadable_checkin_is_a_row_error(cells, reason):
     with pytest.raises(RowError) as caught:
         checkin_from_row(checkin_row(**cells), SHANGHAI, ALIASES)
     assert caught.value.reason == reason
+
+
+# -- a block, column by column -------------------------------------------------------------------
+
+# Raw order cells in ORDER_FIELDS order: read, refused, and the rows whose rules weigh several cells.
+ORDER_CELLS = [
+    ["A1", "2026-05-20 21:00:00", "1299", "paid", "", "", "P01", "焕颜精华", "1", "C1", "linx01", "G01"],
+    [" A2 ", "\t2026-05-20 21:00:01", " 99 ", "已退款", "", "-", "P02", "", "2件", "C2", "", "G01"],
+    ["A3", "2026/5/20 21:00", "¥1,299.00", "", "", "", "—", "--", "", "C3", "S02", ""],
+    ["A4", "2026-05-20 21:00:00", "1299", "已完成", "退款成功", "", "P01", "", "1", "C4", "", ""],
+    ["A5", "2026-05-20 21:00:00", "1299", "paid", "", "100.50", "P01", "", "1", "C5", "", ""],
+    ["A6", "2026-05-20 21:00:00", "1299", "paid", "", "2000", "P01", "", "1", "C6", "", ""],
+    ["-", "2026-05-20 21:00:00", "1299", "paid", "", "", "P01", "", "1", "C7", "", ""],
+    ["A8", "x", "1299", "paid", "", "", "P01", "", "1", "C8", "", ""],
+    ["A9", "2026-05-20 21:00:00", "-5", "paid", "", "", "P01", "", "1", "C9", "", ""],
+    ["A10", "2026-05-20 21:00:00", "99", "unknown", "", "", "P01", "", "1", "C10", "", ""],
+    ["A11", "2026-05-20 21:00:00", "99", "paid", "", "", "P01", "", "0", "C11", "", ""],
+    ["", "", "", "", "", "", "", "", "", "", "", ""],
+    ["A1", "2026-05-20 21:00:00", "1299", "PAID", "", "", "P01", "焕颜精华", "1", "C1", "stranger", "G01"],
+]
+
+
+def read_one_by_one(read, cells):
+    try:
+        return read(clean_cells(cells), SHANGHAI, ALIASES)
+    except RowError:
+        return None
+
+
+def test_orders_from_columns_reads_each_row_as_order_from_cells_does():
+    columns = [list(column) for column in zip(*ORDER_CELLS, strict=True)]
+    expected = [read_one_by_one(order_from_cells, cells) for cells in ORDER_CELLS]
+    assert orders_from_columns(columns, len(ORDER_CELLS), SHANGHAI, ALIASES) == expected
+    assert sum(line is None for line in expected) == 7
+
+
+def test_orders_from_columns_reads_a_column_the_file_lacks_as_empty_cells():
+    given = {"order_id": ["A1", "A2"], "ts": ["2026-05-20 21:00:00"] * 2, "amount": ["99", "1299"]}
+    expected = [order_from_row({field: column[index] for field, column in given.items()}, SHANGHAI, ALIASES) for index in range(2)]
+    assert orders_from_columns([given.get(field) for field in ORDER_FIELDS], 2, SHANGHAI, ALIASES) == expected
+
+
+CHECKIN_CELLS = [
+    ["K1", "2026-05-20 21:00:00", "join_group", "C1", "G01", "linx01", ""],
+    ["", "2026-05-20 21:00:01", "viewers", "", "", "", "1,200"],
+    ["", "2026-05-20 21:00:02", "viewers", "", "", "", ""],
+    ["K4", "2026-05-20 21:00:03", "dance", "C1", "G01", "", ""],
+    ["", "2026-05-20 21:00:04", "Invite", "C2", "", "S02", ""],
+]
+
+
+def test_checkins_from_columns_reads_each_row_as_checkin_from_cells_does():
+    columns = [list(column) for column in zip(*CHECKIN_CELLS, strict=True)]
+    expected = [read_one_by_one(checkin_from_cells, cells) for cells in CHECKIN_CELLS]
+    assert checkins_from_columns(columns, len(CHECKIN_CELLS), SHANGHAI, ALIASES) == expected
+    assert [checkin is None for checkin in expected] == [False, False, True, True, False]
