@@ -46,7 +46,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from connectors.formats import MAX_RECORD_BYTES, SUFFIX_FORMATS, Record, split_records
+from connectors.formats import MAX_RECORD_BYTES, SUFFIX_FORMATS, Record, Run, split_records
 from warroom.records import Checkpoint
 
 FINGERPRINT_BYTES = 256
@@ -130,8 +130,8 @@ class TailedFile:
         """Return this file's checkpoint as of now."""
         return Checkpoint(feed=feed, fingerprint=str(self.fingerprint), path=str(self.path), offset=self.offset, done=self.done)
 
-    def advance(self, record: Record) -> None:
-        """Record that `record` has been consumed."""
+    def advance(self, record: Record | Run) -> None:
+        """Record that `record` (or each record of a run) has been consumed."""
         self.offset = record.end
         self.line += record.lines
 
@@ -178,8 +178,8 @@ def watched_folder(pattern: Path) -> Path:
     return pattern if pattern.is_dir() else pattern.parent
 
 
-def read_records(tailed: TailedFile, *, quoted: bool, max_bytes: int = MAX_RECORD_BYTES) -> Iterator[Record]:
-    """Yield the complete records between a file's offset and its limit; the caller advances the file as it consumes them."""
+def read_records(tailed: TailedFile, *, quoted: bool, max_bytes: int = MAX_RECORD_BYTES, runs: bool = False) -> Iterator[Record | Run]:
+    """Yield the complete records (with `runs`, also runs of one-line records) between a file's offset and its limit; the caller advances the file as it consumes them."""
     offset, line = tailed.offset, tailed.line
     # A window always holds a whole record of the longest allowed length, so one that yields none is over it.
     window = max(CHUNK_BYTES, max_bytes + 1)
@@ -189,7 +189,7 @@ def read_records(tailed: TailedFile, *, quoted: bool, max_bytes: int = MAX_RECOR
             return  # shrunk under us: the next scan sees the truncation
         at_end = offset + len(buffer) >= tailed.limit
         emitted = False
-        for record in split_records(buffer, offset, line, final=tailed.final and at_end, quoted=quoted, max_bytes=max_bytes):
+        for record in split_records(buffer, offset, line, final=tailed.final and at_end, quoted=quoted, max_bytes=max_bytes, runs=runs):
             emitted = True
             offset, line = record.end, line + record.lines
             yield record

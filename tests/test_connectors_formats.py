@@ -6,7 +6,7 @@ import pytest
 
 import connectors.tail
 from connectors.feed import FeedReader
-from connectors.formats import cell_text, detect_encoding, json_cells, split_records
+from connectors.formats import Record, Run, cell_text, detect_encoding, json_cells, split_records
 from connectors.parse import RowError
 from warroom.config import Feed
 
@@ -54,6 +54,21 @@ def test_a_quoted_cell_may_hold_a_line_break():
 def test_an_unterminated_last_record_counts_when_final():
     records = list(split_records(b"a,1\nb,2", 0, 1, final=True, quoted=False))
     assert [record.data for record in records] == [b"a,1\n", b"b,2"]
+
+
+def test_lines_without_quotes_come_as_one_run_of_their_bytes():
+    runs = list(split_records(b"a,1\nb,2\nc,", 10, 3, final=False, quoted=True, runs=True))
+    assert runs == [Run(b"a,1\nb,2\n", 10, 18, 3, 2)]
+
+
+def test_a_run_stops_at_a_quoted_record():
+    records = list(split_records(b'a,1\nb,"x\ny"\nc,3\n', 0, 1, final=False, quoted=True, runs=True))
+    assert records == [Run(b"a,1\n", 0, 4, 1, 1), Record(b'b,"x\ny"\n', 4, 12, 2, 2), Run(b"c,3\n", 12, 16, 4, 1)]
+
+
+def test_a_run_holds_no_line_over_the_length_limit():
+    records = list(split_records(b"a,1\n" + b"x" * 20 + b"\nb,2\n", 0, 1, final=False, quoted=True, max_bytes=10, runs=True))
+    assert records == [Run(b"a,1\n", 0, 4, 1, 1), Record(b"x" * 10, 4, 25, 2, 1, too_long=True), Run(b"b,2\n", 25, 29, 3, 1)]
 
 
 def test_json_numbers_keep_their_digits():
