@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import csv
 import glob
 import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import accumulate, repeat
 from operator import itemgetter
 from pathlib import Path
 
@@ -15,6 +17,7 @@ from connectors.formats import (
     MAX_RECORD_BYTES,
     SNIFF_BYTES,
     Record,
+    Run,
     canonical_codec,
     csv_cells,
     csv_text,
@@ -28,11 +31,22 @@ from connectors.formats import (
     strip_line_end,
     xlsx_rows,
 )
-from connectors.parse import CHECKIN_FIELDS, ORDER_FIELDS, RowError, checkin_from_cells, checkin_from_row, clean_cells, order_from_cells, order_from_row
+from connectors.parse import (
+    CHECKIN_FIELDS,
+    ORDER_FIELDS,
+    RowError,
+    checkin_from_cells,
+    checkin_from_row,
+    checkins_from_columns,
+    clean_cells,
+    order_from_cells,
+    order_from_row,
+    orders_from_columns,
+)
 from connectors.profiles import ColumnMap, HeaderError, detect_profile, map_header, map_object
 from connectors.tail import ROTATE_WAIT_SECONDS, SETTLE_SECONDS, TailedFile, Tailer, read_records
 from warroom.config import ConfigError, EventConfig, Feed
-from warroom.records import BadRow, Batch, Checkpoint
+from warroom.records import BadRow, Batch, CheckIn, Checkpoint, OrderLine
 
 
 @dataclass
@@ -44,8 +58,9 @@ class _FileState:
     # The header a truncated CSV had: a copytruncate'd file goes on without one.
     fallback: ColumnMap | None = None
     refused: bool = False
-    # The short way from cells to a record for `picked_for` (see _picker); None when that header needs the long way.
+    # The short way from cells to a record for `picked_for` (see _field_positions); None when that header needs the long way.
     picked_for: ColumnMap | None = None
+    positions: list[int] | None = None
     pick: Callable[[list[str]], list[str | None]] | None = None
 
 
@@ -74,6 +89,7 @@ class FeedReader:
         self.alias_map = config.alias_map()
         self.fields = ORDER_FIELDS if feed.kind == "orders" else CHECKIN_FIELDS
         self.from_cells = order_from_cells if feed.kind == "orders" else checkin_from_cells
+        self.from_columns = orders_from_columns if feed.kind == "orders" else checkins_from_columns
         self.max_record_bytes = max_record_bytes
         try:
             self.codec = None if feed.encoding.lower() == "auto" else canonical_codec(feed.encoding)
@@ -132,9 +148,16 @@ class FeedReader:
         state = tailed.state if isinstance(tailed.state, _FileState) else self._start_text(tailed, batch, quoted)
         if not state.refused:
             orders, checkins, bad_rows = batch.orders, batch.checkins, batch.bad_rows
-            for record in read_records(tailed, quoted=quoted, max_bytes=self.max_record_bytes):
+            for record in read_records(tailed, quoted=quoted, max_bytes=self.max_record_bytes, runs=quoted):
                 if len(orders) + len(checkins) + len(bad_rows) >= max_rows:  # len(batch), without its call
                     return
+                if isinstance(record, Run):
+                    self._take_run(record, tailed, state, batch, max_rows)
+                    if state.refused:
+                        break
+                    if tailed.offset < record.end:
+                        return  # the batch filled up within the run
+                    continue
                 self._take(record, tailed, state, batch, quoted)
                 tailed.advance(record)
                 if state.refused:
@@ -177,12 +200,91 @@ class FeedReader:
         except (HeaderError, RowError) as error:
             batch.bad_rows.append(BadRow(self.label, _position(tailed, record), preview(data, state.codec), error.reason))
 
+    def _take_run(self, run: Run, tailed: TailedFile, state: _FileState, batch: Batch, max_rows: int) -> None:
+        """Take a run's lines while the batch has room, advancing the file past each line taken.
+
+        Taken record by record, plain CSV costs several times the store's write, and it is most of
+        what a feed holds: so once the header is known, lines go by the block (_read_block). A line
+        that a block cannot take as plainly as _take would goes through _take itself, so that its
+        record, or its bad row with its reason and position, is the same either way.
+        """
+        pieces = run.data.split(b"\n")
+        pieces.pop()  # the empty piece after the run's last line break
+        # Line k starts at byte before[k] + k of the run: the lines before it and their line breaks.
+        before = list(accumulate(map(len, pieces), initial=0))
+
+        def line_record(k: int) -> Record:
+            return Record(pieces[k] + b"\n", run.start + before[k] + k, run.start + before[k + 1] + k + 1, run.line + k, 1)
+
+        index = 0
+        while index < len(pieces) and not state.refused:
+            room = max_rows - len(batch)
+            if room <= 0:
+                return
+            stop = min(len(pieces), index + room)
+            # A file's first line (and its BOM) always goes through _take: the header is only known after it.
+            positions = self._positions(state) if state.codec in _BLOCK_CODECS else None
+            if positions is not None and state.codec is None and not run.data[before[index] + index:before[stop] + stop].isascii():
+                # The first line that is not ASCII sets the file's codec (see _take): only the lines before it go together.
+                stop = next(k for k in range(index, stop) if not pieces[k].isascii())
+            if positions is None or stop == index:
+                record = line_record(index)
+                self._take(record, tailed, state, batch, quoted=True)
+                tailed.advance(record)
+                index += 1
+                continue
+            block = run.data[before[index] + index:before[stop] + stop]
+            found = self._read_block(block, stop - index, state.codec or "utf-8", state.columns.width, positions)
+            if None not in found:
+                (batch.orders if self.feed.kind == "orders" else batch.checkins).extend(found)
+            else:
+                for line, record_read in enumerate(found, start=index):
+                    if record_read is None:
+                        self._take(line_record(line), tailed, state, batch, quoted=True)
+                    else:
+                        (batch.orders if self.feed.kind == "orders" else batch.checkins).append(record_read)
+            tailed.offset, tailed.line = run.start + before[stop] + stop, run.line + stop
+            index = stop
+
+    def _read_block(self, block: bytes, count: int, codec: str, width: int, positions: list[int]) -> list[OrderLine | CheckIn | None]:
+        """Return the record of each of a block's `count` lines, or None for a line to leave to _take (all of them if the block will not split plainly)."""
+        unread: list[OrderLine | CheckIn | None] = [None] * count
+        try:
+            text = block.decode(codec).replace("\r\n", "\n")
+        except UnicodeDecodeError:
+            return unread
+        lines = text.split("\n")
+        lines.pop()
+        # What csv_cells asks of a line to split it at its commas: no quote, CR (but the line end's), NUL, or excess length.
+        if '"' in text or "\r" in text or "\x00" in text or len(lines) != count or max(map(len, lines)) > csv.field_size_limit():
+            return unread
+        # A line fits the header when it has one comma fewer than the header has cells. The fitting
+        # lines' cells, joined, make one flat list, in which each field's column is a slice.
+        commas = list(map(str.count, lines, repeat(",")))
+        fitting = lines if commas.count(width - 1) == count else [line for line, found in zip(lines, commas, strict=True) if found == width - 1]
+        cells = ",".join(fitting).split(",") if fitting else []
+        columns = [cells[position::width] if position < width else None for position in positions]
+        records = self.from_columns(columns, len(fitting), self.tz, self.alias_map)
+        if len(fitting) == count:
+            return records
+        taken = iter(records)
+        return [next(taken) if found == width - 1 else None for found in commas]
+
+    def _positions(self, state: _FileState) -> list[int] | None:
+        """Return where the file's header puts each field (see _field_positions), or None while there is no header or it needs the long way."""
+        columns = state.columns
+        if columns is None:
+            return None
+        if state.picked_for is not columns:
+            state.picked_for, state.pick = columns, _picker(columns, self.fields)
+            state.positions = None if state.pick is None else _field_positions(columns, self.fields)
+        return state.positions
+
     def _take_csv(self, text: str, tailed: TailedFile, record: Record, state: _FileState, batch: Batch) -> None:
         cells = csv_cells(text)
         columns = state.columns
         if columns is not None and len(cells) == columns.width:
-            if state.picked_for is not columns:
-                state.picked_for, state.pick = columns, _picker(columns, self.fields)
+            self._positions(state)
             if state.pick is not None:
                 # The short way: the same record as _cells_row and *_from_row would give, without the row dict.
                 try:
@@ -269,20 +371,31 @@ def _position(tailed: TailedFile, record: Record) -> str:
 
 
 _ABSENT = [""]
+# Codecs in which the bytes of a line break, a comma and a double quote only ever stand for those
+# characters, so that a block of lines decodes as its lines do one by one; None is ASCII so far.
+_BLOCK_CODECS = frozenset({None, "utf-8", "gb18030"})
 
 
-def _picker(columns: ColumnMap, fields: Sequence[str]) -> Callable[[list[str]], list[str | None]] | None:
-    """Return a function that takes a full-width record's cells straight to `fields` order, cleaned (an absent field as None).
+def _field_positions(columns: ColumnMap, fields: Sequence[str]) -> list[int] | None:
+    """Return the cell position of each of `fields` in a full-width record (`columns.width` for an absent field), or None.
 
     Only for a header whose profile reshapes nothing and names each field at most once: then a
     field's first non-empty alias is its only cell, and cleaning gives what *_from_row gives from
-    the row dict (which leaves empty cells out). Else None.
+    the row dict (which leaves empty cells out). Else None: the record takes the long way.
     """
     profile = columns.profile
     if profile.product_code_in_name or profile.line_key or profile.helpers or any(len(found) > 1 for found in columns.positions.values()):
         return None
+    return [columns.positions[field][0] if field in columns.positions else columns.width for field in fields]
+
+
+def _picker(columns: ColumnMap, fields: Sequence[str]) -> Callable[[list[str]], list[str | None]] | None:
+    """Return a function that takes a full-width record's cells straight to `fields` order, cleaned (an absent field as None), or None (see _field_positions)."""
+    positions = _field_positions(columns, fields)
+    if positions is None:
+        return None
     # Index `width` is the empty cell appended after the record's cells.
-    take = itemgetter(*[columns.positions[field][0] if field in columns.positions else columns.width for field in fields])
+    take = itemgetter(*positions)
     return lambda cells: clean_cells(take(cells + _ABSENT))
 
 

@@ -3,6 +3,7 @@
 - On PostgreSQL a big batch goes by COPY (into a staging table to upsert, or straight into the table
   for keys that are new); a small one by one prepared statement. Both must leave the same store.
 - A canonical CSV header takes cells straight to records; any other header goes through the row dict.
+- Plain CSV lines go by the block, column by column; a line the block cannot take goes one by one.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from connectors import feed
+from connectors import feed, formats
 from connectors.feed import FeedReader
 from warroom import schema
 from warroom import store as store_module
@@ -196,3 +197,74 @@ def test_a_checkin_feed_takes_the_short_way_too(small_event, event_dir, monkeypa
     long = FeedReader(feed_config, small_event, []).poll()
     assert (short.checkins, short.bad_rows) == (long.checkins, long.bad_rows)
     assert (len(short.checkins), len(short.bad_rows)) == (3, 2)
+
+
+# -- CSV: a block of lines at once --------------------------------------------------------------
+
+ASCII_LINES = [f"B{index},2026-05-20 21:{index // 60:02d}:{index % 60:02d},99,paid,,P0{index % 3},,1,C{index},S0{index % 2 + 1},G01" for index in range(40)]
+CHECKIN_HEADER = "id,ts,kind,customer_id,group_id,staff_id,value"
+CHECKIN_LINES = [
+    "k1,2026-05-20 21:00:00,join_group,C1,G01,linx01,",
+    ",2026-05-20 21:00:01,viewers,,,,1200",
+    ",2026-05-20 21:00:02,viewers,,,,",
+    "k4,2026-05-20 21:00:03,dance,C1,G01,,",
+    ",2026-05-20 21:00:04,Invite,C2,,S02,",
+]
+
+
+def lines_of(*lines: str, newline: str = "\n", codec: str = "utf-8") -> bytes:
+    return "".join(line + newline for line in lines).encode(codec)
+
+
+GBK_LINE = LINES[1].encode("gb18030") + b"\n"
+NOISY_LINES = [ASCII_LINES[20].replace(",,1,", ",x\ry,1,"), ASCII_LINES[21].replace(",,1,", ",x\x00y,1,")]
+# name → (the file's bytes as they are appended, the feed's settings, the reader's options)
+BLOCK_FILES = {
+    "canonical": ([lines_of(CANONICAL_HEADER, *LINES, *ASCII_LINES, *LINES)], {}, {}),
+    "crlf": ([lines_of(CANONICAL_HEADER, *ASCII_LINES, *LINES, newline="\r\n")], {}, {}),
+    "bom": ([formats.BOM + lines_of(CANONICAL_HEADER, *ASCII_LINES)], {}, {}),
+    "gbk after an ascii start": ([lines_of(CANONICAL_HEADER, *ASCII_LINES, *LINES[:3], *ASCII_LINES, codec="gb18030")], {}, {}),
+    # Appended after an all-ASCII start: the codec is set by the first line that is not ASCII, then a GBK line is undecodable.
+    "utf-8 appended to ascii, then a gbk line": (
+        [lines_of(CANONICAL_HEADER, *ASCII_LINES[:20]), lines_of(*ASCII_LINES[20:25], LINES[0], *ASCII_LINES[25:30]) + GBK_LINE + lines_of(*ASCII_LINES[30:])],
+        {},
+        {},
+    ),
+    "undecodable, a cr and a nul in a cell": ([lines_of(CANONICAL_HEADER, *LINES[:2], *ASCII_LINES[:20]) + b"\xff\xfe,x\n" + lines_of(*NOISY_LINES, *ASCII_LINES[22:])], {}, {}),
+    "blank lines and a partial last line": ([lines_of(CANONICAL_HEADER, "", *ASCII_LINES[:20], "", "   ", *ASCII_LINES[20:]) + b"B99,2026", b"-05-20 22:00:00,1,paid"], {}, {}),
+    "over-long lines": ([lines_of(CANONICAL_HEADER, *ASCII_LINES[:9], "X" * 120, *ASCII_LINES[9:])], {}, {"max_record_bytes": 100}),
+    "a declared codec that strips a BOM from every line": ([lines_of(CANONICAL_HEADER, *ASCII_LINES[:20]) + formats.BOM + lines_of(*ASCII_LINES[20:])], {"encoding": "utf-8-sig"}, {}),
+    "checkins": ([lines_of(CHECKIN_HEADER, *CHECKIN_LINES * 10)], {"kind": "checkins"}, {}),
+}
+
+
+def every_poll(config, feed_config, chunks: list[bytes], max_rows: int, **options) -> list[tuple]:
+    """Return what each poll hands out while the chunks are appended to the feed's file, one at a time."""
+    path = config.folder / feed_config.path
+    path.write_bytes(b"")
+    reader = FeedReader(feed_config, config, [], **options)
+    polls = []
+    for chunk in chunks:
+        with path.open("ab") as handle:
+            handle.write(chunk)
+        while True:
+            batch = reader.poll(max_rows)
+            polls.append((batch.orders, batch.checkins, batch.bad_rows, [(checkpoint.offset, checkpoint.done) for checkpoint in batch.checkpoints]))
+            if not len(batch):
+                break
+    reader.close()
+    return polls
+
+
+@pytest.mark.parametrize("run_bytes", [formats.RUN_BYTES, 150])
+@pytest.mark.parametrize("max_rows", [1, 7, 5000])
+@pytest.mark.parametrize("name", BLOCK_FILES)
+def test_lines_read_by_the_block_give_what_lines_read_one_by_one_give(small_event, monkeypatch, name, max_rows, run_bytes):
+    chunks, settings, options = BLOCK_FILES[name]
+    feed_config = small_event.feeds[0].model_copy(update={"path": "feeds/data.csv", **settings})
+    monkeypatch.setattr(formats, "RUN_BYTES", run_bytes)
+    by_block = every_poll(small_event, feed_config, chunks, max_rows, **options)
+    monkeypatch.setattr(formats, "RUN_BYTES", 0)  # no runs: every line is a record of its own
+    one_by_one = every_poll(small_event, feed_config, chunks, max_rows, **options)
+    assert by_block == one_by_one
+    assert sum(len(orders) + len(checkins) for orders, checkins, _, _ in by_block) >= 15
