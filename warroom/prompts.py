@@ -36,7 +36,7 @@ from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from warroom.config import INHIBIT_FLASH_SALE, PROMPT_KINDS, URGENCIES, EventConfig, PromptRule
-from warroom.figures import at_minute, live_sessions, minute_of
+from warroom.figures import at_minute, live_sessions, minute_of, pace_at
 from warroom.rules import to_fen
 
 __all__ = [
@@ -353,40 +353,24 @@ class Signals:
         return self.series._revenue.first_reaching(amount_fen, self.minute)
 
 
-def _merged(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
-    merged: list[tuple[int, int]] = []
-    for low, high in sorted(spans):
-        if merged and low <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], high))
-        else:
-            merged.append((low, high))
-    return merged
-
-
 def signals_at(book: RuleBook, series: MinuteSeries, now: datetime) -> Signals:
     """Return the signals at `now` from a minute series (whole minutes before now only)."""
     minute = minute_of(now)
-    spans = _merged((minute_of(start), minute_of(end)) for start, end in book.sessions)
-    elapsed = [(low, min(high, minute)) for low, high in spans if low < min(high, minute)]
-    elapsed_count = sum(high - low for low, high in elapsed)
-    left = sum(max(0, high - max(low, minute)) for low, high in spans)
     revenue = series._revenue.total(_FAR_PAST, minute)
-    live_revenue = sum(series._revenue.total(low, high) for low, high in elapsed)
-    # As on the big screen: the projection runs the live average over the live time left, since
-    # a flash-sale burst would swing a short window wildly.
-    rate_average = Decimal(live_revenue) / elapsed_count if elapsed_count else Decimal(0)
+    # The big screen's pace, at the whole minute: the same projection and run-rate needed.
+    pace = pace_at(book.sessions, series.revenue_fen, revenue, book.base_fen, book.stretch_fen, at_minute(minute))
     current = next(((start, end) for start, end in book.sessions if start <= now < end), None)
     return Signals(
         minute=minute,
         series=series,
         on_air=current is not None,
         live_since=minute_of(current[0]) if current else None,
-        live_minutes_elapsed=elapsed_count,
-        live_minutes_left=left,
+        live_minutes_elapsed=pace.live_minutes_elapsed,
+        live_minutes_left=pace.live_minutes_left,
         revenue_fen=revenue,
-        rate_average_fen=rate_average,
-        projected_fen=revenue + int(rate_average * left),
-        needed_base_fen=Decimal(book.base_fen - revenue) / left if book.base_fen > revenue and left else None,
+        rate_average_fen=pace.rate_average_fen,
+        projected_fen=pace.projected_fen,
+        needed_base_fen=pace.needed_base_fen,
         base_fen=book.base_fen,
         stretch_fen=book.stretch_fen,
     )
