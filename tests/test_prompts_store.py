@@ -14,6 +14,7 @@ from tests.test_prompts import EVENT, at, config, minute
 from warroom.cli import main
 from warroom.clock import FixedClock
 from warroom.config import ConfigError, load_event
+from warroom.figures import LiveFigures, recompute
 from warroom.prompt_state import (
     PromptEvaluator,
     acknowledge,
@@ -283,3 +284,16 @@ def test_cli_on_the_sample(sample_dir):
     prompts = {p["key"]: p for p in json.loads(result.stdout)["prompts"]}
     poster = prompts["poster:1:T-3"]
     assert (poster["groups"], "焕颜精华套装" in poster["message"], "999 元" in poster["message"]) == (["G01", "G02", "G03", "G04", "G05", "G06"], True, True)
+
+
+def test_the_hype_squad_can_be_ranked_by_the_pushes_they_made(store):
+    staff = [*EVENT["staff"], {"id": "S24", "name": "小七", "role": "hype"}]
+    event = config({"kind": "poster"}, staff=staff, leaderboards=[{"role": "hype", "metric": "pushes"}])
+    PromptEvaluator(store, event).tick(at("20:20"))
+    live = LiveFigures(store, event)
+    live.refresh(at("20:20"))  # the live model has read up to here; the pushes must still reach it
+    acknowledge(store, "poster:0:T-10", "S24", at=at("20:21"), groups=["G01"])
+    acknowledge(store, "poster:0:T-10", "S24", at=at("20:22"), groups=["G02"])
+    board = [(row.rank, row.staff_id, row.value) for row in live.refresh(at("20:23")).leaderboards["hype"]]
+    assert (board, [(row.rank, row.staff_id, row.value) for row in recompute(store, event, at("20:23")).leaderboards["hype"]]) == (
+        [(1, "S24", 2), (2, "S23", 0)], [(1, "S24", 2), (2, "S23", 0)])

@@ -37,7 +37,7 @@ from warroom.clock import Clock, SystemClock
 from warroom.commission import TeamPool, commission_by_staff, commission_status, team_pool
 from warroom.config import ROLES, EventConfig, LiveSession
 from warroom.rules import LedgerRules, to_fen
-from warroom.store import REVENUE_PEAK_COUNTER, Store
+from warroom.store import PUSHES_COUNTER, REVENUE_PEAK_COUNTER, Store
 
 __all__ = [
     "BAND_QUANTILES", "COUNTED_KINDS", "MONEY_METRICS", "ORDER_FIELDS", "PACE_WINDOW", "RANK_WINDOW", "ROLE_METRICS",
@@ -62,12 +62,12 @@ ROLE_METRICS: dict[str, tuple[str, ...]] = {
     "order_taker": ("revenue", "orders", "invites", "conversion"),
     "community": ("revenue", "joins"),
     "host": ("revenue", "gpm"),
-    "hype": ("activity", "shares", "check_ins"),
+    "hype": ("activity", "shares", "check_ins", "pushes"),
 }
 MONEY_METRICS = {"revenue", "gpm"}
 # Buyers per inviter are kept as a running count, not per minute, so conversion has no history
 # to compare with: its rows carry no movement.
-NO_HISTORY_METRICS = {"conversion"}
+NO_HISTORY_METRICS = {"conversion", "pushes"}
 
 
 def yuan(fen: int | Decimal) -> float:
@@ -478,6 +478,9 @@ def recompute(store: Store, config: EventConfig, now: datetime, *, rank_window: 
         peak = conn.execute(select(counters.c.value).where(counters.c.name == REVENUE_PEAK_COUNTER)).scalar()
         if peak is not None:
             totals.counters[REVENUE_PEAK_COUNTER] = peak
+        pushes = schema.prompt_pushes
+        for staff_id, count in conn.execute(select(pushes.c.staff_id, func.count()).group_by(pushes.c.staff_id)):
+            totals.counters[PUSHES_COUNTER.format(staff_id)] = count
         payouts = schema.payouts
         for staff_id, amount in conn.execute(select(payouts.c.staff_id, payouts.c.amount_fen)):
             totals.paid_out[staff_id] = totals.paid_out.get(staff_id, 0) + amount
@@ -686,6 +689,8 @@ def _metric_values(config: EventConfig, role: str, metric: str, sums: dict[str, 
             entries = {m: sum(totals.checkin_by_minute.get(("enter_live", x), 0) for x in on_air.get(m, ())) for m in members}
             return {m: (Decimal(revenue[m]) * 1000 / entries[m]) if entries[m] else Decimal(0) for m in members}
         return revenue
+    if role == "hype" and metric == "pushes":
+        return {m: totals.counters.get(PUSHES_COUNTER.format(m), 0) for m in members}
     if role == "hype":
         kinds = {"activity": ("share", "check_in"), "shares": ("share",), "check_ins": ("check_in",)}[metric]
         return checkins_by_staff(*kinds)

@@ -93,6 +93,7 @@ STRINGS.update({
     "metric_activity": ("互动次数", "Activity"),
     "metric_shares": ("分享次数", "Shares"),
     "metric_check_ins": ("打卡次数", "Check-ins"),
+    "metric_pushes": ("推送次数", "Pushes"),
     # sign-in
     "login_title": ("登录作战室", "Sign in to the war room"),
     "login_as": ("身份", "I am"),

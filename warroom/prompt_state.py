@@ -53,7 +53,7 @@ from warroom.prompts import (
     signals_at,
     suggested_template,
 )
-from warroom.store import Store, _insert, _upsert
+from warroom.store import PUSHES_COUNTER, Store, _insert, _upsert, add_to_counters
 
 PROMPTS_SEQ = "prompts_seq"
 EVALUATED_AT = "prompts_evaluated_at"
@@ -360,6 +360,7 @@ def acknowledge(store: Store, prompt_key: str, staff_id: str, *, at: datetime, g
             id=push.id, prompt_key=push.prompt_key, rule=push.rule, kind=push.kind, template=push.template,
             message=push.message, groups=json.dumps(list(push.groups)), staff_id=push.staff_id, pushed_at=_ts(push.pushed_at),
         ))
+        add_to_counters(conn, {PUSHES_COUNTER.format(staff_id): 1})
         _bump(conn)
     return push
 

@@ -43,6 +43,8 @@ _customer_values = itemgetter(*_CUSTOMER_FIELDS)
 _ROLLUP_SUMS = ("revenue_fen", "paid_orders", "refunded_orders", "refunded_fen", "cancelled_orders")
 REVENUE_COUNTER = "revenue_fen"
 REVENUE_PEAK_COUNTER = "revenue_peak_fen"
+# Pushes each staff member acknowledged (the hype squad's leaderboard), by staff id.
+PUSHES_COUNTER = "pushes:{}"
 
 
 @dataclass(frozen=True)
@@ -221,6 +223,14 @@ def _next_seq(conn: Connection) -> int:
     """Take the next write seq; the counter's row lock serialises writers."""
     meta = schema.meta
     return conn.execute(update(meta).where(meta.c.key == "seq").values(value=meta.c.value + 1).returning(meta.c.value)).scalar_one()
+
+
+def add_to_counters(conn: Connection, deltas: dict[str, int]) -> int:
+    """Add to named counters under a write seq of their own, so the read models pick the change up; return the seq."""
+    seq = _next_seq(conn)
+    _upsert(conn, schema.counters, [{"name": name, "value": value, "seq": seq} for name, value in deltas.items()], ("name",),
+            update_columns=("seq",), add=("value",))
+    return seq
 
 
 def _insert(conn: Connection, table):
