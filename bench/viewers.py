@@ -1,31 +1,44 @@
 """Viewers bench: many big screens on one war room, each refreshing every second, for minutes.
 
-    python bench/viewers.py [--sessions 30] [--minutes 10] [--speed 20] [--contexts 3] [--viewport 1280x720] [--max-lag 5] [--json FILE]
+    python bench/viewers.py [--sessions 30] [--browsers 1] [--minutes 10] [--settle 15] [--speed 20] [--contexts 3] [--viewport 1280x720] [--max-lag 5] [--json FILE]
 
 Starts `python -m warroom demo` (the 520 sample replayed at `--speed`, as `warroom demo` does) and
-opens `--sessions` headless Chromium pages (Debian's /usr/bin/chromium, through Playwright) on the
-TV's kiosk link, spread over `--contexts` browser contexts. Each page is its own Streamlit session:
-the big screen's clock re-renders every second, the revenue board every two.
+holds `--sessions` Streamlit sessions on the TV's kiosk link. Each is its own session: the big
+screen's clock and flash-sale countdown re-run every second, the revenue board and the ticker every
+two, the prompts every three.
 
-Every page watches what it shows (every 100 ms, in the page): the rail clock (event time to the
-second, and the date) and the revenue card's "updated HH:MM:SS". The bench follows the server's
+Two kinds of viewer, mixed:
+- `--browsers` of them (default 1) are headless Chromium pages (Debian's /usr/bin/chromium, through
+  Playwright, spread over `--contexts` browser contexts), rendering everything;
+- the rest speak Streamlit's own protocol over its WebSocket, as the browser's client does (the
+  first run with the kiosk query, the fragments' auto-reruns on the intervals the server asks for,
+  the message cache, the query string the server sets), and read the HTML the server sends, without
+  laying it out or painting it. One big screen costs a Chromium renderer about a third of a core
+  (plotly, the glows, the fonts), so thirty of them on the server's own machine would measure the
+  browsers, not the server; thirty of these cost the bench a few percent of one core.
+
+Every viewer watches what it shows: the rail clock (event time to the second, and the date) and the
+revenue card's "updated HH:MM:SS" (a page polls its DOM every 100 ms; a socket notes them as the
+messages arrive). The bench follows the server's
 event clock (the demo's replay_clock.json, polled every 50 ms), so it knows when the server's clock
 passed each shown time: a session's lag at any moment is how long ago, in wall seconds, the server's
 clock passed the time the page still shows (+1 s, as the page truncates to the second). A session
 "falls behind" when that lag exceeds `--max-lag` seconds.
 
 Every second it samples, from /proc, the CPU time and RSS of the Streamlit app server (the demo's
-child), the demo process itself (replay, ingest and prompt threads), and this bench's Chromium
-processes, with the machine's load. Per minute it prints: server CPU % (100 % = one core), server
-RSS, demo CPU, Chromium CPU, the machine's busy % and load, the worst clock and board lag over all
-sessions, the fewest clock refreshes any session made in the minute (60 is one a second), and how
-many sessions fell behind. The Chromium pages run on the same machine as the server: their CPU is
-shown so that the server's figures can be read against it.
+child), the demo process itself (replay, ingest and prompt threads), and this bench (its socket
+viewers and its Chromium processes), with the machine's load. Per minute it prints: server CPU %
+(100 % = one core), server RSS, demo CPU, the bench's CPU, the machine's busy % and load, the worst
+clock and board lag over all sessions, the fewest clock refreshes any session made in the minute
+(60 is one a second), and how many sessions fell behind. The viewers run on the same machine as the
+server: their CPU is shown so that the server's figures can be read against it.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import html
 import json
 import math
 import os
@@ -39,6 +52,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -184,7 +198,7 @@ class Sample:
     wall: float
     server_cpu_s: float  # CPU seconds used since the previous sample
     demo_cpu_s: float
-    browser_cpu_s: float
+    bench_cpu_s: float  # this bench: its socket viewers and its Chromium processes
     machine_busy: int
     machine_total: int
     server_rss_mb: float
@@ -199,33 +213,35 @@ class Resources(threading.Thread):
         self.demo_pid, self.server_pid = demo_pid, server_pid
         self.stop = threading.Event()
         self.samples: list[Sample] = []
-        self._browser_ticks: dict[int, int] = {}
+        self._bench_ticks: dict[int, int] = {}
         self._server = cpu_ticks(server_pid) or 0
         self._demo = cpu_ticks(demo_pid) or 0
         self._machine = machine_ticks()
 
-    def _browser_delta(self) -> float:
-        mine = descendants(os.getpid())
+    def _bench_delta(self) -> float:
+        # This process and its Chromium; the demo is a child too, but it is measured apart.
+        demo = descendants(self.demo_pid) | {self.demo_pid}
+        mine = (descendants(os.getpid()) | {os.getpid()}) - demo
         ticks = {pid: value for pid in mine if (value := cpu_ticks(pid)) is not None}
-        delta = sum(value - self._browser_ticks.get(pid, value) for pid, value in ticks.items())
-        self._browser_ticks = ticks
+        delta = sum(value - self._bench_ticks.get(pid, value) for pid, value in ticks.items())
+        self._bench_ticks = ticks
         return delta / CLK_TCK
 
     def sample(self) -> None:
         server, demo, machine = cpu_ticks(self.server_pid), cpu_ticks(self.demo_pid), machine_ticks()
-        browser = self._browser_delta()
+        bench = self._bench_delta()
         self.samples.append(Sample(
             wall=time.time(),
             server_cpu_s=((server or self._server) - self._server) / CLK_TCK,
             demo_cpu_s=((demo or self._demo) - self._demo) / CLK_TCK,
-            browser_cpu_s=browser,
+            bench_cpu_s=bench,
             machine_busy=machine[0] - self._machine[0], machine_total=machine[1] - self._machine[1],
             server_rss_mb=rss_mb(self.server_pid) or 0.0, load1=load_average(),
         ))
         self._server, self._demo, self._machine = server or self._server, demo or self._demo, machine
 
     def run(self) -> None:
-        self._browser_delta()  # the baseline
+        self._bench_delta()  # the baseline
         while not self.stop.wait(RESOURCE_SECONDS):
             self.sample()
 
@@ -250,16 +266,218 @@ def shown_time(key: str, text: str | None, server_now: datetime) -> datetime | N
     return moment
 
 
+class PageViewer:
+    """A Chromium page on the kiosk link: what it showed, read back from its DOM watcher."""
+
+    kind = "chromium"
+
+    def __init__(self, page):
+        self.page = page
+
+    def drain(self) -> list:
+        """Return [key, wall time, text] for each change the page showed since the last drain."""
+        return self.page.evaluate(DRAIN_JS) or []
+
+
+_SHOWN = {
+    "clock_time": re.compile(r'class="wr-clock-time">([^<]*)<'),
+    "clock_date": re.compile(r'class="wr-clock-date">([^<]*)<'),
+    "board": re.compile(r'class="wr-updated">([^<]*)<'),
+}
+CACHED_HASHES = 40  # the message hashes a socket viewer reports having, newest last (the browser keeps those of its last runs)
+
+
+class SocketViewer:
+    """A big screen as the browser's Streamlit client drives it, over the WebSocket, without rendering.
+
+    It asks for the first run with the kiosk query, keeps the query string and page the server sets,
+    re-runs each fragment on the interval the server's auto_rerun asks for (as the browser's
+    setInterval does), keeps the messages the server marks cacheable and reports their hashes, and
+    reads the clock and the revenue card's "updated" time out of the HTML the server sends.
+    """
+
+    kind = "socket"
+
+    def __init__(self, base_url: str, query: dict[str, str]):
+        self.url = base_url.replace("http://", "ws://", 1).rstrip("/") + "/_stcore/stream"
+        self.origin = base_url.rstrip("/")
+        self.page_url = f"{self.origin}/?{urlencode(query)}"
+        self.query_string = urlencode(query)
+        self.page_hash = ""
+        self.shown: dict[str, str] = {}
+        self.log: list = []
+        self.lock = threading.Lock()
+        self.cache: dict[str, object] = {}
+        self.timers: dict[str, tuple[float, asyncio.Task]] = {}
+        self.dead = ""
+        self.ready = threading.Event()
+        self.messages = 0
+        self.socket = None
+
+    def drain(self) -> list:
+        """Return [key, wall time, text] for each change shown since the last drain; raise when the connection died."""
+        if self.dead:
+            raise ConnectionError(self.dead)
+        with self.lock:
+            log, self.log = self.log, []
+        return log
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Hold the session until `stop` is set (or the connection fails, which marks the viewer dead)."""
+        from websockets.asyncio.client import connect
+
+        try:
+            async with connect(self.url, origin=self.origin, subprotocols=["streamlit"], proxy=None, max_size=None, open_timeout=60,
+                               ping_interval=None) as socket:  # a browser answers the server's pings, it sends none
+                self.socket = socket
+                await self.rerun(None)
+                reader = asyncio.create_task(self._read(socket))
+                stopping = asyncio.create_task(stop.wait())
+                done, _pending = await asyncio.wait({reader, stopping}, return_when=asyncio.FIRST_COMPLETED)
+                if reader in done and not stop.is_set():
+                    reader.result()  # a failure: raise it here
+                    raise ConnectionError("the server closed the connection")
+                reader.cancel()
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            self.dead = f"{error.__class__.__name__}: {str(error).splitlines()[0][:120] if str(error) else ''}"
+        finally:
+            for _interval, task in self.timers.values():
+                task.cancel()
+
+    async def rerun(self, fragment_id: str | None) -> None:
+        """Send a rerun request: the whole page, or one fragment's auto-rerun."""
+        from streamlit.proto.BackMsg_pb2 import BackMsg
+
+        message = BackMsg()
+        state = message.rerun_script
+        state.query_string = self.query_string
+        state.page_script_hash = self.page_hash
+        if fragment_id:
+            state.fragment_id = fragment_id
+            state.is_auto_rerun = True
+        state.cached_message_hashes.extend(list(self.cache)[-CACHED_HASHES:])
+        state.context_info.timezone = "Asia/Shanghai"
+        state.context_info.locale = "zh-CN"
+        state.context_info.url = self.page_url
+        await self.socket.send(message.SerializeToString())
+
+    async def _every(self, fragment_id: str, interval: float) -> None:
+        # Fixed-rate, like the browser's setInterval: a slow server does not slow the requests.
+        from websockets.exceptions import ConnectionClosed
+
+        loop = asyncio.get_running_loop()
+        due = loop.time() + interval
+        while True:
+            await asyncio.sleep(max(0.0, due - loop.time()))
+            due += interval
+            try:
+                await self.rerun(fragment_id)
+            except ConnectionClosed:
+                return  # the reader notices and says why
+
+    async def _read(self, socket) -> None:
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+        async for data in socket:
+            message = ForwardMsg()
+            message.ParseFromString(data)
+            self.messages += 1
+            kind = message.WhichOneof("type")
+            if kind == "ref_hash":
+                message = self.cache.get(message.ref_hash)
+                if message is None:
+                    continue
+                kind = message.WhichOneof("type")
+            elif message.metadata.cacheable:
+                self.cache.pop(message.hash, None)
+                self.cache[message.hash] = message
+                while len(self.cache) > 4 * CACHED_HASHES:
+                    self.cache.pop(next(iter(self.cache)))
+            if kind == "new_session":
+                self.page_hash = message.new_session.page_script_hash
+            elif kind == "page_info_changed":
+                self.query_string = message.page_info_changed.query_string
+            elif kind == "auto_rerun":
+                fragment, interval = message.auto_rerun.fragment_id, message.auto_rerun.interval
+                if fragment and self.timers.get(fragment, (None,))[0] != interval:
+                    if fragment in self.timers:
+                        self.timers[fragment][1].cancel()
+                    self.timers[fragment] = (interval, asyncio.create_task(self._every(fragment, interval)))
+            elif kind == "stop_auto_rerun":
+                for fragment in message.stop_auto_rerun.fragment_ids:
+                    if fragment in self.timers:
+                        self.timers.pop(fragment)[1].cancel()
+            elif kind == "delta" and message.delta.WhichOneof("type") == "new_element" and message.delta.new_element.WhichOneof("type") == "html":
+                self._read_html(message.delta.new_element.html.body)
+
+    def _read_html(self, body: str) -> None:
+        found = {key: html.unescape(match.group(1)).strip() for key, pattern in _SHOWN.items() if (match := pattern.search(body))}
+        now = time.time()
+        changes = []
+        if "clock_time" in found:
+            # The same text the page's DOM watcher reads: "5月20日 周三|19:37:58".
+            changes.append(("clock", f"{found.get('clock_date', '')}|{found['clock_time']}"))
+        if "board" in found:
+            changes.append(("board", found["board"]))
+        with self.lock:
+            for key, text in changes:
+                if self.shown.get(key) != text:
+                    self.shown[key] = text
+                    self.log.append([key, now, text])
+        if "clock" in self.shown and "board" in self.shown:
+            self.ready.set()
+
+
+class SocketSwarm(threading.Thread):
+    """Runs the socket viewers on one asyncio loop, in a thread of their own."""
+
+    def __init__(self, viewers: list[SocketViewer]):
+        super().__init__(name="socket-viewers", daemon=True)
+        self.viewers = viewers
+        self.loop = asyncio.new_event_loop()
+        self._closing: asyncio.Event | None = None
+        self._started = threading.Event()
+
+    def run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        self.loop.run_until_complete(self._main())
+
+    async def _main(self) -> None:
+        self._closing = asyncio.Event()
+        self._started.set()
+        await asyncio.gather(*(viewer.run(self._closing) for viewer in self.viewers))
+
+    def wait_ready(self, timeout: float) -> None:
+        """Wait until every viewer shows the clock and the board; TimeoutError naming how many did not, or why one died."""
+        deadline = time.monotonic() + timeout
+        for viewer in self.viewers:
+            while not viewer.ready.wait(0.2):
+                if viewer.dead:
+                    raise RuntimeError(f"a socket viewer failed: {viewer.dead}")
+                if time.monotonic() >= deadline:
+                    waiting = sum(1 for other in self.viewers if not other.ready.is_set())
+                    raise TimeoutError(f"{waiting} socket viewers still show no big screen after {timeout:g} s")
+
+    def close(self) -> None:
+        """Close every connection and end the loop."""
+        if self._started.wait(5) and self._closing is not None:
+            self.loop.call_soon_threadsafe(self._closing.set)
+        self.join(timeout=30)
+
+
 @dataclass
 class Session:
-    """One kiosk page: what it shows since when, and its worst lag and refreshes per minute."""
+    """One kiosk viewer (a Chromium page or a socket): what it shows since when, and its worst lag and refreshes per minute."""
 
     index: int
-    page: object
+    viewer: object
     shown: dict[str, tuple[datetime | None, float]] = field(default_factory=dict)  # key -> (shown event time, seen at)
     lag: dict[tuple[str, int], float] = field(default_factory=dict)  # (key, minute) -> worst lag, s
     refreshes: dict[int, int] = field(default_factory=dict)  # minute -> clock changes
     dead: str = ""
+    worst: tuple[float, str, float] = (0.0, "", 0.0)  # the worst lag, of what, and when (seconds into the run)
 
     def _lag_at(self, key: str, wall: float, clock: ServerClock) -> float:
         moment, _since = self.shown.get(key, (None, wall))
@@ -271,14 +489,16 @@ class Session:
     def _note(self, key: str, wall: float, value: float, start: float) -> None:
         minute = max(0, int((wall - start) // 60))
         self.lag[(key, minute)] = max(self.lag.get((key, minute), 0.0), value)
+        if value > self.worst[0]:
+            self.worst = (value, key, wall - start)
 
     def drain(self, clock: ServerClock, start: float) -> None:
-        """Fold in what the page showed since the last drain."""
+        """Fold in what the viewer showed since the last drain."""
         if self.dead:
             return
         try:
-            log = self.page.evaluate(DRAIN_JS) or []
-        except Exception as error:  # a crashed or closed page
+            log = self.viewer.drain()
+        except Exception as error:  # a crashed or closed page, a dropped connection
             self.dead = f"{error.__class__.__name__}: {str(error).splitlines()[0][:120]}"
             return
         server_now = clock.now()
@@ -305,7 +525,7 @@ class Minute:
     server_rss_mb: float
     server_rss_max_mb: float
     demo_cpu: float
-    browser_cpu: float
+    bench_cpu: float
     machine_busy: float
     load1: float
     clock_lag: float
@@ -332,37 +552,39 @@ def summarize_minute(minute: int, start: float, resources: Resources, sessions: 
         minute=minute + 1,
         server_cpu=percent("server_cpu_s"), server_rss_mb=samples[-1].server_rss_mb if samples else 0.0,
         server_rss_max_mb=max((s.server_rss_mb for s in samples), default=0.0),
-        demo_cpu=percent("demo_cpu_s"), browser_cpu=percent("browser_cpu_s"),
+        demo_cpu=percent("demo_cpu_s"), bench_cpu=percent("bench_cpu_s"),
         machine_busy=100 * busy / total if total else 0.0, load1=max((s.load1 for s in samples), default=0.0),
         clock_lag=max(lags["clock"], default=0.0), board_lag=max(lags["board"], default=0.0),
         refreshes_min=min((session.refreshes.get(minute, 0) for session in sessions), default=0), behind=behind,
     )
 
 
-HEADER = (f"{'min':>3}  {'server CPU%':>11}  {'server RSS MB':>13}  {'demo CPU%':>9}  {'chromium CPU%':>13}  {'machine busy%':>13}  {'load1':>5}  "
+HEADER = (f"{'min':>3}  {'server CPU%':>11}  {'server RSS MB':>13}  {'demo CPU%':>9}  {'bench CPU%':>10}  {'machine busy%':>13}  {'load1':>5}  "
           f"{'clock lag s':>11}  {'board lag s':>11}  {'refreshes/min':>13}  {'behind':>6}")
 
 
 def row(minute: Minute) -> str:
-    return (f"{minute.minute:>3}  {minute.server_cpu:>11.0f}  {minute.server_rss_mb:>13.0f}  {minute.demo_cpu:>9.0f}  {minute.browser_cpu:>13.0f}  "
+    return (f"{minute.minute:>3}  {minute.server_cpu:>11.0f}  {minute.server_rss_mb:>13.0f}  {minute.demo_cpu:>9.0f}  {minute.bench_cpu:>10.0f}  "
             f"{minute.machine_busy:>13.0f}  {minute.load1:>5.1f}  {minute.clock_lag:>11.1f}  {minute.board_lag:>11.1f}  {minute.refreshes_min:>13}  {minute.behind:>6}")
 
 
-def open_sessions(browser, url: str, count: int, contexts: int, viewport: dict, timeout: float) -> tuple[list, list[Session]]:
+def open_pages(browser, url: str, count: int, contexts: int, viewport: dict, timeout: float) -> list:
     """Open `count` kiosk pages over `contexts` browser contexts; wait until each shows the clock and the board."""
+    if count <= 0:
+        return []
     made = [browser.new_context(viewport=viewport, locale="zh-CN", timezone_id="Asia/Shanghai") for _ in range(max(1, min(contexts, count)))]
-    sessions = []
+    pages = []
     for index in range(count):
         page = made[index % len(made)].new_page()
         page.goto(url, wait_until="commit", timeout=timeout * 1000)
-        sessions.append(Session(index=index, page=page))
+        pages.append(page)
     deadline = time.monotonic() + timeout
-    for session in sessions:
+    for page in pages:
         left = max(1.0, deadline - time.monotonic())
-        session.page.locator(".wr-clock-time").wait_for(state="visible", timeout=left * 1000)
-        session.page.locator(".wr-updated").wait_for(state="visible", timeout=left * 1000)
-        session.page.evaluate(WATCH_JS)
-    return made, sessions
+        page.locator(".wr-clock-time").wait_for(state="visible", timeout=left * 1000)
+        page.locator(".wr-updated").wait_for(state="visible", timeout=left * 1000)
+        page.evaluate(WATCH_JS)
+    return pages
 
 
 def run(args: argparse.Namespace) -> int:
@@ -373,11 +595,14 @@ def run(args: argparse.Namespace) -> int:
     from playwright.sync_api import sync_playwright
 
     width, height = (int(part) for part in args.viewport.lower().split("x"))
+    browsers = max(0, min(args.browsers, args.sessions))
     folder = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="warroom-viewers-"))
     demo = DemoProcess(folder / "demo", port=args.port or free_port(), speed=args.speed, log=folder / "demo.log").start()
     clock = ServerClock(demo)
     resources = None
+    swarm = None
     minutes: list[Minute] = []
+    sessions: list[Session] = []
     dead: list[str] = []
     exit_code = None
     try:
@@ -386,13 +611,26 @@ def run(args: argparse.Namespace) -> int:
         if server is None:
             raise RuntimeError("the demo's app server process was not found")
         clock.start()
-        print(f"viewers bench: {args.sessions} kiosk sessions at {width}x{height} on {demo.base_url} (warroom demo --speed {args.speed:g}), "
-              f"{args.minutes:g} min; {os.cpu_count()} CPUs; app server pid {server}", flush=True)
+        print(f"viewers bench: {args.sessions} kiosk sessions ({browsers} Chromium at {width}x{height}, {args.sessions - browsers} over the WebSocket) "
+              f"on {demo.base_url} (warroom demo --speed {args.speed:g}), {args.minutes:g} min; {os.cpu_count()} CPUs; app server pid {server}", flush=True)
         with sync_playwright() as playwright:
             browser = launch_chromium(playwright)
             ramp = time.monotonic()
-            _contexts, sessions = open_sessions(browser, demo.url(**kiosk_query()), args.sessions, args.contexts, {"width": width, "height": height}, args.ramp_timeout)
-            print(f"ramp-up: {len(sessions)} pages show the big screen after {time.monotonic() - ramp:.1f} s", flush=True)
+            sockets = [SocketViewer(demo.base_url, kiosk_query()) for _ in range(args.sessions - browsers)]
+            swarm = SocketSwarm(sockets)
+            swarm.start()
+            pages = open_pages(browser, demo.url(**kiosk_query()), browsers, args.contexts, {"width": width, "height": height}, args.ramp_timeout)
+            swarm.wait_ready(max(1.0, args.ramp_timeout - (time.monotonic() - ramp)))
+            sessions = [Session(index=index, viewer=viewer) for index, viewer in enumerate([*(PageViewer(page) for page in pages), *sockets])]
+            print(f"ramp-up: {len(sessions)} sessions show the big screen after {time.monotonic() - ramp:.1f} s", flush=True)
+            if args.settle > 0:
+                # Thirty sessions' first runs (imports, first reads, first figures) queue up together;
+                # the hold is measured once they have settled into their refresh cycles.
+                print(f"settling for {args.settle:g} s (not measured)", flush=True)
+                if pages:
+                    pages[0].wait_for_timeout(args.settle * 1000)
+                else:
+                    time.sleep(args.settle)
             resources = Resources(demo.process.pid, server)
             resources.start()
             start = time.time()
@@ -403,7 +641,11 @@ def run(args: argparse.Namespace) -> int:
             printed = 0
             while True:
                 now = time.time()
-                sessions[0].page.wait_for_timeout(max(0.0, min(DRAIN_SECONDS, end - now)) * 1000)
+                pause = max(0.0, min(DRAIN_SECONDS, end - now))
+                if pages:
+                    pages[0].wait_for_timeout(pause * 1000)  # lets Playwright take in the pages' events meanwhile
+                else:
+                    time.sleep(pause)
                 for session in sessions:
                     session.drain(clock, start)
                 now = time.time()
@@ -417,13 +659,16 @@ def run(args: argparse.Namespace) -> int:
             if printed < math.ceil(args.minutes):
                 minutes.append(summarize_minute(printed, start, resources, sessions, args.max_lag))
                 print(row(minutes[-1]), flush=True)
-            dead = [f"session {session.index}: {session.dead}" for session in sessions if session.dead]
+            dead = [f"session {session.index} ({session.viewer.kind}): {session.dead}" for session in sessions if session.dead]
+            swarm.close()
             browser.close()
     finally:
         clock.stop.set()
         if resources is not None:
             resources.stop.set()
         try:
+            if swarm is not None and swarm.is_alive():
+                swarm.close()
             exit_code = demo.interrupt(timeout=30)
         except TimeoutError as error:
             print(error, file=sys.stderr)
@@ -441,6 +686,9 @@ def run(args: argparse.Namespace) -> int:
     print(f"server CPU: mean {sum(cpu) / max(1, len(cpu)):.0f} %, peak minute {max(cpu, default=0):.0f} % (100 % = one core); "
           f"RSS {minutes[0].server_rss_mb if minutes else 0:.0f} MB after minute 1, {minutes[-1].server_rss_mb if minutes else 0:.0f} MB at the end, peak {max(rss, default=0):.0f} MB")
     print(f"worst lag: clock {worst_clock:.1f} s, board {worst_board:.1f} s; the most sessions behind (> {args.max_lag:g} s) in a minute: {behind} of {args.sessions}")
+    for session in sorted(sessions, key=lambda session: session.worst, reverse=True)[:3]:
+        lag, key, at = session.worst
+        print(f"  session {session.index} ({session.viewer.kind}): worst {key} lag {lag:.1f} s, {at:.0f} s into the run")
     for line in dead:
         print(f"  {line}")
     print(f"demo exit code on SIGINT: {exit_code}")
@@ -448,7 +696,7 @@ def run(args: argparse.Namespace) -> int:
     print("verdict: " + ("SOME SESSIONS FELL BEHIND" if fell_behind else f"no session fell behind (every lag <= {args.max_lag:g} s)"))
     if args.json:
         Path(args.json).write_text(json.dumps({
-            "sessions": args.sessions, "minutes": args.minutes, "speed": args.speed, "viewport": args.viewport, "max_lag": args.max_lag,
+            "sessions": args.sessions, "browsers": browsers, "minutes": args.minutes, "speed": args.speed, "viewport": args.viewport, "max_lag": args.max_lag,
             "cpus": os.cpu_count(), "rows": [m.__dict__ for m in minutes], "dead": dead, "demo_exit_code": exit_code, "fell_behind": fell_behind,
         }, indent=2))
     return 1 if fell_behind or exit_code != 0 else 0
@@ -456,8 +704,10 @@ def run(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sessions", type=int, default=30, help="concurrent kiosk pages (default 30)")
+    parser.add_argument("--sessions", type=int, default=30, help="concurrent kiosk sessions (default 30)")
+    parser.add_argument("--browsers", type=int, default=1, help="how many of them are Chromium pages; the rest speak the WebSocket protocol (default 1)")
     parser.add_argument("--minutes", type=float, default=10, help="how long to hold them, after they are all up (default 10)")
+    parser.add_argument("--settle", type=float, default=15, help="seconds after ramp-up before the hold is measured (default 15)")
     parser.add_argument("--speed", type=float, default=20, help="the demo's replay speed (default 20, as `warroom demo`)")
     parser.add_argument("--contexts", type=int, default=3, help="browser contexts the pages are spread over (default 3)")
     parser.add_argument("--viewport", default="1280x720", help="each page's size (default 1280x720)")
