@@ -1,7 +1,8 @@
 """The big screen: revenue, goals, pace, the revenue line and the top order-takers, for a TV across the room.
 
 The rail on the right: a clock, the countdown to the next flash sale, the prompts, a ticker of big
-orders, and a celebration when a milestone or a goal is crossed. Each panel is its own fragment.
+orders, and a celebration when a milestone or a goal is crossed. The board and the rail re-run as
+fragments (the board, clock with countdown, prompts, ticker with celebration), so that nothing flickers.
 """
 
 import time
@@ -9,7 +10,7 @@ import time
 import streamlit as st
 
 from warroom import ui
-from warroom.review import BIG_ORDER_FEN, flash_sales, milestone_kind, newly_reached, next_flash_sale, revenue_now
+from warroom.review import BIG_ORDER_FEN, flash_sales, milestone_kind, newly_reached, next_flash_sale
 
 lang = ui.language()
 ui.kiosk_mode()
@@ -31,22 +32,20 @@ def live_board() -> None:
     chart, board = st.columns([11, 9], gap="medium")
     with chart:
         # As tall as the leaderboard card beside it, which scales with the screen.
-        st.plotly_chart(ui.revenue_figure(live.config, snapshot, lang), config=ui.STATIC_CHART, theme=None, key="revenue_line", height="stretch")
+        st.plotly_chart(ui.live_revenue_figure(live, snapshot, lang), config=ui.STATIC_CHART, theme=None, key="revenue_line", height="stretch")
     with board:
         st.html(ui.leaderboard_html(snapshot, lang))
 
 
 # -- the rail --------------------------------------------------------------------------------------
+# Three fragments, not one per panel: thirty TVs each re-running five panels every second or two kept
+# the server busier than the panels needed. The clock and the countdown tick together, every second.
 
 
 @st.fragment(run_every=ui.RAIL_CLOCK_SECONDS)
-def clock() -> None:
-    st.html(ui.clock_html(ui.event_now(live), live.config, lang))
-
-
-@st.fragment(run_every=ui.RAIL_CLOCK_SECONDS)
-def flash_sale_countdown() -> None:
+def clock_and_countdown() -> None:
     now = ui.event_now(live)
+    st.html(ui.clock_html(now, live.config, lang))
     st.html(ui.countdown_html(next_flash_sale(live.config, now), now, live.config, lang))
 
 
@@ -57,16 +56,15 @@ def prompts_panel() -> None:
 
 
 @st.fragment(run_every=ui.REFRESH_SECONDS)
-def big_orders() -> None:
+def big_orders_and_celebration() -> None:
     now = ui.event_now(live)
     st.html(ui.ticker_html(ui.big_orders(live, now), now, live.config, lang, BIG_ORDER_FEN))
-
-
-@st.fragment(run_every=ui.REFRESH_SECONDS)
-def celebration() -> None:
     # Balloons once per milestone per session, for the milestones crossed while the screen is up.
     seen = st.session_state.setdefault("milestones_seen", None)
-    crossed = newly_reached(live.config, revenue_now(live.figures.store) or 0, seen)
+    snapshot = ui.take_snapshot(live, lang)
+    if snapshot is None:
+        return
+    crossed = newly_reached(live.config, snapshot.revenue_fen, seen)
     if seen is None:
         st.session_state["milestones_seen"] = set(crossed)
     elif crossed:
@@ -82,8 +80,6 @@ board, rail = st.columns([15, 5], gap="medium")
 with board:
     live_board()
 with rail:
-    clock()
-    flash_sale_countdown()
+    clock_and_countdown()
     prompts_panel()
-    big_orders()
-    celebration()
+    big_orders_and_celebration()

@@ -118,3 +118,16 @@ def sample_dir(tmp_path):
     target = tmp_path / "520"
     shutil.copytree(SAMPLE, target, ignore=shutil.ignore_patterns("warroom.db*", "replay_clock.json"))
     return target
+
+
+@pytest.fixture
+def read_afresh(monkeypatch):
+    """Let pages read the store's seq and the replay clock afresh on every run.
+
+    A page test writes and reruns at once; in service, thirty screens share reads a fraction of a second old.
+    """
+    from warroom import ui
+    from warroom.clock import ReplayClock
+
+    monkeypatch.setattr(ui, "SEQ_MAX_AGE", 0)
+    monkeypatch.setattr(ReplayClock, "REREAD_SECONDS", 0)

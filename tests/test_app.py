@@ -10,6 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from warroom.access import SESSION_KEY, Viewer
+from warroom.cli import serve_command
 from warroom.clock import FixedClock
 from warroom.config import load_event
 from warroom.figures import LiveFigures
@@ -17,7 +18,7 @@ from warroom.i18n import STRINGS, fmt_axis_money, fmt_compact, fmt_int, fmt_pct,
 from warroom.records import Batch, OrderLine
 from warroom.rules import LedgerRules
 from warroom.store import Store
-from warroom.ui import fit_style, header_html, kpis_html, revenue_figure, revenue_html, scaled, text_ems
+from warroom.ui import Latest, fit_style, header_html, kpis_html, revenue_figure, revenue_html, scaled, text_ems
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "app.py"
@@ -37,7 +38,7 @@ def sell(config, *orders: tuple[str, int, str]) -> None:
 
 
 @pytest.fixture
-def live_event(event_dir, small_event, monkeypatch):
+def live_event(event_dir, small_event, monkeypatch, read_afresh):
     """Return the small event with two orders in its SQLite store, named by WARROOM_EVENT."""
     for name in ("WARROOM_DB_URL", "WARROOM_REPLAY_CLOCK"):
         monkeypatch.delenv(name, raising=False)
@@ -123,6 +124,34 @@ def test_off_air_the_header_says_when_the_show_is_back(live_event, clock, pill):
     snapshot = LiveFigures(store, live_event, clock=FixedClock(datetime.fromisoformat(clock))).refresh()
     store.close()
     assert f'<span class="wr-pill off">{pill}</span>' in header_html(live_event, snapshot, "zh")
+
+
+def test_a_shared_value_is_built_once_per_key():
+    latest, builds = Latest(), []
+    values = [latest.get(key, lambda: builds.append(1) or len(builds)) for key in (1, 1, 2, 2)]
+    assert values == [1, 1, 2, 2]
+
+
+def test_a_shared_value_older_than_its_age_is_rebuilt():
+    latest, builds = Latest(), []
+    values = [latest.get("k", lambda: builds.append(1) or len(builds), max_age=0) for _ in range(2)]
+    assert values == [1, 2]
+
+
+def test_while_one_session_builds_the_others_take_the_last_value():
+    latest = Latest()
+    latest.get(1, lambda: "old")
+    latest._lock.acquire()  # another session is building the value for key 2
+    try:
+        assert latest.get(2, lambda: "new") == "old"
+    finally:
+        latest._lock.release()
+
+
+@pytest.mark.parametrize(("option", "value"), [("--server.fileWatcherType", "none"), ("--runner.postScriptGC", "false")])
+def test_the_served_app_skips_per_run_housekeeping(option, value):
+    command, _env = serve_command(Path("event.toml"), 8501)
+    assert command[command.index(option) + 1] == value
 
 
 def test_big_screen_css_scales_with_the_screen():

@@ -198,6 +198,7 @@ def test_big_screen_fits_the_screen(demo, new_page, screen):
     page.goto(demo.url(**kiosk_query()))
     page.locator(".wr-tile-value").last.wait_for(state="visible", timeout=LOAD_MS)
     page.locator(".wr-clock-time").wait_for(state="visible")
+    page.locator(".js-plotly-plot .main-svg").first.wait_for(state="visible", timeout=LOAD_MS)  # so the screenshot shows the chart
     text = "¥12,345,678"
     ems = re.search(r"--wr-ems:([\d.]+)", fit_style(text_ems(text))).group(1)
     found = page.evaluate(OVERFLOWS, [text, ems, celebration_html(150_000_000, "stretch", "zh")])

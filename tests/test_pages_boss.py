@@ -61,7 +61,7 @@ def sell(config, *lines: OrderLine) -> None:
 
 
 @pytest.fixture
-def event(event_dir, monkeypatch):
+def event(event_dir, monkeypatch, read_afresh):
     """Return the small event with a hype member, products, a flash sale and sales, named by WARROOM_EVENT, its clock standing at 20:36."""
     monkeypatch.delenv("WARROOM_DB_URL", raising=False)
     source = event_dir / "event.toml"

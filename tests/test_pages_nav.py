@@ -23,7 +23,7 @@ EVERY_PAGE = ("big_screen", "leaderboards", "prompts", "commission", "review", "
 
 
 @pytest.fixture
-def event(event_dir, monkeypatch):
+def event(event_dir, monkeypatch, read_afresh):
     """Return the small event with passwords, a link secret, two products and two orders, named by WARROOM_EVENT."""
     source = event_dir / "event.toml"
     lead, boss = access.hash_password("lead-pw", rounds=4), access.hash_password("boss-pw", rounds=4)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
@@ -43,6 +44,11 @@ class ReplayClock:
     """The demo's event clock: the replayer writes (event time, wall time, speed) to a file."""
 
     path: Path
+    # The last state read and when (monotonic): every big screen asks for the time every second, and
+    # the state is re-read at most every REREAD_SECONDS, since the time is extrapolated from it anyway.
+    _last: list = field(default_factory=lambda: [None, -math.inf], compare=False, repr=False)
+
+    REREAD_SECONDS = 0.2
 
     def write(self, event_now: datetime, speed: float) -> None:
         """Publish the replay's position atomically."""
@@ -52,10 +58,13 @@ class ReplayClock:
 
     def now(self) -> datetime:
         """Return the event time the replay has reached, advanced by the wall time since it was written."""
-        try:
-            state = json.loads(self.path.read_text())
-        except (OSError, ValueError):
-            return datetime.now(UTC)
+        state, read_at = self._last
+        if time.monotonic() - read_at >= self.REREAD_SECONDS:
+            try:
+                state = json.loads(self.path.read_text())
+            except (OSError, ValueError):
+                return datetime.now(UTC)
+            self._last[:] = [state, time.monotonic()]
         # Cap the extrapolation at a few seconds so a stopped replay stops the clock too.
         elapsed = min(max(time.time() - state["wall"], 0.0), 5.0)
         return datetime.fromisoformat(state["event_now"]) + (elapsed * state["speed"]) * _SECOND

@@ -10,7 +10,10 @@ from __future__ import annotations
 import html
 import os
 import re
-from dataclasses import dataclass
+import threading
+import time
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -46,10 +49,48 @@ GOLD, ORANGE, RED, BLUE, GREEN, MUTED = "#ffd666", "#ffa940", "#ff4d4f", "#69b1f
 
 @dataclass(frozen=True)
 class LiveEvent:
-    """One event's validated config and its incremental read model."""
+    """One event's validated config and its incremental read model, and the values every session of the process shares."""
 
     config: EventConfig
     figures: LiveFigures
+    latest: dict[str, Latest] = field(default_factory=dict, compare=False, repr=False)
+
+    def shared(self, name: str) -> Latest:
+        """Return the process's holder of one shared value (the snapshot, the revenue line, the big orders)."""
+        return self.latest.setdefault(name, Latest())
+
+
+SEQ_MAX_AGE = 0.2  # seconds: how stale the store's seq may be when a session asks whether anything changed
+SHARED_MAX_AGE = 0.5  # seconds: a snapshot (or the big orders) this fresh serves every session that asks meanwhile
+
+
+class Latest:
+    """The latest value of something every session asks for: built by one session at a time, while the others take the last one.
+
+    Thirty TVs each refreshing the figures every two seconds would otherwise queue on the read
+    model's lock, and with the GIL passed between them every query inside it takes turns: seconds
+    of lag for a few milliseconds of work.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._key: Hashable = None
+        self._value = None
+        self._built = 0.0
+
+    def get(self, key: Hashable, build: Callable[[], object], max_age: float | None = None):
+        """Return the value for `key` (no older than `max_age` seconds when given): the last one while another session builds it."""
+        fresh = self._value is not None and self._key == key and (max_age is None or time.monotonic() - self._built < max_age)
+        if fresh:
+            return self._value
+        if not self._lock.acquire(blocking=self._value is None):
+            return self._value
+        try:
+            if self._value is None or self._key != key or (max_age is not None and time.monotonic() - self._built >= max_age):
+                self._value, self._key, self._built = build(), key, time.monotonic()
+            return self._value
+        finally:
+            self._lock.release()
 
 
 def _release(live: LiveEvent) -> None:
@@ -85,10 +126,16 @@ def open_event(lang: str) -> LiveEvent:
     st.stop()
 
 
+def store_seq(live: LiveEvent) -> int:
+    """Return the store's seq as read at most SEQ_MAX_AGE ago by any session of the process."""
+    return live.shared("seq").get(None, live.figures.store.seq, max_age=SEQ_MAX_AGE)
+
+
 def take_snapshot(live: LiveEvent, lang: str) -> Snapshot | None:
-    """Return the latest figures, or None after showing a warning when the store cannot be read right now."""
+    """Return the latest figures (shared by every session: rebuilt on a store change, else every SHARED_MAX_AGE), or None after a warning."""
     try:
-        return live.figures.refresh()
+        # The store's seq (read at most every SEQ_MAX_AGE, outside any lock) keys it: a change shows within that.
+        return live.shared("snapshot").get(store_seq(live), live.figures.refresh, max_age=SHARED_MAX_AGE)
     except SQLAlchemyError as error:
         st.warning(t("refresh_failed", lang, error=_one_line(error)))
         return None
@@ -405,30 +452,27 @@ def revenue_figure(config: EventConfig, snapshot: Snapshot, lang: str) -> go.Fig
     top_fen = max(snapshot.stretch_fen, snapshot.revenue_fen, 100) * 1.12
     step = _nice_step(int(top_fen))
     ticks = list(range(0, int(top_fen) + step, step))
-    figure = go.Figure(
-        go.Scatter(
-            x=times, y=[fen / 100 for fen in totals], mode="lines", line={"color": GOLD, "width": 5, "shape": "hv"},
-            fill="tozeroy", fillcolor="rgba(255, 214, 102, 0.14)",
-        )
-    )
+    # Shapes and annotations are written out, and the template left empty (every colour is set here):
+    # plotly's add_hline and a named template cost over 100 ms a figure, and every TV asks every 2 s.
+    shapes, annotations = [], []
     for fen, color, key in ((snapshot.base_fen, ORANGE, "chart_base"), (snapshot.stretch_fen, RED, "chart_stretch")):
-        figure.add_hline(
-            y=fen / 100, line={"color": color, "width": 2.5, "dash": "dash"},
-            annotation={"text": t(key, lang, amount=fmt_compact(fen, lang)), "font": {"color": color, "size": 20}},
-            # Under the line at the left, where the curve is still low: above the stretch line a short chart has no room beside the session names.
-            annotation_position="bottom left",
-        )
+        shapes.append({"type": "line", "xref": "x domain", "x0": 0, "x1": 1, "yref": "y", "y0": fen / 100, "y1": fen / 100,
+                       "line": {"color": color, "width": 2.5, "dash": "dash"}})
+        # Under the line at the left, where the curve is still low: above the stretch line a short chart has no room beside the session names.
+        annotations.append({"xref": "x domain", "x": 0, "xanchor": "left", "yref": "y", "y": fen / 100, "yanchor": "top", "showarrow": False,
+                            "text": t(key, lang, amount=fmt_compact(fen, lang)), "font": {"color": color, "size": 20}})
     if len(sessions) > 1:
         for session in sessions:
             if session.name and session.start <= snapshot.as_of:
-                figure.add_vline(x=local(session.start), line={"color": "#3a4458", "width": 1.5, "dash": "dot"})
+                shapes.append({"type": "line", "xref": "x", "x0": local(session.start), "x1": local(session.start), "yref": "y domain", "y0": 0, "y1": 1,
+                               "line": {"color": "#3a4458", "width": 1.5, "dash": "dot"}})
                 # Above the plot area, where the line and the goal labels never reach.
-                figure.add_annotation(
-                    x=local(session.start), y=1, yref="paper", xanchor="left", yanchor="bottom", showarrow=False,
-                    text=html.escape(session.name), font={"color": MUTED, "size": 18},
-                )
-    figure.update_layout(
-        template="plotly_dark", height=CHART_MIN_HEIGHT, showlegend=False, hovermode=False,
+                annotations.append({"x": local(session.start), "y": 1, "yref": "paper", "xanchor": "left", "yanchor": "bottom", "showarrow": False,
+                                    "text": html.escape(session.name), "font": {"color": MUTED, "size": 18}})
+    line = {"type": "scatter", "x": times, "y": [fen / 100 for fen in totals], "mode": "lines", "line": {"color": GOLD, "width": 5, "shape": "hv"},
+            "fill": "tozeroy", "fillcolor": "rgba(255, 214, 102, 0.14)"}
+    return go.Figure(data=[line], layout=dict(
+        template={}, shapes=shapes, annotations=annotations, height=CHART_MIN_HEIGHT, showlegend=False, hovermode=False,
         paper_bgcolor="#10172a", plot_bgcolor="#10172a",
         font={"family": FONT_STACK, "size": 18, "color": "#c9d1e0"},
         title={"text": t("revenue_over_time", lang), "font": {"size": 26, "color": "#aab2c3"}, "x": 0.02, "y": 0.96},
@@ -444,8 +488,14 @@ def revenue_figure(config: EventConfig, snapshot: Snapshot, lang: str) -> go.Fig
             "range": [0, top_fen / 100], "tickvals": [fen / 100 for fen in ticks], "ticktext": [fmt_axis_money(fen, lang) for fen in ticks],
             "gridcolor": "rgba(255,255,255,0.07)", "zeroline": False,
         },
-    )
-    return figure
+    ))
+
+
+def live_revenue_figure(live: LiveEvent, snapshot: Snapshot, lang: str) -> go.Figure:
+    """Return the big screen's revenue line, built once per store change and event minute for every screen (shared: never change it)."""
+    # Thirty TVs each asking every 2 s would otherwise build thirty identical figures.
+    key = (snapshot.seq, int(snapshot.as_of.timestamp()) // 60)
+    return live.shared(f"revenue_figure:{lang}").get(key, lambda: revenue_figure(live.config, snapshot, lang))
 
 
 # == Access, navigation, and the personal, leaderboard and setup pages ============================
@@ -805,7 +855,8 @@ def big_orders(live: LiveEvent, now: datetime, limit: int = TICKER_ROWS) -> list
     """Return the newest big orders up to `now` from one feed per process (each poll reads only the orders changed since the last)."""
     source = live.config.source.resolve()
     feed = _big_order_feed(str(source), source.stat().st_mtime_ns if source.exists() else 0, live.config)
-    return feed.poll(live.figures.store, now=now, limit=limit)
+    store = live.figures.store
+    return live.shared(f"big_orders:{limit}").get(store_seq(live), lambda: feed.poll(store, now=now, limit=limit), max_age=SHARED_MAX_AGE)
 
 
 def event_now(live: LiveEvent) -> datetime:
@@ -827,7 +878,7 @@ def review_of(live: LiveEvent, snapshot: Snapshot, lang: str):
 
 
 @st.cache_data(show_spinner=False, ttl=120, max_entries=32)
-def _cached_prompts(source: str, minute: int, prompts_seq: int, seq: int, states: tuple[str, ...], _now_ts: int, _live: LiveEvent):
+def _cached_prompts(source: str, minute: int, prompts_seq: int, states: tuple[str, ...], _now_ts: int, _live: LiveEvent):
     from datetime import UTC
 
     from warroom.clock import FixedClock
@@ -841,17 +892,19 @@ def live_prompts(live: LiveEvent, now: datetime, *, include_pending: bool = Fals
     """Return the prompts at `now` (firing ones, active first).
 
     The evaluator's stored state is used when it ran lately, else the rules are replayed; either
-    way the answer is kept for the minute, until a push, a silence or new figures change it.
+    way the answer is kept for the minute, until the prompts change (the evaluator saw a change, a
+    push, a silence).
     """
     from warroom.prompts import FIRING, PENDING
 
     minute = int(now.timestamp()) // 60
     states = (FIRING, PENDING) if include_pending else (FIRING,)
-    # Keyed on the minute and on what changes prompts (a push, a silence, new figures), computed at
-    # the first request's second: a push made since then changes the key, so it shows at once.
-    store = live.figures.store
-    return _cached_prompts(str(live.config.source), minute, prompts_seq(store), store.seq(), states, int(now.timestamp()), live)
-
+    # Keyed on the minute and on prompts_seq (which the evaluator, a push or a silence moves), computed
+    # at the first request's second: a push made since then changes the key, so it shows at once. Not
+    # on every store write: the rules read whole minutes, and re-running them for every order made
+    # thirty TVs wait on a 0.1-0.3 s computation every second or so.
+    pushes = live.shared("prompts_seq").get(None, lambda: prompts_seq(live.figures.store), max_age=SEQ_MAX_AGE)
+    return _cached_prompts(str(live.config.source), minute, pushes, states, int(now.timestamp()), live)
 
 
 # -- the big screen's rail (pure: values in, HTML out) --------------------------------------------------
