@@ -15,8 +15,8 @@ demo: $(BIN)/warroom
 
 # Chromium and CJK fonts for the browser tests; PostgreSQL for the store tests.
 system-deps:
-	@command -v chromium >/dev/null 2>&1 && fc-list | grep -qi "noto sans cjk" || \
-	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
+	@command -v chromium >/dev/null 2>&1 && fc-list | grep -qi "noto sans cjk" && fc-list | grep -qi "noto color emoji" || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk fonts-noto-color-emoji >/dev/null; }
 
 postgres:
 	@pg_isready -h 127.0.0.1 -p 5432 -q || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start

@@ -44,7 +44,7 @@ def chromium_missing_message() -> str:
     if CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK):
         return ""
     return (f"{CHROMIUM} is missing: the browser tests drive Debian's Chromium. "
-            "Install it with `apt-get install chromium fonts-noto-cjk` (`make system-deps` does), not `playwright install`.")
+            "Install it with `apt-get install chromium fonts-noto-cjk fonts-noto-color-emoji` (`make system-deps` does), not `playwright install`.")
 
 
 def launch_chromium(playwright: Any, **options: Any) -> Any:

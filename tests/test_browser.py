@@ -3,7 +3,7 @@
 One demo (the 520 sample replayed at 60×) serves every test of this module; the last test stops it
 with SIGINT, as Ctrl-C does. Each step's screenshot is saved in tests/artifacts/browser/.
 
-Needs /usr/bin/chromium (`apt-get install chromium fonts-noto-cjk`; `make test` installs both). The
+Needs /usr/bin/chromium (`apt-get install chromium fonts-noto-cjk fonts-noto-color-emoji`; `make test` installs them). The
 tests fail, never skip, without it.
 """
 
