@@ -77,8 +77,12 @@ def port_open(port: int, host: str = "127.0.0.1") -> bool:
         return False
 
 
-def wait_until(condition: Callable[[], Any], timeout: float, interval: float = 0.2, what: str = "condition") -> Any:
-    """Return the first truthy value of `condition()`, polling until `timeout` seconds; raise TimeoutError after."""
+def wait_until(condition: Callable[[], Any], timeout: float, interval: float = 0.2, what: str = "condition",
+               pause: Callable[[float], None] = time.sleep) -> Any:
+    """Return the first truthy value of `condition()`, polling until `timeout` seconds; raise TimeoutError after.
+
+    `pause(seconds)` waits between polls: a Playwright page's own wait lets the page run meanwhile.
+    """
     deadline = time.monotonic() + timeout
     while True:
         value = condition()
@@ -86,7 +90,7 @@ def wait_until(condition: Callable[[], Any], timeout: float, interval: float = 0
             return value
         if time.monotonic() >= deadline:
             raise TimeoutError(f"timed out after {timeout:g} s waiting for {what}")
-        time.sleep(interval)
+        pause(interval)
 
 
 _MONEY = re.compile(r"([-−]?)¥?\s*([\d,]+(?:\.\d+)?)\s*(万|亿)?")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from decimal import Decimal
 from urllib.parse import urlparse
 
@@ -93,18 +93,6 @@ def shot(page, name: str) -> None:
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
-def poll(page, condition: Callable[[], object], timeout: float, what: str, interval_ms: int = 250) -> object:
-    """Return the first truthy value of condition(), checking every interval (letting the page run) until the deadline."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() >= deadline:
-            raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
-        page.wait_for_timeout(interval_ms)
-
-
 def others_commission(demo: DemoProcess, staff_id: str) -> dict[str, set[str]]:
     """Return each other staff member's name → their commission texts as the commission page would show them, read from the demo's store now."""
     from warroom.cli import open_store
@@ -156,7 +144,7 @@ def test_big_screen_revenue_grows_between_two_looks(demo, new_page):
         looks.append(parse_money(revenue.inner_text()))
         return looks[-1] if looks[-1] > first else None
 
-    second = poll(page, grown, timeout=45, what=f"the big-screen revenue to grow past ¥{first:,}")
+    second = wait_until(grown, timeout=45, interval=0.25, what=f"the big-screen revenue to grow past ¥{first:,}", pause=lambda seconds: page.wait_for_timeout(seconds * 1000))
     shot(page, "02_big_screen_second_look")
     assert second > first
     # The counter only rises during the show (refunds are shown apart).
