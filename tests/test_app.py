@@ -14,7 +14,20 @@ from warroom.cli import serve_command
 from warroom.clock import FixedClock
 from warroom.config import load_event
 from warroom.figures import LiveFigures
-from warroom.i18n import STRINGS, fmt_axis_money, fmt_compact, fmt_int, fmt_pct, fmt_wan, fmt_yuan, normalize_lang, t
+from warroom.i18n import (
+    STRINGS,
+    fmt_axis_money,
+    fmt_compact,
+    fmt_int,
+    fmt_pct,
+    fmt_price,
+    fmt_short_yuan,
+    fmt_wan,
+    fmt_wan_yuan,
+    fmt_yuan,
+    normalize_lang,
+    t,
+)
 from warroom.records import Batch, OrderLine
 from warroom.rules import LedgerRules
 from warroom.store import Store
@@ -194,6 +207,14 @@ def test_revenue_says_how_wide_it_is(live_event):
         (lambda fen: fmt_compact(fen, "en"), 176_000_000, "¥1.76M"),
         (lambda fen: fmt_axis_money(fen, "zh"), 150_000_000, "150万"),
         (lambda fen: fmt_axis_money(fen, "en"), 150_000_000, "¥1.5M"),
+        (fmt_price, 9_990, "99.9"),
+        (fmt_price, 52_000, "520"),
+        (fmt_wan_yuan, 25_000_000, "25 万元"),
+        (fmt_wan_yuan, 12_500_000, "12.5 万元"),
+        (fmt_wan_yuan, 800_000, "8,000 元"),
+        (fmt_short_yuan, 25_000_000, "¥250K"),
+        (fmt_short_yuan, 125_000_000, "¥1.25M"),
+        (fmt_short_yuan, 800_000, "¥8,000"),
     ],
 )
 def test_number_formats(formatter, value, expected):
@@ -212,6 +233,12 @@ def test_every_string_has_both_languages_with_the_same_placeholders():
         return {name for _, name, _, _ in string.Formatter().parse(text) if name}
 
     assert all(zh and en and fields(zh) == fields(en) for zh, en in STRINGS.values())
+
+
+def test_a_fen_value_is_written_by_the_money_format_its_placeholder_names():
+    assert (t("pt_milestone_title", "zh", milestone_fen=25_000_000), t("pt_milestone_title", "en", milestone_fen=25_000_000)) == (
+        "推送数据海报：突破 25 万元", "Push the data poster: past ¥250K",
+    )
 
 
 def test_chinese_is_the_default():

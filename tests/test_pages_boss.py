@@ -198,6 +198,17 @@ def test_a_hype_member_pushes_as_themselves(event):
     assert [(push.staff_id, push.groups) for push in pushes] == [("S23", ("G01",))]
 
 
+def test_operator_page_shows_prompts_in_english(event):
+    assert "Push the flash-sale poster: 玫瑰精油 (10 min before the sale)" in rendered(run(PROMPTS, lang="en"))
+
+
+def test_a_push_is_confirmed_with_the_prompt_in_english(event):
+    evaluate(event)
+    app = run(PROMPTS, lang="en")
+    app.button(key=next(b.key for b in app.button if b.key and b.key.startswith("op_push_"))).click().run()
+    assert "Recorded: Push the flash-sale poster: 玫瑰精油" in texts(app)
+
+
 def test_an_order_taker_is_not_an_operator(event):
     app = run(PROMPTS, Viewer(role="staff", staff_id="S01", name="小林", via="link"))
     assert "气氛组和社群运营" in app.warning[0].value
@@ -223,6 +234,11 @@ def test_silence_every_prompt(event):
 def test_rail_shows_clock_countdown_prompts_and_big_orders(event):
     body = rendered(run(BIG_SCREEN, viewer=None))
     assert all(part in body for part in ("20:36:00", "04:00", "推送秒杀海报", "¥6,000"))
+
+
+def test_rail_shows_prompts_in_english(event):
+    body = rendered(run(BIG_SCREEN, viewer=None, lang="en"))
+    assert ("Push the flash-sale poster: 玫瑰精油 (10 min before the sale)" in body, "推送秒杀海报" in body) == (True, False)
 
 
 def test_rail_never_shows_a_phone_number(event):

@@ -8,6 +8,8 @@ rules minute by minute from 19:30, as `warroom prompts --at` does; no test sleep
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -24,9 +26,11 @@ from warroom.prompts import (
     RuleBook,
     Silence,
     evaluate,
+    prompt_json,
     prompts_of,
     replay,
     signals_at,
+    title_and_reason,
 )
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -426,3 +430,74 @@ def test_series_helpers_read_only_whole_minutes_before_now():
     series = MinuteSeries(orders=values("20:00", "1x10"), viewers=values("20:00", "100 200 300"))
     signals = signals_at(book(), series, at("20:02") + timedelta(seconds=30))
     assert (signals.orders(0, 1 << 40), signals.viewers_last()) == (2, 200)
+
+
+# -- titles and reasons in the screen's language -----------------------------------------------------
+
+# One case per kind of prompt (and per variant of its text): the rule, the series, when it shows, its Chinese title and reason.
+TEXTS = [
+    pytest.param({"kind": "poster"}, MinuteSeries, "20:27",
+                 "推送秒杀海报：焕颜精华套装（开抢前 3 分钟档）", "20:30 焕颜精华套装 520 元秒杀，还有 3 分钟", id="poster"),
+    pytest.param({"kind": "live_now"}, MinuteSeries, "20:30", "推送「秒杀开始」：焕颜精华套装", "焕颜精华套装 520 元秒杀 20:30 开始，限时 10 分钟", id="live_now"),
+    pytest.param({"kind": "order_screenshots"}, lambda: MinuteSeries(sku_orders={"P01": values("20:30", "2x10")}), "20:40",
+                 "推送晒单：焕颜精华套装", "20:30 焕颜精华套装 秒杀已结束，20 单", id="order_screenshots"),
+    pytest.param({"kind": "momentum_drop"}, lambda: MinuteSeries(orders=values("20:00", MOMENTUM_ORDERS), viewers=values("20:00", "500x100")), "21:14",
+                 "订单放缓：转发直播间高光，拉群友回直播间", "近 5 分钟 1.6 单/分钟，前 5 分钟 4.0 单/分钟（下降 60%），在线 500 人", id="momentum_drop"),
+    pytest.param({"kind": "momentum_drop"}, lambda: MinuteSeries(orders=values("20:00", MOMENTUM_ORDERS)), "21:14",
+                 "订单放缓：转发直播间高光，拉群友回直播间", "近 5 分钟 1.6 单/分钟，前 5 分钟 4.0 单/分钟（下降 60%）", id="momentum_drop-no-viewers"),
+    pytest.param({"kind": "viewer_surge"}, lambda: MinuteSeries(viewers=values("20:00", "300x40 600x20")), "20:41",
+                 "人气上涨：拉群友进直播间", "在线 600 人，比前 5 分钟平均 300 人上涨 100%", id="viewer_surge"),
+    pytest.param({"kind": "behind_pace"}, lambda: MinuteSeries(revenue_fen=values("20:00", "5000x120"), sku_revenue_fen={"P01": values("20:00", "5000x120")}), "20:20",
+                 "进度落后：建议加一场秒杀", "预计收官 ¥6,000，低于保底 ¥10,000；剩余 100 分钟需 ¥90/分钟，目前 ¥50/分钟，建议加场秒杀：焕颜精华套装", id="behind_pace"),
+    pytest.param({"kind": "behind_pace"}, lambda: MinuteSeries(revenue_fen=values("20:00", "5000x120")), "20:20",
+                 "进度落后：建议加一场秒杀", "预计收官 ¥6,000，低于保底 ¥10,000；剩余 100 分钟需 ¥90/分钟，目前 ¥50/分钟，建议加场秒杀", id="behind_pace-no-product"),
+    pytest.param({"kind": "quiet_group"}, quiet_series, "20:26", "宠粉 2 群 冷场：发条消息暖群", "宠粉 2 群 100 人，已 15 分钟没有下单或互动", id="quiet_group"),
+    pytest.param({"kind": "milestone"}, lambda: MinuteSeries(revenue_fen=values("20:00", "10000x120")), "20:25",
+                 "推送数据海报：突破 2,500 元", "销售额 ¥2,500，20:24 突破 ¥2,500", id="milestone"),
+    pytest.param({"kind": "milestone", "milestones": [1_000_000]}, lambda: MinuteSeries(revenue_fen=values("20:00", "5000000x120")), "20:21",
+                 "推送数据海报：突破 100 万元", "销售额 ¥1,050,000，20:19 突破 ¥1,000,000", id="milestone-wan"),
+]
+# The event's own names (products, groups) are data, shown as written: the English case names them in English.
+ENGLISH_NAMES = {
+    "products": [{"sku": "P01", "name": "Rose serum set", "price": 1299}, {"sku": "P02", "name": "Velvet lipstick", "price": 199}],
+    "groups": [{"id": g, "name": f"Fans {g[-1]}", "owner": "S20"} for g in ("G01", "G02", "G03")],
+}
+CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")
+
+
+def the_prompt(rules: RuleBook, series: MinuteSeries, when: str):
+    (prompt,) = prompts_of(rules, replay(rules, series, at(when), start=START), at(when), (PENDING, FIRING))
+    return prompt
+
+
+@pytest.mark.parametrize(("rule", "series", "when", "title", "reason"), TEXTS)
+def test_chinese_title_and_reason_are_as_before(rule, series, when, title, reason):
+    prompt = the_prompt(book(rule), series(), when)
+    assert (prompt.title, prompt.reason, title_and_reason(prompt, "zh")) == (title, reason, (title, reason))
+
+
+@pytest.mark.parametrize(("rule", "series", "when", "title", "reason"), TEXTS)
+def test_english_title_and_reason_have_no_chinese(rule, series, when, title, reason):
+    english = title_and_reason(the_prompt(book(rule, **ENGLISH_NAMES), series(), when), "en")
+    assert all(text and not CJK.search(text) for text in english), english
+
+
+def test_english_sums_are_written_the_english_way():
+    prompt = the_prompt(book({"kind": "milestone", "milestones": [1_000_000]}), MinuteSeries(revenue_fen=values("20:00", "5000000x120")), "20:21")
+    assert title_and_reason(prompt, "en") == ("Push the data poster: past ¥1M", "Revenue ¥1,050,000: past ¥1,000,000 at 20:19")
+
+
+def test_the_json_keeps_the_chinese_title_and_reason():
+    prompt = the_prompt(book({"kind": "poster"}), MinuteSeries(), "20:27")
+    assert {key: prompt_json(prompt)[key] for key in ("title", "reason")} == {"title": prompt.title, "reason": prompt.reason}
+
+
+def test_content_without_text_keys_shows_its_stored_text():
+    prompt = the_prompt(book({"kind": "poster"}), MinuteSeries(), "20:27")
+    older = replace(prompt, title_key="", reason_key="", text_values={})
+    assert title_and_reason(older, "en") == ("推送秒杀海报：焕颜精华套装（开抢前 3 分钟档）", "20:30 焕颜精华套装 520 元秒杀，还有 3 分钟")
+
+
+def test_text_values_that_no_longer_fit_show_the_stored_text():
+    prompt = the_prompt(book({"kind": "poster"}), MinuteSeries(), "20:27")
+    assert title_and_reason(replace(prompt, text_values={"product": "x"}), "en") == (prompt.title, prompt.reason)

@@ -7,10 +7,12 @@ import threading
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select, update
 
 from tests.conftest import SMALL_EVENT
 from tests.test_cli import warroom
 from tests.test_prompts import EVENT, at, config, minute
+from warroom import schema
 from warroom.cli import main
 from warroom.clock import FixedClock
 from warroom.config import ConfigError, load_event
@@ -29,7 +31,7 @@ from warroom.prompt_state import (
     run_evaluator,
     silence,
 )
-from warroom.prompts import PENDING, RuleBook
+from warroom.prompts import PENDING, RuleBook, title_and_reason
 from warroom.records import Batch, CheckIn, OrderLine
 from warroom.store import Store
 
@@ -122,6 +124,25 @@ def test_prompts_seq_moves_on_a_push(store):
     before = prompts_seq(store)
     acknowledge(store, "poster:0:T-10", "S23", at=at("20:21"))
     assert prompts_seq(store) == before + 1
+
+
+def test_a_stored_prompt_shows_in_english(store):
+    event = config({"kind": "poster"})
+    PromptEvaluator(store, event).tick(at("20:27"))
+    (prompt,) = list_prompts(store, event, at=at("20:27"))
+    assert title_and_reason(prompt, "en")[0] == "Push the flash-sale poster: 焕颜精华套装 (3 min before the sale)"
+
+
+def test_a_prompt_stored_before_the_text_keys_shows_its_chinese_text(store):
+    event = config({"kind": "poster"})
+    PromptEvaluator(store, event).tick(at("20:27"))
+    table = schema.prompt_instances
+    with store.writer.begin() as conn:  # the row as an older version wrote it: a title and a reason, no keys
+        content = json.loads(conn.execute(select(table.c.content)).scalar_one())
+        older = {key: value for key, value in content.items() if key not in ("title_key", "reason_key", "text_values")}
+        conn.execute(update(table).values(content=json.dumps(older, ensure_ascii=False)))
+    (prompt,) = list_prompts(store, event, at=at("20:27"))
+    assert title_and_reason(prompt, "en") == ("推送秒杀海报：焕颜精华套装（开抢前 3 分钟档）", "20:30 焕颜精华套装 520 元秒杀，还有 3 分钟")
 
 
 # -- signals from the store's rollups ------------------------------------------------------------

@@ -223,6 +223,47 @@ STRINGS.update({
     "setup_never": ("—", "—"),
 })
 
+# == the flash-sale prompts' titles and reasons (warroom/prompts.py builds them, every screen shows them) ==
+# A prompt stores its keys and values, so that each screen can show it in its own language. The
+# values are names, counts, HH:MM times, preformatted rates and `*_fen` sums.
+STRINGS.update({
+    "pt_poster_title": ("推送秒杀海报：{product}（开抢前 {node} 分钟档）", "Push the flash-sale poster: {product} ({node} min before the sale)"),
+    "pt_poster_reason": ("{time} {product} {price_fen:price} 元秒杀，还有 {countdown} 分钟", "{product} at ¥{price_fen:price} goes on sale at {time}, in {countdown} min"),
+    "pt_live_now_title": ("推送「秒杀开始」：{product}", "Push “the flash sale is on”: {product}"),
+    "pt_live_now_reason": ("{product} {price_fen:price} 元秒杀 {time} 开始，限时 {minutes} 分钟", "{product} at ¥{price_fen:price} went on sale at {time}, for {minutes} min"),
+    "pt_order_screenshots_title": ("推送晒单：{product}", "Push order screenshots: {product}"),
+    "pt_order_screenshots_reason": ("{time} {product} 秒杀已结束，{orders} 单", "The {time} flash sale of {product} is over: {orders} orders"),
+    "pt_momentum_drop_title": ("订单放缓：转发直播间高光，拉群友回直播间", "Orders slowing: share a live highlight, bring the groups back to the live room"),
+    "pt_momentum_drop_reason": (
+        "近 {window} 分钟 {orders_last} 单/分钟，前 {window} 分钟 {orders_before} 单/分钟（下降 {drop_percent}%）",
+        "{orders_last} orders/min in the last {window} min, {orders_before}/min in the {window} min before (down {drop_percent}%)",
+    ),
+    "pt_momentum_drop_reason_viewers": (
+        "近 {window} 分钟 {orders_last} 单/分钟，前 {window} 分钟 {orders_before} 单/分钟（下降 {drop_percent}%），在线 {viewers} 人",
+        "{orders_last} orders/min in the last {window} min, {orders_before}/min in the {window} min before (down {drop_percent}%), {viewers} watching",
+    ),
+    "pt_viewer_surge_title": ("人气上涨：拉群友进直播间", "Viewers rising: bring the groups into the live room"),
+    "pt_viewer_surge_reason": (
+        "在线 {viewers} 人，比前 {window} 分钟平均 {viewers_before} 人上涨 {surge_percent}%",
+        "{viewers} watching, up {surge_percent}% on the average of {viewers_before} over the {window} min before",
+    ),
+    "pt_behind_pace_title": ("进度落后：建议加一场秒杀", "Behind pace: add a flash sale"),
+    "pt_behind_pace_reason": (
+        "预计收官 {projected_fen:yuan}，低于保底 {base_fen:yuan}；剩余 {minutes_left} 分钟需 {needed_fen:yuan}/分钟，目前 {rate_fen:yuan}/分钟，建议加场秒杀",
+        "Projected finish {projected_fen:yuan}, below the base goal of {base_fen:yuan}; the {minutes_left} min left need {needed_fen:yuan}/min, "
+        "now {rate_fen:yuan}/min: add a flash sale",
+    ),
+    "pt_behind_pace_reason_product": (
+        "预计收官 {projected_fen:yuan}，低于保底 {base_fen:yuan}；剩余 {minutes_left} 分钟需 {needed_fen:yuan}/分钟，目前 {rate_fen:yuan}/分钟，建议加场秒杀：{product}",
+        "Projected finish {projected_fen:yuan}, below the base goal of {base_fen:yuan}; the {minutes_left} min left need {needed_fen:yuan}/min, "
+        "now {rate_fen:yuan}/min: add a flash sale of {product}",
+    ),
+    "pt_quiet_group_title": ("{group} 冷场：发条消息暖群", "{group} has gone quiet: post a message to warm it up"),
+    "pt_quiet_group_reason": ("{group} {members} 人，已 {quiet_minutes} 分钟没有下单或互动", "{group}, {members} members: no orders or activity for {quiet_minutes} min"),
+    "pt_milestone_title": ("推送数据海报：突破 {milestone_fen:wan}", "Push the data poster: past {milestone_fen:short}"),
+    "pt_milestone_reason": ("销售额 {revenue_fen:yuan}，{time} 突破 {milestone_fen:yuan}", "Revenue {revenue_fen:yuan}: past {milestone_fen:yuan} at {time}"),
+})
+
 
 def normalize_lang(value: str | None) -> str:
     """Return "en" when asked for English, else the default Chinese."""
@@ -230,10 +271,12 @@ def normalize_lang(value: str | None) -> str:
 
 
 def t(key: str, lang: str = DEFAULT_LANG, **values: object) -> str:
-    """Return the string for `key` in `lang`, with `values` filled in."""
+    """Return the string for `key` in `lang`, with `values` filled in (a `*_fen` value by its money format, `{price_fen:price}`)."""
     zh, en = STRINGS[key]
     text = en if lang == "en" else zh
-    return text.format(**values) if values else text
+    if not values:
+        return text
+    return text.format(**{name: Fen(value) if name.endswith("_fen") and isinstance(value, int) else value for name, value in values.items()})
 
 
 # -- numbers ----------------------------------------------------------------------------------
@@ -291,6 +334,42 @@ def fmt_axis_money(fen: int, lang: str = DEFAULT_LANG) -> str:
 def fmt_pct(fraction: Decimal | float) -> str:
     """Return a fraction as a percentage with one decimal: 0.7634 -> "76.3%"."""
     return f"{_round(Decimal(str(fraction)) * 100, '0.1')}%"
+
+
+def _decimals(value: Decimal) -> str:
+    """Return a value with at most two decimals and none that carry nothing: 12.50 -> "12.5", 25.00 -> "25"."""
+    return f"{_round(value, '0.01'):f}".rstrip("0").rstrip(".")
+
+
+def fmt_price(fen: int | None) -> str:
+    """Return yuan as a customer reads a price, without a sign: 99900 -> "999", 9990 -> "99.9"; None -> "-"."""
+    return "-" if fen is None else _decimals(Decimal(fen) / 100)
+
+
+def fmt_wan_yuan(fen: int) -> str:
+    """Return a sum as a Chinese data poster writes it: "25 万元", "12.5 万元"; under ten thousand yuan, "8,000 元"."""
+    amount = Decimal(fen) / 100
+    return f"{_decimals(amount / 10_000)} 万元" if amount >= 10_000 else f"{int(amount):,} 元"
+
+
+def fmt_short_yuan(fen: int) -> str:
+    """Return a sum as an English poster writes it: "¥250K", "¥1.25M"; under ten thousand yuan, "¥8,000"."""
+    amount = Decimal(fen) / 100
+    if amount >= 1_000_000:
+        return f"¥{_decimals(amount / 1_000_000)}M"
+    return f"¥{_decimals(amount / 1_000)}K" if amount >= 10_000 else f"¥{int(amount):,}"
+
+
+# The money formats a `*_fen` placeholder can name: "{price_fen:price} 元", "{milestone_fen:wan}".
+MONEY_FORMATS = {"yuan": fmt_yuan, "price": fmt_price, "wan": fmt_wan_yuan, "short": fmt_short_yuan}
+
+
+class Fen(int):
+    """An amount in fen that formats itself by the name of a money format: f"{Fen(52000):price}" -> "520"."""
+
+    def __format__(self, spec: str) -> str:
+        money = MONEY_FORMATS.get(spec)
+        return money(int(self)) if money else super().__format__(spec)
 
 
 # == durations and masking (the setup page, and anywhere a customer id is shown) ==================

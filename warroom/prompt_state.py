@@ -135,6 +135,7 @@ def _content_json(content: Content) -> str:
     return json.dumps({
         "title": content.title, "reason": content.reason, "groups": list(content.groups), "messages": list(content.messages),
         "link": content.link, "figures": dict(content.figures), "deadline": _ts(content.deadline), "expires_at": _ts(content.expires_at),
+        "title_key": content.title_key, "reason_key": content.reason_key, "text_values": dict(content.text_values),
     }, ensure_ascii=False, sort_keys=True)
 
 
@@ -143,6 +144,8 @@ def _content(text: str) -> Content:
     return Content(
         title=data["title"], reason=data["reason"], groups=tuple(data["groups"]), messages=tuple(data["messages"]),
         link=data["link"], figures=data["figures"], deadline=_dt(data["deadline"]), expires_at=_dt(data["expires_at"]),
+        # Content stored before the text keys has none: it shows its Chinese title and reason.
+        title_key=data.get("title_key", ""), reason_key=data.get("reason_key", ""), text_values=data.get("text_values", {}),
     )
 
 

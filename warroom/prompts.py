@@ -18,7 +18,9 @@ which is how `warroom prompts --at` and the tests see any moment.
 Signals read only the whole minutes before `now`: the minute in progress is still filling up,
 and reading it would make every rate dip at the top of each minute.
 
-Message text is Chinese (the team copies it into WeChat groups); code and keys are English.
+Message text is Chinese (the team copies it into WeChat groups); code and keys are English. A
+prompt's title and reason are i18n strings (`pt_*` in `warroom.i18n`): the content keeps them in
+Chinese, and their keys and values so that `title_and_reason` can show them in the screen's language.
 The I/O side (the store's tables, the evaluator the ingest loop calls, pushes, silences, lift)
 is `warroom.prompt_state`.
 """
@@ -37,11 +39,12 @@ from zoneinfo import ZoneInfo
 
 from warroom.config import INHIBIT_FLASH_SALE, PROMPT_KINDS, URGENCIES, EventConfig, PromptRule
 from warroom.figures import at_minute, live_sessions, minute_of, pace_at
+from warroom.i18n import STRINGS, fmt_price, fmt_wan_yuan, t
 from warroom.rules import to_fen
 
 __all__ = [
     "DEFAULT_RULES", "FIRING", "PENDING", "RESOLVED", "Content", "Instance", "MinuteSeries", "Prompt", "PromptState", "Push", "Rule",
-    "RuleBook", "Sale", "Signals", "Silence", "evaluate", "next_flash_sale", "prompt_json", "prompts_of", "replay", "route", "signals_at", "suggested_template",
+    "RuleBook", "Sale", "Signals", "Silence", "evaluate", "next_flash_sale", "prompt_json", "prompts_of", "replay", "route", "signals_at", "suggested_template", "title_and_reason",
 ]
 
 PENDING, FIRING, RESOLVED = "pending", "firing", "resolved"
@@ -391,6 +394,11 @@ class Content:
     figures: Mapping[str, int | float | str | None] = field(default_factory=dict)
     deadline: datetime | None = None  # the flash sale's start, for a live countdown
     expires_at: datetime | None = None  # when a schedule or milestone prompt stops being useful
+    # The i18n keys of the title and reason and the values they are filled with; empty in content
+    # stored by a version before them, which only has the Chinese title and reason.
+    title_key: str = ""
+    reason_key: str = ""
+    text_values: Mapping[str, int | str | None] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -464,25 +472,27 @@ class PromptState:
 # -- rendering -----------------------------------------------------------------------------------
 
 
-def _price(fen: int | None) -> str:
-    """Return yuan as a customer reads a price: 999, 99.9, 1299."""
-    if fen is None:
-        return "-"
-    return f"{(Decimal(fen) / 100).quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):f}".rstrip("0").rstrip(".")
-
-
 def _amount(fen: int | Decimal) -> str:
     """Return yuan with thousands separators, whole yuan: ¥823,456."""
     return f"¥{int((Decimal(fen) / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)):,}"
 
 
-def _wan(fen: int) -> str:
-    """Return a sum as a data poster writes it: 25 万元, 12.5 万元; under ten thousand, 8,000 元."""
-    yuan_value = Decimal(fen) / 100
-    if yuan_value >= 10_000:
-        text = f"{(yuan_value / 10_000).quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):f}".rstrip("0").rstrip(".")
-        return f"{text} 万元"
-    return f"{int(yuan_value):,} 元"
+def _content(title_key: str, reason_key: str, values: Mapping[str, int | str | None], **fields) -> Content:
+    """Return content whose title and reason are the i18n strings in Chinese, keeping the keys and values for other languages."""
+    return Content(
+        title=t(title_key, "zh", **values), reason=t(reason_key, "zh", **values),
+        title_key=title_key, reason_key=reason_key, text_values=dict(values), **fields,
+    )
+
+
+def title_and_reason(prompt: Prompt | Content, lang: str) -> tuple[str, str]:
+    """Return a prompt's title and reason in `lang`; without keys (stored by an older version), its Chinese ones."""
+    if prompt.title_key not in STRINGS or prompt.reason_key not in STRINGS:
+        return prompt.title, prompt.reason
+    try:
+        return t(prompt.title_key, lang, **prompt.text_values), t(prompt.reason_key, lang, **prompt.text_values)
+    except (KeyError, ValueError):  # values stored by another version, which its strings no longer match
+        return prompt.title, prompt.reason
 
 
 def _render(rule: Rule, values: Mapping[str, str]) -> tuple[str, tuple[str, ...]]:
@@ -511,8 +521,8 @@ def _scoped(rule: Rule, groups: Iterable[str]) -> tuple[str, ...]:
 
 def _sale_values(book: RuleBook, sale: Sale) -> dict[str, str]:
     return {
-        "event": book.event, "product": sale.product, "sku": sale.sku, "price": _price(sale.price_fen),
-        "list_price": _price(sale.list_price_fen), "time": _hhmm(sale.at, book.tz), "minutes": str(sale.minutes),
+        "event": book.event, "product": sale.product, "sku": sale.sku, "price": fmt_price(sale.price_fen),
+        "list_price": fmt_price(sale.list_price_fen), "time": _hhmm(sale.at, book.tz), "minutes": str(sale.minutes),
     }
 
 
@@ -527,6 +537,7 @@ def _schedule(rule: Rule, book: RuleBook, signals: Signals, now: datetime) -> di
         if book.groups and not groups:
             continue
         values = _sale_values(book, sale)
+        said = {"product": sale.product, "time": values["time"], "price_fen": sale.price_fen}
         if rule.kind == "poster":
             nodes = rule.countdown_minutes
             for position, node in enumerate(nodes):
@@ -536,9 +547,8 @@ def _schedule(rule: Rule, book: RuleBook, signals: Signals, now: datetime) -> di
                     continue
                 countdown = math.ceil((sale.at - now).total_seconds() / 60)
                 link, messages = _render(rule, {**values, "countdown": str(countdown)})
-                found[f"{rule.name}:{sale.index}:T-{node}"] = Content(
-                    title=f"推送秒杀海报：{sale.product}（开抢前 {node} 分钟档）",
-                    reason=f"{values['time']} {sale.product} {values['price']} 元秒杀，还有 {countdown} 分钟",
+                found[f"{rule.name}:{sale.index}:T-{node}"] = _content(
+                    "pt_poster_title", "pt_poster_reason", {**said, "node": node, "countdown": countdown},
                     groups=groups, messages=messages, link=link,
                     figures={**_sale_figures(sale), "node_minutes": node, "countdown_minutes": countdown},
                     deadline=sale.at, expires_at=end,
@@ -547,9 +557,8 @@ def _schedule(rule: Rule, book: RuleBook, signals: Signals, now: datetime) -> di
             end = sale.at + timedelta(minutes=min(rule.hold_minutes or sale.minutes, sale.minutes))
             if sale.at <= now < end:
                 link, messages = _render(rule, values)
-                found[f"{rule.name}:{sale.index}"] = Content(
-                    title=f"推送「秒杀开始」：{sale.product}",
-                    reason=f"{sale.product} {values['price']} 元秒杀 {values['time']} 开始，限时 {sale.minutes} 分钟",
+                found[f"{rule.name}:{sale.index}"] = _content(
+                    "pt_live_now_title", "pt_live_now_reason", {**said, "minutes": sale.minutes},
                     groups=groups, messages=messages, link=link, figures=_sale_figures(sale), deadline=sale.at, expires_at=end,
                 )
         elif rule.kind == "order_screenshots":
@@ -558,9 +567,8 @@ def _schedule(rule: Rule, book: RuleBook, signals: Signals, now: datetime) -> di
             orders = signals.sku_orders(sale.sku, minute_of(sale.at), minute_of(sale.end - timedelta(seconds=1)) + 1)
             if start <= now < end and orders > 0:
                 link, messages = _render(rule, {**values, "orders": str(orders)})
-                found[f"{rule.name}:{sale.index}"] = Content(
-                    title=f"推送晒单：{sale.product}",
-                    reason=f"{values['time']} {sale.product} 秒杀已结束，{orders} 单",
+                found[f"{rule.name}:{sale.index}"] = _content(
+                    "pt_order_screenshots_title", "pt_order_screenshots_reason", {**said, "orders": orders},
                     groups=groups, messages=messages, link=link, figures={**_sale_figures(sale), "orders": orders},
                     deadline=sale.at, expires_at=end,
                 )
@@ -589,10 +597,9 @@ def _momentum_drop(rule: Rule, book: RuleBook, signals: Signals) -> dict[str, Co
         "orders_before": f"{before:.1f}", "drop_percent": str(_percent(drop)),
     }
     link, messages = _render(rule, values)
-    viewers_text = f"，在线 {viewers} 人" if viewers is not None else ""
-    return {rule.name: Content(
-        title="订单放缓：转发直播间高光，拉群友回直播间",
-        reason=f"近 {window} 分钟 {last:.1f} 单/分钟，前 {window} 分钟 {before:.1f} 单/分钟（下降 {_percent(drop)}%）{viewers_text}",
+    said = {"window": window, "orders_last": values["orders_last"], "orders_before": values["orders_before"], "drop_percent": _percent(drop), "viewers": viewers}
+    return {rule.name: _content(
+        "pt_momentum_drop_title", "pt_momentum_drop_reason" if viewers is None else "pt_momentum_drop_reason_viewers", said,
         groups=_scoped(rule, book.groups), messages=messages, link=link,
         figures={"orders_per_minute": float(last), "orders_per_minute_before": float(before), "drop_percent": _percent(drop), "viewers": viewers},
     )}
@@ -609,9 +616,9 @@ def _viewer_surge(rule: Rule, book: RuleBook, signals: Signals) -> dict[str, Con
     rise = (viewers - before) * 100 / before
     values = {"event": book.event, "viewers": str(viewers), "viewers_before": str(int(before)), "surge_percent": str(_percent(rise))}
     link, messages = _render(rule, values)
-    return {rule.name: Content(
-        title="人气上涨：拉群友进直播间",
-        reason=f"在线 {viewers} 人，比前 {window} 分钟平均 {int(before)} 人上涨 {_percent(rise)}%",
+    said = {"viewers": viewers, "window": window, "viewers_before": int(before), "surge_percent": _percent(rise)}
+    return {rule.name: _content(
+        "pt_viewer_surge_title", "pt_viewer_surge_reason", said,
         groups=_scoped(rule, book.groups), messages=messages, link=link,
         figures={"viewers": viewers, "viewers_before": float(before), "surge_percent": _percent(rise)},
     )}
@@ -627,18 +634,18 @@ def _behind_pace(rule: Rule, book: RuleBook, signals: Signals) -> dict[str, Cont
     product, list_price = book.products.get(sku, (sku or "", None)) if sku else ("", None)
     needed, rate = signals.needed_base_fen, signals.rate_average_fen
     values = {
-        "event": book.event, "product": product or "爆款", "sku": sku or "", "list_price": _price(list_price),
+        "event": book.event, "product": product or "爆款", "sku": sku or "", "list_price": fmt_price(list_price),
         "projected": _amount(signals.projected_fen).lstrip("¥"), "base": _amount(signals.base_fen).lstrip("¥"),
         "needed": _amount(needed).lstrip("¥"), "rate": _amount(rate).lstrip("¥"), "minutes_left": str(signals.live_minutes_left),
     }
     link, messages = _render(rule, values)
-    suggestion = f"，建议加场秒杀{('：' + product) if product else ''}"
-    return {rule.name: Content(
-        title="进度落后：建议加一场秒杀",
-        reason=(
-            f"预计收官 {_amount(signals.projected_fen)}，低于保底 {_amount(signals.base_fen)}；剩余 {signals.live_minutes_left} 分钟"
-            f"需 {_amount(needed)}/分钟，目前 {_amount(rate)}/分钟{suggestion}"
-        ),
+    # Whole fen, rounded down: a sum shown in whole yuan rounds the same as from the exact rate.
+    said = {
+        "projected_fen": signals.projected_fen, "base_fen": signals.base_fen, "minutes_left": signals.live_minutes_left,
+        "needed_fen": int(needed), "rate_fen": int(rate), "product": product,
+    }
+    return {rule.name: _content(
+        "pt_behind_pace_title", "pt_behind_pace_reason_product" if product else "pt_behind_pace_reason", said,
         groups=_scoped(rule, book.groups), messages=messages, link=link,
         figures={
             "projected_fen": signals.projected_fen, "base_fen": signals.base_fen, "needed_fen_per_minute": int(needed),
@@ -662,9 +669,8 @@ def _quiet_group(rule: Rule, book: RuleBook, signals: Signals) -> dict[str, Cont
             continue
         name = book.groups.get(group, group)
         link, messages = _render(rule, {"event": book.event, "group": name, "members": str(members), "quiet_minutes": str(quiet)})
-        found[f"{rule.name}:{group}"] = Content(
-            title=f"{name} 冷场：发条消息暖群",
-            reason=f"{name} {members} 人，已 {quiet} 分钟没有下单或互动",
+        found[f"{rule.name}:{group}"] = _content(
+            "pt_quiet_group_title", "pt_quiet_group_reason", {"group": name, "members": members, "quiet_minutes": quiet},
             groups=(group,), messages=messages, link=link,
             figures={"group": group, "members": members, "quiet_minutes": quiet},
         )
@@ -680,11 +686,11 @@ def _milestone(rule: Rule, book: RuleBook, signals: Signals, now: datetime) -> d
         reached = at_minute(minute + 1)
         if now >= reached + timedelta(minutes=rule.hold_minutes or 10):
             continue
-        values = {"event": book.event, "milestone": _wan(amount), "revenue": _wan(signals.revenue_fen)}
+        values = {"event": book.event, "milestone": fmt_wan_yuan(amount), "revenue": fmt_wan_yuan(signals.revenue_fen)}
         link, messages = _render(rule, values)
-        found[f"{rule.name}:{amount // 100}"] = Content(
-            title=f"推送数据海报：突破 {_wan(amount)}",
-            reason=f"销售额 {_amount(signals.revenue_fen)}，{_hhmm(at_minute(minute), book.tz)} 突破 {_amount(amount)}",
+        said = {"milestone_fen": amount, "revenue_fen": signals.revenue_fen, "time": _hhmm(at_minute(minute), book.tz)}
+        found[f"{rule.name}:{amount // 100}"] = _content(
+            "pt_milestone_title", "pt_milestone_reason", said,
             groups=_scoped(rule, book.groups), messages=messages, link=link,
             figures={"milestone_fen": amount, "revenue_fen": signals.revenue_fen, "reached_at": at_minute(minute).isoformat()},
             expires_at=reached + timedelta(minutes=rule.hold_minutes or 10),
@@ -779,7 +785,7 @@ class Prompt:
     kind: str
     state: str
     urgency: str
-    title: str
+    title: str  # in Chinese; `title_and_reason` gives it in the screen's language
     reason: str
     message: str  # the suggested template, filled in
     messages: tuple[str, ...]  # every template of the rule, filled in
@@ -800,6 +806,10 @@ class Prompt:
     deadline: datetime | None
     expires_at: datetime | None
     pushes: tuple[Push, ...]
+    # What `title_and_reason` shows `title` and `reason` from, in any language (as in Content).
+    title_key: str = ""
+    reason_key: str = ""
+    text_values: Mapping[str, int | str | None] = field(default_factory=dict)
 
     @property
     def active(self) -> bool:
@@ -852,6 +862,7 @@ def route(book: RuleBook, instance: Instance, state: PromptState, now: datetime)
         kept_firing=instance.state == FIRING and state.evaluated_at is not None and instance.last_true_at < state.evaluated_at,
         figures=content.figures, active_since=instance.active_since, fired_at=instance.fired_at, resolved_at=instance.resolved_at,
         deadline=content.deadline, expires_at=content.expires_at, pushes=own,
+        title_key=content.title_key, reason_key=content.reason_key, text_values=content.text_values,
     )
 
 

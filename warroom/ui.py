@@ -30,6 +30,7 @@ from warroom.figures import MONEY_METRICS, LiveFigures, Pace, Snapshot, Standing
 from warroom.i18n import fmt_axis_money, fmt_compact, fmt_duration, fmt_int, fmt_pct, fmt_yuan, normalize_lang, t
 from warroom.panels import PAGE_CSS
 from warroom.prompt_state import prompts_seq
+from warroom.prompts import title_and_reason
 
 REFRESH_SECONDS = 2
 TOP_ORDER_TAKERS = 8
@@ -978,11 +979,12 @@ def prompts_panel_html(prompts: list, sales: list, now: datetime, config: EventC
             meta = [_group_count(prompt.groups, lang)]
             if prompt.deadline and prompt.deadline > now:
                 meta.append(t("bs_in", lang, time=_countdown_text((prompt.deadline - now).total_seconds())))
+            what, why = title_and_reason(prompt, lang)
             cards.append(
                 f'<div class="wr-prompt" style="border-left-color:{color}">'
                 f'<div class="wr-prompt-title"><span class="wr-prompt-tag" style="background:{color}">{html.escape(t(f"op_urgency_{prompt.urgency}", lang))}</span>'
-                f'{html.escape(prompt.title)}</div>'
-                f'<div class="wr-prompt-meta">{html.escape(" · ".join(meta))} · {html.escape(prompt.reason)}</div></div>'
+                f'{html.escape(what)}</div>'
+                f'<div class="wr-prompt-meta">{html.escape(" · ".join(meta))} · {html.escape(why)}</div></div>'
             )
         more = f'<div class="wr-prompt-more">{html.escape(t("bs_more_prompts", lang, count=len(active) - top))}</div>' if len(active) > top else ""
         return f'<div class="wr wr-rail wr-prompts">{title}<small>{len(active)}</small></div>{"".join(cards)}{more}</div>'
@@ -1289,11 +1291,12 @@ def operator_prompt_html(prompt, group_names: dict[str, str], now: datetime, lan
         state = t("op_held", lang, why=", ".join(t(f"op_held_{reason.split(':')[0]}", lang) for reason in prompt.suppressed_by))
     elif prompt.deadline and prompt.deadline > now:
         state = t("bs_in", lang, time=_countdown_text((prompt.deadline - now).total_seconds()))
+    what, why = title_and_reason(prompt, lang)
     return (
         f'<div class="wb"><div class="wb-op-head"><div class="wb-prompt-title"><span class="wb-urgency" style="background:{color}">'
-        f'{html.escape(t(f"op_urgency_{prompt.urgency}", lang))}</span>{html.escape(prompt.title)}</div>'
+        f'{html.escape(t(f"op_urgency_{prompt.urgency}", lang))}</span>{html.escape(what)}</div>'
         f'<span>{html.escape(state)}</span></div>'
-        f'<div class="wb-prompt-why">{html.escape(t("op_why", lang))}{html.escape(prompt.reason)}</div>'
+        f'<div class="wb-prompt-why">{html.escape(t("op_why", lang))}{html.escape(why)}</div>'
         + (f'<div class="wb-prompt-groups">{"".join(chips)}</div>' if chips else "")
         + (f'<div class="wb-prompt-groups wb-muted">{html.escape(t("op_no_groups", lang))}</div>' if not prompt.target_groups else "")
         + "</div>"
