@@ -3,21 +3,15 @@ pending vs final, what was paid and what is owed or clawed back, and the payout 
 
 import streamlit as st
 
-from warroom import access, ui
+from warroom import ui
 from warroom.commission import payout_sheet
 from warroom.exports import XLSX_MIME, payout_table, payout_workbook
 from warroom.i18n import t
 from warroom.review import payout_totals
 
 lang = ui.language()
-live = ui.open_event(lang)
-ui.require_viewer(lang, access.COMMISSION_ROLES)
-ui.boss_styles()
+live, snapshot = ui.open_boss_page(lang)
 config = live.config
-
-snapshot = ui.take_snapshot(live, lang)
-if snapshot is None:
-    st.stop()
 rows = payout_sheet(snapshot, config)
 as_of = ui.event_time(snapshot.as_of, config).strftime("%Y-%m-%d %H:%M:%S")
 

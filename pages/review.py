@@ -4,20 +4,14 @@ and the take-aways: the review workbook (XLSX) and the data poster (PNG) for the
 
 import streamlit as st
 
-from warroom import access, ui
+from warroom import ui
 from warroom.exports import PNG_MIME, XLSX_MIME, data_poster, review_workbook
 from warroom.i18n import fmt_compact, fmt_int, fmt_pct, fmt_yuan, t
 from warroom.review import HIGH_VALUE_FEN, HIGH_VALUE_TOP_SHARE, review_tables
 
 lang = ui.language()
-live = ui.open_event(lang)
-ui.require_viewer(lang, access.COMMISSION_ROLES)
-ui.boss_styles()
+live, snapshot = ui.open_boss_page(lang)
 config = live.config
-
-snapshot = ui.take_snapshot(live, lang)
-if snapshot is None:
-    st.stop()
 review = ui.review_of(live, snapshot, lang)
 tables = {table.key: table for table in review_tables(review, lang)}
 # When the data ends (the newest order or check-in), not the wall clock: a review read the day after says when the show's figures stopped.

@@ -845,6 +845,17 @@ def boss_styles() -> None:
     st.html(f"<style>{BOSS_CSS}</style>")
 
 
+def open_boss_page(lang: str) -> tuple[LiveEvent, Snapshot]:
+    """Open the event for the commission or review page: check the viewer may see it, load the CSS, take the figures (else stop)."""
+    live = open_event(lang)
+    require_viewer(lang, access.COMMISSION_ROLES)
+    boss_styles()
+    snapshot = take_snapshot(live, lang)
+    if snapshot is None:
+        st.stop()
+    return live, snapshot
+
+
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _big_order_feed(source: str, _modified_ns: int, _config: EventConfig):
     from warroom.review import BigOrderFeed
