@@ -770,7 +770,9 @@ RAIL_CSS = scaled("""
 .wr-sale-row { display: flex; justify-content: space-between; gap: 0.6rem; font-size: 1.3rem; padding: 0.45rem 0; border-bottom: 1px solid #1f2940; }
 .wr-sale-row span:first-child { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
 .wr-ticker { height: 16.4rem; }
-.wr-tick { display: grid; grid-template-columns: 4.2rem 7.6rem 1fr; gap: 0.7rem; align-items: baseline; height: 2.75rem; font-size: 1.3rem; border-bottom: 1px solid #1f2940; }
+.wr-tick { display: grid; grid-template-columns: 4.2rem 7.6rem 1fr; gap: 0.7rem; align-items: baseline; height: 2.7rem; font-size: 1.3rem; border-bottom: 1px solid #1f2940; }
+/* A fresh order's flash would otherwise touch the title above it. */
+.wr-ticker .wr-rail-title + .wr-tick { margin-top: 0.3rem; }
 .wr-tick:last-child { border-bottom: none; }
 .wr-tick .t { color: #8c95a8; font-size: 1.1rem; }
 .wr-tick .a { color: #ffd666; font-weight: 800; text-align: right; }
