@@ -8,7 +8,7 @@ import zlib
 import streamlit as st
 
 from warroom import access, ui
-from warroom.i18n import fmt_yuan, t
+from warroom.i18n import fmt_list, fmt_yuan, t
 from warroom.prompt_state import acknowledge, active_silences, expire_silence, silence
 from warroom.prompts import title_and_reason
 from warroom.review import next_flash_sale
@@ -54,7 +54,7 @@ def push(prompt, groups: list[str]) -> None:
     except KeyError:
         st.session_state["op_flash"] = ("warning", t("op_ack_not_stored", lang))
         return
-    names = "、".join(group_names.get(group, group) for group in groups) or t("op_all_groups", lang)
+    names = fmt_list((group_names.get(group, group) for group in groups), lang) or t("op_all_groups", lang)
     st.session_state["op_flash"] = ("success", t("op_acked", lang, title=title_and_reason(prompt, lang)[0], groups=names))
 
 

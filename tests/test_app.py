@@ -19,6 +19,7 @@ from warroom.i18n import (
     fmt_axis_money,
     fmt_compact,
     fmt_int,
+    fmt_list,
     fmt_pct,
     fmt_price,
     fmt_short_yuan,
@@ -215,6 +216,8 @@ def test_revenue_says_how_wide_it_is(live_event):
         (fmt_short_yuan, 25_000_000, "¥250K"),
         (fmt_short_yuan, 125_000_000, "¥1.25M"),
         (fmt_short_yuan, 800_000, "¥8,000"),
+        (lambda names: fmt_list(names, "zh"), ["1群", "2群"], "1群、2群"),
+        (lambda names: fmt_list(names, "en"), ["G1", "G2"], "G1, G2"),
     ],
 )
 def test_number_formats(formatter, value, expected):

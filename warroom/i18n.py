@@ -7,6 +7,7 @@ string and passes it in.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 
 DEFAULT_LANG = "zh"
@@ -284,6 +285,11 @@ def t(key: str, lang: str = DEFAULT_LANG, **values: object) -> str:
 
 def _round(value: Decimal, places: str = "1") -> Decimal:
     return value.quantize(Decimal(places), rounding=ROUND_HALF_UP)
+
+
+def fmt_list(items: Iterable[str], lang: str) -> str:
+    """Return names joined the way the language lists them: "1群、2群" in zh, "G1, G2" in en."""
+    return ("、" if normalize_lang(lang) == "zh" else ", ").join(items)
 
 
 def fmt_int(count: int | Decimal) -> str:

@@ -16,7 +16,7 @@ from warroom.commission import yuan_text
 from warroom.config import EventConfig, Product, Staff
 from warroom.figures import MONEY_METRICS, Snapshot, Standing, TeamTotal, at_minute, live_sessions
 from warroom.health import IngestHealth
-from warroom.i18n import fmt_axis_money, fmt_duration, fmt_int, fmt_pct, fmt_yuan, t
+from warroom.i18n import fmt_axis_money, fmt_duration, fmt_int, fmt_list, fmt_pct, fmt_yuan, t
 from warroom.rules import to_fen
 from warroom.standings import PersonalView, WhatIf
 
@@ -420,7 +420,7 @@ def flash_sale_rows(config: EventConfig, lang: str) -> list[dict[str, str]]:
             t("setup_sale_product", lang): products.get(sale.sku, sale.sku),
             t("setup_sale_price", lang): yuan_text(to_fen(sale.price)),
             t("setup_sale_minutes", lang): str(sale.minutes),
-            t("setup_sale_groups", lang): "、".join(groups.get(group, group) for group in sale.groups) or t("setup_all_groups", lang),
+            t("setup_sale_groups", lang): fmt_list((groups.get(group, group) for group in sale.groups), lang) or t("setup_all_groups", lang),
         }
         for sale in sorted(config.flash_sales, key=lambda sale: sale.at)
     ]
@@ -429,7 +429,7 @@ def flash_sale_rows(config: EventConfig, lang: str) -> list[dict[str, str]]:
 def staff_rows(config: EventConfig, lang: str) -> list[dict[str, str]]:
     """Return one row per role: how many staff and who."""
     return [
-        {t("setup_role", lang): role_label(role, lang), t("setup_count", lang): str(len(members)), t("setup_staff", lang): "、".join(m.name for m in members)}
+        {t("setup_role", lang): role_label(role, lang), t("setup_count", lang): str(len(members)), t("setup_staff", lang): fmt_list((m.name for m in members), lang)}
         for role, members in staff_by_role(config).items()
     ]
 
