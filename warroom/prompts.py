@@ -39,7 +39,7 @@ from zoneinfo import ZoneInfo
 
 from warroom.config import INHIBIT_FLASH_SALE, PROMPT_KINDS, URGENCIES, EventConfig, PromptRule
 from warroom.figures import at_minute, live_sessions, minute_of, pace_at
-from warroom.i18n import STRINGS, fmt_price, fmt_wan_yuan, t
+from warroom.i18n import STRINGS, fmt_price, fmt_wan_yuan, fmt_yuan, t
 from warroom.rules import to_fen
 
 __all__ = [
@@ -472,11 +472,6 @@ class PromptState:
 # -- rendering -----------------------------------------------------------------------------------
 
 
-def _amount(fen: int | Decimal) -> str:
-    """Return yuan with thousands separators, whole yuan: ¥823,456."""
-    return f"¥{int((Decimal(fen) / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)):,}"
-
-
 def _content(title_key: str, reason_key: str, values: Mapping[str, int | str | None], **fields) -> Content:
     """Return content whose title and reason are the i18n strings in Chinese, keeping the keys and values for other languages."""
     return Content(
@@ -635,8 +630,8 @@ def _behind_pace(rule: Rule, book: RuleBook, signals: Signals) -> dict[str, Cont
     needed, rate = signals.needed_base_fen, signals.rate_average_fen
     values = {
         "event": book.event, "product": product or "爆款", "sku": sku or "", "list_price": fmt_price(list_price),
-        "projected": _amount(signals.projected_fen).lstrip("¥"), "base": _amount(signals.base_fen).lstrip("¥"),
-        "needed": _amount(needed).lstrip("¥"), "rate": _amount(rate).lstrip("¥"), "minutes_left": str(signals.live_minutes_left),
+        "projected": fmt_yuan(signals.projected_fen).lstrip("¥"), "base": fmt_yuan(signals.base_fen).lstrip("¥"),
+        "needed": fmt_yuan(needed).lstrip("¥"), "rate": fmt_yuan(rate).lstrip("¥"), "minutes_left": str(signals.live_minutes_left),
     }
     link, messages = _render(rule, values)
     # Whole fen, rounded down: a sum shown in whole yuan rounds the same as from the exact rate.

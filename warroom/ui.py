@@ -79,15 +79,17 @@ class Latest:
         self._value = None
         self._built = 0.0
 
+    def _fresh(self, key: Hashable, max_age: float | None) -> bool:
+        return self._value is not None and self._key == key and (max_age is None or time.monotonic() - self._built < max_age)
+
     def get(self, key: Hashable, build: Callable[[], object], max_age: float | None = None):
         """Return the value for `key` (no older than `max_age` seconds when given): the last one while another session builds it."""
-        fresh = self._value is not None and self._key == key and (max_age is None or time.monotonic() - self._built < max_age)
-        if fresh:
+        if self._fresh(key, max_age):
             return self._value
         if not self._lock.acquire(blocking=self._value is None):
             return self._value
         try:
-            if self._value is None or self._key != key or (max_age is not None and time.monotonic() - self._built >= max_age):
+            if not self._fresh(key, max_age):  # another session may have built it while this one waited
                 self._value, self._key, self._built = build(), key, time.monotonic()
             return self._value
         finally:
