@@ -176,6 +176,33 @@ def test_the_lease_is_renewed_while_a_long_backlog_is_written(small_event, event
     assert totals.batches >= 3 and None not in intruder
 
 
+class _StoreWhoseSecondCommitFails(Store):
+    """A real store, but its second commit fails, as on a full disk or a dropped connection."""
+
+    commits = 0
+
+    def apply(self, batch: Batch):
+        self.commits += 1
+        if self.commits == 2:
+            raise OSError("No space left on device")
+        return super().apply(batch)
+
+
+def test_a_failed_commit_stops_the_ingest_with_nothing_read_after_it_committed(small_event, event_dir, store):
+    """The next batch is parsed while one commits: a failed commit must still be the last thing written."""
+    (event_dir / "feeds" / "orders.csv").write_text(HEADER + "".join(row(f"o{n}", customer=f"c{n}") for n in range(12_000)), encoding="utf-8")
+    failing = _StoreWhoseSecondCommitFails(store.url, LedgerRules.from_config(small_event))
+    try:
+        with pytest.raises(OSError, match="No space left"):
+            run_ingest(small_event, failing, once=True, batch_rows=5_000)
+    finally:
+        failing.close()
+    assert store.count("orders") == 5_000
+    run_ingest(small_event, store, once=True, batch_rows=5_000)
+    figures = stats_json(LiveFigures(store, small_event, clock=FixedClock(NOW)).refresh())
+    assert (store.count("orders"), figures["orders"], figures["revenue"]) == (12_000, 12_000, 12_000 * 1299)
+
+
 # -- dashboards reading while the ingest writes -------------------------------------------------
 
 
