@@ -2,6 +2,8 @@
 
 - On PostgreSQL a big batch goes by COPY (into a staging table to upsert, or straight into the table
   for keys that are new); a small one by one prepared statement. Both must leave the same store.
+- A batch with many orders seen for the first time writes them set-wise, in SQL; a small batch
+  takes each order through the Python ledger. Both must leave the same store.
 - A canonical CSV header takes cells straight to records; any other header goes through the row dict.
 - Plain CSV lines go by the block, column by column; a line the block cannot take goes one by one.
 """
@@ -115,7 +117,7 @@ def test_big_batches_by_copy_leave_what_small_batches_leave(pg_schema_url, sqlit
         big.close()
         small.close()
     # Both COPY routes ran for the bulk tables, so the comparison above covered them.
-    assert {("_copy_upsert", "orders"), ("_insert_new_rows", "orders"), ("_insert_new_rows", "customers"), ("_copy_upsert", "order_rollup")} <= set(copied)
+    assert {("_copy_upsert", "orders"), ("_insert_new_rows", "warroom_first_seen_orders"), ("_copy_upsert", "order_rollup")} <= set(copied)
 
 
 def test_batch_size_does_not_change_the_store(tmp_path, rules):
@@ -128,6 +130,25 @@ def test_batch_size_does_not_change_the_store(tmp_path, rules):
     finally:
         for opened in stores:
             opened.close()
+
+
+def test_first_seen_orders_written_set_wise_leave_what_one_by_one_leaves(store_url, sqlite_url, rules, monkeypatch):
+    """Batches of 1 000 take their new orders set-wise (credit through this batch's invites, buyers, rollups); batches of 1 take none."""
+    set_wise = []
+    write = store_module._Ledger._write_first_seen_orders
+    monkeypatch.setattr(store_module._Ledger, "_write_first_seen_orders", lambda ledger: set_wise.append(ledger.first_seen) or write(ledger))
+    rows = event_rows(seed=7)
+    big, one_by_one = Store(store_url, rules), Store(sqlite_url, rules)
+    try:
+        apply_in_batches(big, rows, 1000)
+        assert set_wise and min(set_wise) >= store_module._FIRST_SEEN_MIN_ROWS
+        set_wise.clear()
+        apply_in_batches(one_by_one, rows, 1)
+        assert not set_wise
+        assert contents(big) == contents(one_by_one)
+    finally:
+        big.close()
+        one_by_one.close()
 
 
 def test_a_big_batch_counts_what_it_quarantined(store):

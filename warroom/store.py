@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import zlib
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,10 +21,11 @@ from functools import lru_cache
 from operator import add, itemgetter
 from typing import NamedTuple
 
-from sqlalchemy import Connection, Engine, Table, case, create_engine, event, func, select, update
+from sqlalchemy import BigInteger, Column, Connection, Engine, MetaData, String, Table, case, create_engine, event, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.schema import CreateTable
 
 from warroom import schema
 from warroom.records import Batch, CheckIn, Checkpoint, OrderLine
@@ -36,6 +37,9 @@ _CHUNK = 5_000
 _FETCH_CHUNK = 1_000
 # From this many rows a PostgreSQL bulk upsert goes by COPY and a staging table.
 _COPY_MIN_ROWS = 500
+# From this many first-seen orders a batch writes them set-wise (_Ledger._write_first_seen_orders);
+# below it, the few statements that path runs cost more than the rows one by one (a live feed's small batches).
+_FIRST_SEEN_MIN_ROWS = 100
 _CHECKIN_DIMENSIONS = ("total", "staff", "group")
 _INVITE_KINDS = ("invite", "join_group")
 _CUSTOMER_FIELDS = ("customer_id", "inviter", "invited_ts", "first_join_ts", "first_live_ts", "paid_orders", "paid_fen", "first_paid_ts")
@@ -412,6 +416,80 @@ def _quarantine(conn: Connection, batch: Batch, seq: int) -> int:
     return _upsert_rows(conn, schema.quarantine, columns, list(rows.values()), ("digest",), update_columns=(), bulk=True)
 
 
+# Orders seen for the first time in a write transaction, staged for the set-wise path
+# (_Ledger._write_first_seen_orders): the orders columns but seq, plus the minute and the group's
+# owner that Python derives. A temporary table, so each writer connection has its own.
+_FIRST_SEEN = Table(
+    "warroom_first_seen_orders",
+    MetaData(),
+    *(Column(column.name, column.type) for column in schema.orders.columns if column.name != "seq"),
+    Column("minute", BigInteger),
+    Column("owner", String),
+    prefixes=["TEMPORARY"],
+    postgresql_on_commit="DELETE ROWS",
+)
+# What one order adds to its rollup cells, in _ROLLUP_SUMS order (as _Ledger._count_order adds it).
+_ROLLUP_SUM_SQL = (
+    "sum(CASE WHEN status = 'paid' THEN amount_fen - refund_fen ELSE 0 END)",
+    "sum(CASE WHEN status = 'paid' THEN 1 ELSE 0 END)",
+    "sum(CASE WHEN status = 'refunded' THEN 1 ELSE 0 END)",
+    "sum(CASE WHEN status = 'refunded' THEN amount_fen ELSE 0 END)",
+    "sum(CASE WHEN status = 'cancelled' THEN 1 ELSE 0 END)",
+)
+
+
+def _stage_rows(conn: Connection, table: Table, rows: list[tuple]) -> None:
+    """Insert rows into a temporary staging table, creating it on this connection first if need be."""
+    conn.exec_driver_sql(_create_stage_sql(conn.dialect, table))
+    _insert_new_rows(conn, table, tuple(column.name for column in table.columns), rows, ())
+
+
+def _clear_stage(conn: Connection, table: Table) -> None:
+    conn.exec_driver_sql(f"DELETE FROM {conn.dialect.identifier_preparer.format_table(table)}")
+
+
+@lru_cache(maxsize=8)
+def _create_stage_sql(dialect, table: Table) -> str:
+    return str(CreateTable(table, if_not_exists=True).compile(dialect=dialect))
+
+
+@dataclass(frozen=True)
+class _FirstSeenSql:
+    """The statements of the set-wise path for first-seen orders, per dialect; `{seq}` is the write's seq."""
+
+    credit: str
+    new_buyers: str
+    customers: str
+    orders: str
+    rollup_sums: str
+
+
+@lru_cache(maxsize=4)
+def _first_seen_sql(dialect) -> _FirstSeenSql:
+    name = dialect.identifier_preparer.format_table
+    staged, orders, customers = name(_FIRST_SEEN), name(schema.orders), name(schema.customers)
+    order_columns = ", ".join(column.name for column in schema.orders.columns if column.name != "seq")
+    paid = "status = 'paid'"
+    return _FirstSeenSql(
+        # rules.credit: its staff (staged already), else the customer's earliest inviter, else the group's owner.
+        credit=f"UPDATE {staged} SET credited_staff = coalesce((SELECT c.inviter FROM {customers} c WHERE c.customer_id = {staged}.customer_id AND c.inviter <> ''), owner) "
+               "WHERE credited_staff IS NULL",
+        # Customers whose first paid order this is, by inviter: read before the customers take the staged orders in.
+        new_buyers=f"SELECT c.inviter, count(*) FROM (SELECT DISTINCT customer_id FROM {staged} WHERE {paid} AND customer_id <> '') f "
+                   f"LEFT JOIN {customers} c ON c.customer_id = f.customer_id WHERE coalesce(c.paid_orders, 0) = 0 GROUP BY c.inviter",
+        customers=f"INSERT INTO {customers} (customer_id, paid_orders, paid_fen, first_paid_ts, seq) "
+                  f"SELECT customer_id, {_ROLLUP_SUM_SQL[1]}, {_ROLLUP_SUM_SQL[0]}, min(CASE WHEN {paid} THEN ts END), {{seq}} "
+                  f"FROM {staged} WHERE customer_id <> '' GROUP BY customer_id "
+                  f"ON CONFLICT (customer_id) DO UPDATE SET paid_orders = {customers}.paid_orders + excluded.paid_orders, "
+                  f"paid_fen = {customers}.paid_fen + excluded.paid_fen, "
+                  f"first_paid_ts = CASE WHEN {customers}.first_paid_ts IS NULL OR excluded.first_paid_ts < {customers}.first_paid_ts "
+                  f"THEN excluded.first_paid_ts ELSE {customers}.first_paid_ts END, seq = excluded.seq",
+        orders=f"INSERT INTO {orders} ({order_columns}, seq) SELECT {order_columns}, {{seq}} FROM {staged}",
+        rollup_sums=f"SELECT minute, band, coalesce(credited_staff, ''), coalesce(sku, ''), coalesce(group_id, ''), {', '.join(_ROLLUP_SUM_SQL)} "
+                    f"FROM {staged} GROUP BY 1, 2, 3, 4, 5",
+    )
+
+
 class _StoredOrder(NamedTuple):
     """One row of the orders table, as the ledger reads and writes it."""
 
@@ -448,6 +526,8 @@ class _Ledger:
         self.bands: dict[tuple[int, int], int] = {}
         # Customers with no stored row yet: flush inserts them rather than upserts.
         self.new_customers: set[str] = set()
+        # Orders staged in _FIRST_SEEN this transaction.
+        self.first_seen = 0
 
     # customers ------------------------------------------------------------------------------
 
@@ -540,6 +620,15 @@ class _Ledger:
         stored = _fetch_rows(self.conn, schema.orders, _StoredOrder._fields, "order_id", {row.order_id for row in rows})
         current = {order.order_id: order for order in map(_StoredOrder._make, stored)}
         known = set(current)
+        # An order neither stored nor repeated in this batch (a backlog's bulk) needs no precedence
+        # and no rollup to take back: it goes to the set-wise path (see _write_first_seen_orders).
+        followed = known | {order_id for order_id, lines in Counter(row.order_id for row in rows).items() if lines > 1}
+        first_seen = [row for row in rows if row.order_id not in followed]
+        if len(first_seen) < _FIRST_SEEN_MIN_ROWS:
+            first_seen = []
+        else:
+            self._stage_first_seen(first_seen)
+            rows = [row for row in rows if row.order_id in followed]
         self._load_customers([row.customer_id for row in rows] + [order.customer_id for order in current.values()])
         customers, credit, bands, seq = self.customers, self.rules.credit, self.bands, self.seq
         changed: dict[str, _StoredOrder] = {}
@@ -575,7 +664,20 @@ class _Ledger:
         updated = [order for order_id, order in changed.items() if order_id in known]
         _upsert_rows(self.conn, schema.orders, _StoredOrder._fields, updated, ("order_id",), bulk=True)
         _insert_new_rows(self.conn, schema.orders, _StoredOrder._fields, [order for order_id, order in changed.items() if order_id not in known], ("order_id",))
-        return len(changed)
+        return len(changed) + len(first_seen)
+
+    def _stage_first_seen(self, lines: list[OrderLine]) -> None:
+        """Stage orders seen for the first time, with what Python alone can derive: band, minute, and credit when it needs no inviter."""
+        owner, bands, band_of = self.rules.group_owner.get, self.bands, self.rules.band
+        staged = []
+        for order_id, ts, amount_fen, status, refund_fen, sku, product, qty, customer_id, staff_id, group_id in lines:
+            band = bands.get((amount_fen, qty))
+            if band is None:
+                band = bands[(amount_fen, qty)] = band_of(amount_fen, qty)
+            staged.append((order_id, ts, amount_fen, min(refund_fen, amount_fen), status, sku, product, qty, customer_id, staff_id, group_id,
+                           staff_id or None, band, ts // 60, owner(group_id or "")))
+        _stage_rows(self.conn, _FIRST_SEEN, staged)
+        self.first_seen += len(staged)
 
     def _move(self, old: _StoredOrder | None, new: _StoredOrder) -> None:
         """Record the rollup and customer deltas of an order moving from `old` to `new`."""
@@ -634,6 +736,9 @@ class _Ledger:
     def flush(self) -> None:
         """Write the accumulated rollup, customer and counter deltas."""
         seq = self.seq
+        self._write_customers()
+        if self.first_seen:
+            self._write_first_seen_orders()
         self._spread_order_sums()
         order_rows = [
             (*cell, *delta, seq) for cell, delta in self.order_deltas.items() if any(delta)
@@ -659,16 +764,40 @@ class _Ledger:
                 "value_last_ts": case((newer, excluded.value_last_ts), else_=table.c.value_last_ts),
             })
             self.conn.execute(statement, valued)
-        dirty = [c for c in self.customers.values() if c.get("dirty")]
-        new = self.new_customers
-        customer_columns = (*_CUSTOMER_FIELDS, "seq")
-        _upsert_rows(self.conn, schema.customers, customer_columns, [_customer_values(c) + (seq,) for c in dirty if c["customer_id"] not in new], ("customer_id",), bulk=True)
-        _insert_new_rows(self.conn, schema.customers, customer_columns, [_customer_values(c) + (seq,) for c in dirty if c["customer_id"] in new], ("customer_id",))
         counters = [{"name": name, "value": value, "seq": seq} for name, value in self.counter_deltas.items() if value]
         _upsert(self.conn, schema.counters, counters, ("name",), update_columns=("seq",), add=("value",))
         revenue_delta = sum(delta[_ROLLUP_SUMS.index("revenue_fen")] for (dimension, *_rest), delta in self.order_deltas.items() if dimension == "total")
         if revenue_delta:
             self._track_revenue(revenue_delta)
+
+    def _write_customers(self) -> None:
+        """Write the customers this transaction changed in Python, whole."""
+        seq = self.seq
+        dirty = [c for c in self.customers.values() if c.get("dirty")]
+        new = self.new_customers
+        customer_columns = (*_CUSTOMER_FIELDS, "seq")
+        _upsert_rows(self.conn, schema.customers, customer_columns, [_customer_values(c) + (seq,) for c in dirty if c["customer_id"] not in new], ("customer_id",), bulk=True)
+        _insert_new_rows(self.conn, schema.customers, customer_columns, [_customer_values(c) + (seq,) for c in dirty if c["customer_id"] in new], ("customer_id",))
+
+    def _write_first_seen_orders(self) -> None:
+        """Write the staged first-seen orders set-wise, as _move(None, order) would one by one.
+
+        Runs after _write_customers, so the stored customers are this transaction's (inviters from
+        its check-ins included), and nothing later writes a customer whole over what is added here.
+        """
+        run, sql, seq = self.conn.exec_driver_sql, _first_seen_sql(self.conn.dialect), int(self.seq)
+        run(sql.credit)
+        for inviter, buyers in run(sql.new_buyers).all():
+            self.counter_deltas["paying_customers"] += buyers
+            self._count_buyer(inviter, buyers)
+        run(sql.customers.format(seq=seq))
+        run(sql.orders.format(seq=seq))
+        order_sums = self.order_sums
+        for minute, band, staff, sku, group, *sums in run(sql.rollup_sums).all():
+            key = (minute, band, staff, sku, group)
+            known = order_sums.get(key)
+            order_sums[key] = [int(value) for value in sums] if known is None else [old + int(value) for old, value in zip(known, sums, strict=True)]
+        _clear_stage(self.conn, _FIRST_SEEN)
 
     def _track_revenue(self, delta: int) -> None:
         """Keep net revenue and its peak over commits (a refund can take revenue back under a goal)."""
