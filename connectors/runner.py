@@ -7,14 +7,12 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from connectors.feed import FeedReader
 from connectors.watch import FeedWatcher
 from warroom.config import EventConfig
-from warroom.records import Batch
 from warroom.store import Store
 
 LEASE = "ingest"
@@ -137,39 +135,21 @@ def _drain(
     reader: FeedReader, store: Store, totals: IngestTotals, on_batch, stop: threading.Event,
     heartbeat: Callable[[], None] = lambda: None, batch_rows: int = BATCH_ROWS,
 ) -> int:
-    """Commit batches from one reader until it has nothing new; return the rows committed.
-
-    The next batch is read and parsed while the previous one commits on a writer thread: the
-    database works outside the GIL, so on a backlog the two overlap. Batches still commit one at
-    a time and in order, each with its own checkpoints; a failed commit is raised here.
-    """
+    """Commit batches from one reader until it has nothing new; return the rows committed."""
     rows = 0
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-writer") as writer:
-        pending: tuple[Future, Batch] | None = None
-
-        def settle() -> None:
-            nonlocal rows, pending
-            if pending is None:
-                return
-            future, batch = pending
-            pending = None
-            result = future.result()
-            totals.orders += len(batch.orders)
-            totals.checkins += len(batch.checkins)
-            totals.quarantined += result.quarantined
-            totals.batches += 1
-            rows += len(batch)
-            if on_batch:
-                on_batch(totals, len(batch))
-
-        while not stop.is_set():
-            heartbeat()
-            batch = reader.poll(batch_rows)
-            settle()
-            if not len(batch) and not batch.checkpoints:
-                break
-            pending = (writer.submit(store.apply, batch), batch)
-            if not len(batch):
-                break
-        settle()
+    while not stop.is_set():
+        heartbeat()
+        batch = reader.poll(batch_rows)
+        if not len(batch) and not batch.checkpoints:
+            break
+        result = store.apply(batch)
+        totals.orders += len(batch.orders)
+        totals.checkins += len(batch.checkins)
+        totals.quarantined += result.quarantined
+        totals.batches += 1
+        rows += len(batch)
+        if on_batch:
+            on_batch(totals, len(batch))
+        if not len(batch):
+            break
     return rows
