@@ -82,16 +82,17 @@ def run_ingest(
     try:
         if watcher:
             watcher.start()
-        while not stop.is_set():
-            rows = 0
-            for reader in readers:
-                rows += _drain(reader, store, totals, on_batch, stop, heartbeat, batch_rows)
-            heartbeat()
-            if once and rows == 0:
-                break
-            if rows == 0 and watcher:
-                # File events only wake us; the timeout is the periodic re-stat behind them.
-                watcher.wait(RESTAT_SECONDS)
+        with store.checkpointing_in_background():
+            while not stop.is_set():
+                rows = 0
+                for reader in readers:
+                    rows += _drain(reader, store, totals, on_batch, stop, heartbeat, batch_rows)
+                heartbeat()
+                if once and rows == 0:
+                    break
+                if rows == 0 and watcher:
+                    # File events only wake us; the timeout is the periodic re-stat behind them.
+                    watcher.wait(RESTAT_SECONDS)
     finally:
         if watcher:
             watcher.stop()
