@@ -119,6 +119,8 @@ def main() -> None:
         folder = args.folder or Path(temporary)
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "event.toml").write_text(EVENT, encoding="utf-8")
+        for stale in [*folder.glob("raw.db*"), *folder.glob("warroom.db*")]:
+            stale.unlink()  # a kept folder's databases from an earlier run
         write_orders(folder / "orders.csv", args.orders)
         raw = raw_sqlite(folder / "orders.csv", folder / "raw.db")
         ours, peak = warroom_ingest(folder)
