@@ -67,6 +67,9 @@ customers = Table(
     Column("first_paid_ts", BigInteger),
     Column("seq", BigInteger, nullable=False),
     **_KEYED_BY_TEXT,
+    # Most orders update their customer's row; room left on each page lets PostgreSQL update it in
+    # place (a HOT update, no new index entry): at a million orders, 344k of 597k updates were.
+    postgresql_with={"fillfactor": 70},
 )
 
 # Order figures by dimension ('total', 'staff', 'sku', 'group', 'customer_tier' …), key,
