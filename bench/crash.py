@@ -552,6 +552,11 @@ class StoreProbe:
         except Exception:  # the store may not exist yet, or be mid-creation by a process being killed
             return None
 
+    def rows_held(self) -> int:
+        """Return how many orders and check-ins the store holds (0 when it has no tables yet)."""
+        counts = [self._query(f"SELECT count(*) FROM {table}") for table in ("orders", "checkins")]
+        return sum(found[0][0] for found in counts if found)
+
     def lease_pid(self) -> int | None:
         """Return the pid of the ingest holding the lease, if any."""
         rows = self._query("SELECT owner FROM leases WHERE name = 'ingest'")
@@ -637,6 +642,9 @@ def run_crash(folder: Path, *, kills: int = 100, rows: int = 20_000, seed: int =
     url = load_event(event).store_url
     rng = random.Random(seed + 1)
     probe = StoreProbe(url)
+    if held := probe.rows_held():
+        probe.close()
+        raise SystemExit(f"{url} already holds {held} orders and check-ins; the crash test needs an empty store (e.g. a fresh PostgreSQL schema)")
     feeder = Feeder(folder / "feeds", plan, rng, steps=max(6 * kills, 60), rotations=max(4, kills // 8),
                     may_rotate=lambda path: probe.checkpointed("orders", path))
     ingest = IngestProcess(event, folder / "logs")
