@@ -5,6 +5,11 @@ and the feed checkpoints commit together, so the commit is the acknowledgement. 
 transaction first bumps the `seq` counter; on SQLite that happens under BEGIN IMMEDIATE and on
 PostgreSQL under the counter's row lock, so writers are serialised and seqs become visible in
 order. Readers never block the writer (WAL, MVCC).
+
+The ledger (`_Ledger`) applies order lines under the precedence rule and keeps customers and
+rollups by delta. Orders a big batch sees for the first time go set-wise, in SQL; the rest (an
+order already stored or repeated in its batch, and a live feed's small batches) one by one in
+Python. Both give the same store, row for row (tests/test_ingest_paths.py).
 """
 
 from __future__ import annotations
