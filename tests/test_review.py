@@ -336,6 +336,17 @@ def test_a_push_shows_its_lift(event, store):
     assert (rows[0].staff, rows[0].orders_after, totals[0].key) == ("小林", 1, "poster")
 
 
+@pytest.mark.parametrize(("lang", "listed"), [("zh", "宠粉 1 群、G09"), ("en", "宠粉 1 群, G09")])
+def test_a_pushs_groups_are_listed_as_the_language_lists_them(event, store, lang, listed):
+    from warroom.prompt_state import PromptEvaluator, acknowledge
+
+    moment = datetime.fromisoformat("2026-05-20T20:36:00+08:00")
+    prompt = next(p for p in PromptEvaluator(store, event, clock=FixedClock(moment)).tick(moment) if p.kind == "poster")
+    acknowledge(store, prompt.key, "S01", at=moment, groups=["G01", "G09"])
+    rows, _totals = push_lifts(store, event, NOW, lang=lang)
+    assert rows[0].groups == listed
+
+
 # -- live reads --------------------------------------------------------------------------------------
 
 

@@ -40,7 +40,7 @@ from warroom import schema
 from warroom.commission import to_yuan
 from warroom.config import EventConfig
 from warroom.figures import Snapshot, Standing, at_minute, live_sessions
-from warroom.i18n import STRINGS, fmt_pct, fmt_yuan, t
+from warroom.i18n import STRINGS, fmt_list, fmt_pct, fmt_yuan, t
 from warroom.prompt_state import lift, lift_summary
 from warroom.rules import to_fen
 from warroom.store import REVENUE_COUNTER, Store
@@ -560,8 +560,8 @@ def flash_sale_results(config: EventConfig, totals: dict[tuple[str, int], tuple[
     return results
 
 
-def push_lifts(store: Store, config: EventConfig, at: datetime, minutes: int = LIFT_MINUTES) -> tuple[list[PushLiftRow], list[LiftTotal]]:
-    """Return each acknowledged push's lift and the totals by rule and template."""
+def push_lifts(store: Store, config: EventConfig, at: datetime, minutes: int = LIFT_MINUTES, lang: str = "zh") -> tuple[list[PushLiftRow], list[LiftTotal]]:
+    """Return each acknowledged push's lift and the totals by rule and template; a push's groups are listed as `lang` lists names."""
     staff = {member.id: member.name for member in config.staff}
     groups = {group.id: group.name for group in config.groups}
     lifts = lift(store, config, at=at, minutes=minutes)
@@ -569,7 +569,7 @@ def push_lifts(store: Store, config: EventConfig, at: datetime, minutes: int = L
         PushLiftRow(
             pushed_at=item.push.pushed_at, rule=item.push.rule, kind=item.push.kind, template=item.push.template_key,
             staff=staff.get(item.push.staff_id, item.push.staff_id),
-            groups="、".join(groups.get(group, group) for group in item.push.groups),
+            groups=fmt_list((groups.get(group, group) for group in item.push.groups), lang),
             orders_before=item.orders_before, orders_after=item.orders_after,
             others_orders_before=item.others_orders_before, others_orders_after=item.others_orders_after,
             extra_orders=item.extra_orders, extra_checkins=item.extra_checkins, complete=item.complete,
@@ -619,7 +619,7 @@ def build_review(store: Store, config: EventConfig, snapshot: Snapshot, lang: st
             select(checkin_rollup.c.key, func.sum(checkin_rollup.c.events))
             .where(checkin_rollup.c.kind == "join_group", checkin_rollup.c.dimension == "group").group_by(checkin_rollup.c.key))}
         last_checkin = conn.execute(select(func.max(checkin_rollup.c.minute)).where(checkin_rollup.c.dimension == "total")).scalar()
-    lifted = push_lifts(store, config, snapshot.as_of)
+    lifted = push_lifts(store, config, snapshot.as_of, lang=lang)
     pool = snapshot.team_pool
     return Review(
         event=config.event.name, as_of=snapshot.as_of, timezone=config.event.timezone,
