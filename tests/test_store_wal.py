@@ -62,6 +62,7 @@ def test_commits_in_the_background_mode_leave_checkpoints_to_the_thread(store, d
 def test_the_wal_stays_bounded_while_commits_run_ahead_of_the_checkpoints(store, database, monkeypatch):
     limit = 64
     monkeypatch.setattr(store_module, "WAL_LIMIT_FRAMES", limit)
+    monkeypatch.setattr(store_module, "CHECKPOINT_EVERY_ROWS", ORDERS_PER_BATCH)  # a backlog's batches: a checkpoint asked after each
     with store.checkpointing_in_background():
         store.apply(batch(0))
         first = wal_frames(database)  # nothing can have started the WAL over before the second write
@@ -71,6 +72,16 @@ def test_the_wal_stays_bounded_while_commits_run_ahead_of_the_checkpoints(store,
             largest = max(largest, wal_frames(database))
     assert 40 * first > 3 * largest  # the run wrote far more than the WAL ever held…
     assert largest <= limit + (store_module._CHECKPOINT_LAG + 2) * first  # …and the WAL held no more than its bound
+
+
+@pytest.mark.parametrize(("orders", "commits", "asked"), [(300, 16, 0), (1, 100, 1), (2_500, 2, 1), (5_000, 3, 3)])
+def test_a_checkpoint_is_asked_for_once_enough_rows_or_commits_went_in(store, orders, commits, asked):
+    """As often as SQLite's own autocheckpoint for a live feed's small commits, after every batch of a backlog."""
+    with store.checkpointing_in_background():
+        for commit in range(commits):
+            first = commit * orders
+            store.apply(Batch(orders=[OrderLine(f"o{n}", T0 + n, 9900, customer_id=f"c{n}") for n in range(first, first + orders)]))
+        assert store._checkpointer.requested == asked
 
 
 def test_leaving_the_background_mode_checkpoints_everything_and_ends_the_thread(store, database):
