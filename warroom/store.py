@@ -250,6 +250,11 @@ class Store:
         if self._checkpointer is not None:
             self._checkpointer.catch_up()
         with self.writer.begin() as conn:
+            if self.dialect == "postgresql":
+                # Rows and checkpoints commit together, so a commit the server loses in a crash is
+                # re-read from the feed, as on SQLite with synchronous=NORMAL; not waiting for each
+                # WAL flush saved 1.5 s of 29 s at 1M orders. Payouts and pushes still commit durably.
+                conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
             seq = _next_seq(conn)
             ledger = _Ledger(conn, self.rules, seq)
             checkins = ledger.add_checkins(batch.checkins)
@@ -587,7 +592,10 @@ class _FirstSeenSql:
     """The statements of the set-wise path for first-seen orders, per dialect; `{seq}` is the write's seq."""
 
     credit: str
-    new_buyers: str
+    # Customers whose first paid order the staged orders hold, counted by inviter. On SQLite a
+    # query read before `customers` takes the orders in; on PostgreSQL None, as `customers` itself
+    # returns the counts (its upsert, in a data-modifying WITH, returns each customer's new total).
+    new_buyers: str | None
     customers: str
     orders: str
     rollup_sums: str
@@ -599,20 +607,34 @@ def _first_seen_sql(dialect) -> _FirstSeenSql:
     staged, orders, customers = name(_FIRST_SEEN), name(schema.orders), name(schema.customers)
     order_columns = ", ".join(column.name for column in schema.orders.columns if column.name != "seq")
     paid = "status = 'paid'"
+    # What the staged orders add to each of their customers.
+    by_customer = (f"SELECT customer_id, {_ROLLUP_SUM_SQL[1]} AS paid_orders, {_ROLLUP_SUM_SQL[0]} AS paid_fen, "
+                   f"min(CASE WHEN {paid} THEN ts END) AS first_paid_ts FROM {staged} WHERE customer_id <> '' GROUP BY customer_id")
+    upsert = (f"INSERT INTO {customers} (customer_id, paid_orders, paid_fen, first_paid_ts, seq) "
+              # WHERE true: without it SQLite would read ON CONFLICT as the start of a join's ON.
+              "SELECT customer_id, paid_orders, paid_fen, first_paid_ts, {seq} FROM added WHERE true "
+              f"ON CONFLICT (customer_id) DO UPDATE SET paid_orders = {customers}.paid_orders + excluded.paid_orders, "
+              f"paid_fen = {customers}.paid_fen + excluded.paid_fen, "
+              f"first_paid_ts = CASE WHEN {customers}.first_paid_ts IS NULL OR excluded.first_paid_ts < {customers}.first_paid_ts "
+              f"THEN excluded.first_paid_ts ELSE {customers}.first_paid_ts END, seq = excluded.seq")
+    if dialect.name == "postgresql":
+        # A customer whose total is now just what these orders added had none before. One statement,
+        # where a query before the upsert looked every customer up a second time (1.8 s of 29 s at 1M orders).
+        new_buyers = None
+        customers_sql = (f"WITH added AS ({by_customer}), written AS ({upsert} RETURNING customer_id, inviter, paid_orders) "
+                         "SELECT w.inviter, count(*) FROM written w JOIN added a ON a.customer_id = w.customer_id "
+                         "WHERE a.paid_orders > 0 AND w.paid_orders = a.paid_orders GROUP BY w.inviter")
+    else:
+        # Read before the customers take the staged orders in (SQLite has no data-modifying WITH).
+        new_buyers = (f"SELECT c.inviter, count(*) FROM (SELECT DISTINCT customer_id FROM {staged} WHERE {paid} AND customer_id <> '') f "
+                      f"LEFT JOIN {customers} c ON c.customer_id = f.customer_id WHERE coalesce(c.paid_orders, 0) = 0 GROUP BY c.inviter")
+        customers_sql = f"WITH added AS ({by_customer}) {upsert}"
     return _FirstSeenSql(
         # rules.credit: its staff (staged already), else the customer's earliest inviter, else the group's owner.
         credit=f"UPDATE {staged} SET credited_staff = coalesce((SELECT c.inviter FROM {customers} c WHERE c.customer_id = {staged}.customer_id AND c.inviter <> ''), owner) "
                "WHERE credited_staff IS NULL",
-        # Customers whose first paid order this is, by inviter: read before the customers take the staged orders in.
-        new_buyers=f"SELECT c.inviter, count(*) FROM (SELECT DISTINCT customer_id FROM {staged} WHERE {paid} AND customer_id <> '') f "
-                   f"LEFT JOIN {customers} c ON c.customer_id = f.customer_id WHERE coalesce(c.paid_orders, 0) = 0 GROUP BY c.inviter",
-        customers=f"INSERT INTO {customers} (customer_id, paid_orders, paid_fen, first_paid_ts, seq) "
-                  f"SELECT customer_id, {_ROLLUP_SUM_SQL[1]}, {_ROLLUP_SUM_SQL[0]}, min(CASE WHEN {paid} THEN ts END), {{seq}} "
-                  f"FROM {staged} WHERE customer_id <> '' GROUP BY customer_id "
-                  f"ON CONFLICT (customer_id) DO UPDATE SET paid_orders = {customers}.paid_orders + excluded.paid_orders, "
-                  f"paid_fen = {customers}.paid_fen + excluded.paid_fen, "
-                  f"first_paid_ts = CASE WHEN {customers}.first_paid_ts IS NULL OR excluded.first_paid_ts < {customers}.first_paid_ts "
-                  f"THEN excluded.first_paid_ts ELSE {customers}.first_paid_ts END, seq = excluded.seq",
+        new_buyers=new_buyers,
+        customers=customers_sql,
         orders=f"INSERT INTO {orders} ({order_columns}, seq) SELECT {order_columns}, {{seq}} FROM {staged}",
         rollup_sums=f"SELECT minute, band, coalesce(credited_staff, ''), coalesce(sku, ''), coalesce(group_id, ''), {', '.join(_ROLLUP_SUM_SQL)} "
                     f"FROM {staged} GROUP BY 1, 2, 3, 4, 5",
@@ -916,10 +938,14 @@ class _Ledger:
         """
         run, sql, seq = self.conn.exec_driver_sql, _first_seen_sql(self.conn.dialect), int(self.seq)
         run(sql.credit)
-        for inviter, buyers in run(sql.new_buyers).all():
+        if sql.new_buyers is None:
+            new_buyers = run(sql.customers.format(seq=seq)).all()
+        else:
+            new_buyers = run(sql.new_buyers).all()
+            run(sql.customers.format(seq=seq))
+        for inviter, buyers in new_buyers:
             self.counter_deltas["paying_customers"] += buyers
             self._count_buyer(inviter, buyers)
-        run(sql.customers.format(seq=seq))
         run(sql.orders.format(seq=seq))
         order_sums = self.order_sums
         for minute, band, staff, sku, group, *sums in run(sql.rollup_sums).all():
