@@ -9,6 +9,8 @@ import pytest
 
 from warroom.figures import LiveFigures, recompute
 from warroom.records import BadRow, Batch, CheckIn, Checkpoint, OrderLine
+from warroom.rules import LedgerRules
+from warroom.store import Store
 
 T0 = int(datetime(2026, 5, 20, 20, 30, tzinfo=ZoneInfo("Asia/Shanghai")).timestamp())
 NOW = datetime(2026, 5, 20, 21, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -103,6 +105,18 @@ def test_a_repeated_checkin_id_counts_once(store):
 def test_checkpoints_commit_with_the_rows(store):
     store.apply(Batch(orders=[order()], checkpoints=[Checkpoint("orders", "fp1", "orders.csv", 120)]))
     assert [(cp.fingerprint, cp.offset) for cp in store.checkpoints("orders")] == [("fp1", 120)]
+
+
+def test_postgres_waits_for_the_wal_flush_again_after_a_batch(pg_schema_url, small_event):
+    # A batch commits without waiting (its checkpoints are lost with it); what the same pooled
+    # connection commits next, a payout say, must not inherit that.
+    opened = Store(pg_schema_url, LedgerRules.from_config(small_event))
+    try:
+        opened.apply(Batch(orders=[order()], checkpoints=[Checkpoint("orders", "fp1", "orders.csv", 120)]))
+        with opened.writer.begin() as conn:
+            assert conn.exec_driver_sql("SHOW synchronous_commit").scalar_one() == "on"
+    finally:
+        opened.close()
 
 
 def test_a_second_ingest_is_refused_while_the_first_is_alive(store):
