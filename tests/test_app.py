@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from warroom import ui
 from warroom.access import SESSION_KEY, Viewer
 from warroom.cli import serve_command
 from warroom.clock import FixedClock
@@ -61,9 +62,16 @@ def live_event(event_dir, small_event, monkeypatch, read_afresh):
     return small_event
 
 
+def routed_page(script: Path, timeout: float = 30) -> AppTest:
+    """Return an app test of one page file as app.py runs it: in a session app.py has run in (else the page reruns through app.py)."""
+    app = AppTest.from_file(str(script), default_timeout=timeout)
+    app.session_state[ui.APP_RAN_KEY] = True
+    return app
+
+
 def run(script: Path, lang: str | None = None, viewer: Viewer | None = LEAD) -> AppTest:
     """Return the app test after one run of `script`, in `lang` when given, signed in as `viewer` (a lead by default)."""
-    app = AppTest.from_file(str(script), default_timeout=30)
+    app = routed_page(script)
     if viewer is not None:
         app.session_state[SESSION_KEY] = viewer
     if lang:

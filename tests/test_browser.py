@@ -20,6 +20,7 @@ from playwright.sync_api import expect
 
 from tests.browser_support import (
     ARTIFACTS,
+    BOSS_PASSWORD,
     LEAD_PASSWORD,
     DemoProcess,
     chromium_missing_message,
@@ -124,6 +125,34 @@ def wait_for_my_page(page) -> None:
 def row_texts(page) -> list[str]:
     """Return the text of every table row and leaderboard row on the page."""
     return page.locator("tr, .wp-row, .wr-row").all_inner_texts()
+
+
+# -- a page's address -----------------------------------------------------------------------------
+
+
+def test_a_fresh_server_s_first_visitor_at_a_page_s_address_must_sign_in(demo, new_page):
+    # First in this module, so that this is the server's first request: Streamlit then ran
+    # pages/big_screen.py by itself, without app.py's sign-in, and showed it to anyone (ui._through_app).
+    page = new_page(TV)
+    page.goto(demo.url("big_screen"))
+    page.locator('input[type="password"]').wait_for(state="visible", timeout=LOAD_MS)
+    shot(page, "00_fresh_server_big_screen_address")
+    assert page.locator(".wr-revenue").count() == 0
+
+
+def test_a_visitor_at_a_page_s_address_signs_in_there_and_gets_that_page(demo, new_page):
+    page = new_page(TV)
+    page.goto(demo.url("review"))
+    password = page.locator('input[type="password"]')
+    password.wait_for(state="visible", timeout=LOAD_MS)
+    # The sign-in page, at the page's own address: not Streamlit's "Page not found" (in English).
+    assert (urlparse(page.url).path, page.get_by_text("Page not found").count()) == ("/review", 0)
+    page.locator('[data-testid="stForm"]').get_by_text(t("viewer_boss"), exact=True).click()
+    password.fill(BOSS_PASSWORD)
+    page.locator('[data-testid="stFormSubmitButton"] button').click()
+    page.locator("h1").get_by_text(t("rv_title"), exact=True).wait_for(state="visible", timeout=LOAD_MS)
+    shot(page, "00_signed_in_at_review_address")
+    assert urlparse(page.url).path == "/review"
 
 
 # -- the big screen -------------------------------------------------------------------------------
@@ -241,6 +270,7 @@ def test_personal_link_cannot_open_others_commission_or_review(demo, new_page):
         wait_for_my_page(page)
         assert page.locator(".wp-who b").inner_text() == member.name
         assert urlparse(page.url).path in ("/", "/my_ranking"), f"/{path} with a staff link stayed at {page.url}"
+        assert page.get_by_text("Page not found").count() == 0, f"/{path}: Streamlit's own 'Page not found' shown"
         body = page.locator("body").inner_text()
         for heading in forbidden_headings:
             assert page.locator("h1, h2, h3, h4").get_by_text(heading, exact=True).count() == 0, f"/{path}: heading {heading!r} shown to staff"

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.test_app import routed_page
 from warroom.access import SESSION_KEY, Viewer
 from warroom.clock import FixedClock
 from warroom.config import load_event
@@ -78,7 +79,7 @@ def event(event_dir, monkeypatch, read_afresh):
 
 
 def run(script: Path, viewer: Viewer | None = LEAD, lang: str | None = None) -> AppTest:
-    app = AppTest.from_file(str(script), default_timeout=60)
+    app = routed_page(script, timeout=60)
     if viewer is not None:
         app.session_state[SESSION_KEY] = viewer
     if lang:

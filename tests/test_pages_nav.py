@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.test_app import rendered, sell
+from tests.test_app import rendered, routed_page, sell
 from warroom import access, ui
 from warroom.access import SESSION_KEY, Viewer
 from warroom.config import load_event
@@ -142,7 +142,7 @@ def test_an_empty_password_is_asked_for(event):
 
 
 def test_signing_out_forgets_the_viewer(event):
-    app = AppTest.from_file(str(ROOT / "pages" / "login.py"), default_timeout=30)
+    app = routed_page(ROOT / "pages" / "login.py")
     app.session_state[SESSION_KEY] = Viewer(role="lead")
     app.run()
     app.button[-1].click().run()
@@ -187,7 +187,7 @@ def test_the_app_writes_the_wanted_cookie(event):
 
 def test_after_signing_out_a_reload_is_signed_out(event, monkeypatch):
     token = sign_in(open_app(), "lead-pw").session_state["warroom_session_token"]
-    app = AppTest.from_file(str(ROOT / "pages" / "login.py"), default_timeout=30)
+    app = routed_page(ROOT / "pages" / "login.py")
     app.session_state[SESSION_KEY] = Viewer(role="lead")
     app.session_state["warroom_session_token"] = token
     app.run().button[-1].click().run()
@@ -274,7 +274,7 @@ def test_my_ranking_escapes_names(event_dir, monkeypatch, event):
 
 
 def test_my_ranking_refuses_a_lead(event):
-    app = AppTest.from_file(str(ROOT / "pages" / "my_ranking.py"), default_timeout=30)
+    app = routed_page(ROOT / "pages" / "my_ranking.py")
     app.session_state[SESSION_KEY] = Viewer(role="lead")
     app.run()
     assert (not app.exception, len(app.warning), "第 1 名" in rendered(app)) == (True, 1, False)
@@ -306,7 +306,7 @@ def test_setup_prints_everyone_s_link_and_the_feeds(event):
 
 
 def test_setup_refuses_staff(event):
-    app = AppTest.from_file(str(ROOT / "pages" / "setup.py"), default_timeout=30)
+    app = routed_page(ROOT / "pages" / "setup.py")
     app.session_state[SESSION_KEY] = Viewer(role="staff", staff_id="S01")
     app.run()
     assert (not app.exception, len(app.code), len(app.warning)) == (True, 0, 1)

@@ -113,8 +113,34 @@ def language() -> str:
     return normalize_lang(st.query_params.get("lang"))
 
 
+# Set by app.py in every session it runs in: a page's run that follows went through its sign-in and routing.
+APP_RAN_KEY = "warroom_app_ran"
+
+
+def app_ran() -> None:
+    """Note that app.py, which works out the viewer and picks the page they may open, ran in this session."""
+    st.session_state[APP_RAN_KEY] = True
+
+
+def _through_app() -> None:
+    """Send a page that Streamlit ran by itself to app.py.
+
+    Until app.py has called st.navigation once in the server process, Streamlit serves the `pages/`
+    folder the old way: after a restart, a request for /big_screen (or /review) ran that file alone,
+    without app.py's sign-in, and showed the big screen to anyone. Switching to app.py runs it, as
+    the app's main page; its st.navigation moves the process to the new way, and it signs in and routes.
+    """
+    if not st.session_state.get(APP_RAN_KEY):
+        # With its query: a TV's kiosk link or a staff member's personal link still signs them in.
+        st.switch_page("app.py", query_params=st.query_params.to_dict())
+
+
 def open_event(lang: str) -> LiveEvent:
-    """Return the event named by WARROOM_EVENT, built once per process; on a problem show one error line and stop."""
+    """Return the event named by WARROOM_EVENT, built once per process; on a problem show one error line and stop.
+
+    Every page opens the event first, so this is where a page that app.py did not route is sent through it.
+    """
+    _through_app()
     raw = os.environ.get(EVENT_ENV, "").strip()
     if not raw:
         st.error(t("no_event", lang))
