@@ -9,12 +9,14 @@ import time
 
 import streamlit as st
 
-from warroom import ui
+from warroom import access, ui
 from warroom.review import BIG_ORDER_FEN, flash_sales, milestone_kind, newly_reached, next_flash_sale
 
 lang = ui.language()
 ui.kiosk_mode()
 live = ui.open_event(lang)
+# app.py routes only leads and the TV's kiosk link here; the page checks again, as every page does.
+ui.require_viewer(lang, (access.LEAD, access.KIOSK))
 ui.rail_styles()
 
 

@@ -27,6 +27,8 @@ ROOT = Path(__file__).resolve().parent.parent
 COMMISSION, REVIEW, PROMPTS, BIG_SCREEN = (ROOT / "pages" / name for name in ("commission.py", "review.py", "prompts.py", "big_screen.py"))
 MOMENT = datetime.fromisoformat("2026-05-20T20:36:00+08:00")
 LEAD, BOSS = Viewer(role="lead"), Viewer(role="boss")
+# How the TV's kiosk link signs the big screen in.
+KIOSK = Viewer(role="kiosk", via="kiosk")
 EXTRA = """
 [[staff]]
 id = "S23"
@@ -110,7 +112,7 @@ def test_an_order_taker_cannot_open_everyones_money(event, script):
     assert app.warning and "¥7,299" not in texts(app)
 
 
-@pytest.mark.parametrize("script", [COMMISSION, REVIEW, PROMPTS], ids=lambda path: path.name)
+@pytest.mark.parametrize("script", [COMMISSION, REVIEW, PROMPTS, BIG_SCREEN], ids=lambda path: path.name)
 def test_nobody_signed_in_is_refused(event, script):
     assert run(script, viewer=None).warning
 
@@ -233,21 +235,21 @@ def test_silence_every_prompt(event):
 
 
 def test_rail_shows_clock_countdown_prompts_and_big_orders(event):
-    body = rendered(run(BIG_SCREEN, viewer=None))
+    body = rendered(run(BIG_SCREEN, viewer=KIOSK))
     assert all(part in body for part in ("20:36:00", "04:00", "推送秒杀海报", "¥6,000"))
 
 
 def test_rail_shows_prompts_in_english(event):
-    body = rendered(run(BIG_SCREEN, viewer=None, lang="en"))
+    body = rendered(run(BIG_SCREEN, viewer=KIOSK, lang="en"))
     assert ("Push the flash-sale poster: 玫瑰精油 (10 min before the sale)" in body, "推送秒杀海报" in body) == (True, False)
 
 
 def test_rail_never_shows_a_phone_number(event):
-    assert "13812341234" not in rendered(run(BIG_SCREEN, viewer=None))
+    assert "13812341234" not in rendered(run(BIG_SCREEN, viewer=KIOSK))
 
 
 def test_celebration_only_for_milestones_crossed_on_screen(event):
-    app = run(BIG_SCREEN, viewer=None)
+    app = run(BIG_SCREEN, viewer=KIOSK)
     before = 'class="wr-celebrate"' in rendered(app)
     sell(event, OrderLine(order_id="A3", ts=at("20:35:00"), amount_fen=3_000_00, customer_id="C3", staff_id="S01"))
     app.run()
