@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +13,12 @@ from warroom.rules import LedgerRules
 from warroom.store import Store
 
 AT_21H = datetime.fromisoformat("2026-05-20T21:00:00+08:00")
+
+
+def fingerprint_of(path: Path) -> str:
+    """Return a checkpoint fingerprint naming the file now at `path` (its device and inode, as connectors.tail writes them)."""
+    info = path.stat()
+    return f"{info.st_dev}:{info.st_ino}:64:{'0' * 40}"
 
 
 @pytest.fixture
@@ -26,7 +33,7 @@ def fed(event_dir, small_event):
         orders=[OrderLine("A1", moment - 60, 10_000, staff_id="S01"), OrderLine("A2", moment, 5_000, staff_id="S02")],
         checkins=[CheckIn("K1", moment - 600, "join_group", customer_id="C1", group_id="G01")],
         bad_rows=[BadRow(orders_feed, "line 3", "bad,row", "no amount")],
-        checkpoints=[Checkpoint(orders_feed, "fp-1", str(orders_file), 600), Checkpoint(checkins_feed, "fp-2", str(event_dir / "gone.jsonl"), 40, done=True)],
+        checkpoints=[Checkpoint(orders_feed, fingerprint_of(orders_file), str(orders_file), 600), Checkpoint(checkins_feed, "fp-2", str(event_dir / "gone.jsonl"), 40, done=True)],
     ))
     yield small_event, store
     store.close()
@@ -39,6 +46,21 @@ def test_each_feed_s_health(fed):
         1, 600, 400, AT_21H, timedelta(minutes=2), 1)
     # The checked-in file is gone from disk: nothing is counted as unread.
     assert (checkins.files, checkins.bytes_unread, checkins.lag, checkins.quarantined) == (1, 0, timedelta(minutes=12), 0)
+
+
+@pytest.mark.parametrize("done", [True, False], ids=["drained", "not drained"])
+def test_a_file_rotated_away_is_not_measured_by_the_new_file_at_its_path(fed, event_dir, done):
+    config, store = fed
+    orders_file = event_dir / "feeds" / "orders.csv"
+    rotated = orders_file.with_name("orders.csv.1")
+    orders_file.rename(rotated)
+    orders_file.write_text("y" * 5000, encoding="utf-8")
+    orders_feed = config.feeds[0].label
+    store.apply(Batch(checkpoints=[Checkpoint(orders_feed, fingerprint_of(rotated), str(orders_file), 1000, done=done),
+                                   Checkpoint(orders_feed, fingerprint_of(orders_file), str(orders_file), 4000)]))
+    orders = ingest_health(store, config, AT_21H).feeds[0]
+    # Only the new file's last 1 000 bytes are unread, not also 5 000 − 1 000 for the rotated one.
+    assert (orders.files, orders.bytes_unread) == (2, 1000)
 
 
 def test_an_empty_store_has_seen_nothing(small_event, tmp_path):

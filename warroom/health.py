@@ -57,11 +57,22 @@ def _moment(epoch: int | None) -> datetime | None:
     return datetime.fromtimestamp(epoch, UTC) if epoch is not None else None
 
 
-def _size(path: str) -> int | None:
+def _unread(path: str, offset: int, fingerprint: str, done: bool) -> int:
+    """Return the bytes of a checkpointed file still to read: none once it is done, gone, or no longer the file at its path.
+
+    A checkpoint's fingerprint starts with its file's device and inode (connectors.tail.Fingerprint).
+    After a rotation the path names the new file, whose size says nothing of what is left of the
+    old one: counted against each rotated file's offset, it showed 69 KB unread of a caught-up feed.
+    """
+    if done:
+        return 0
     try:
-        return Path(path).stat().st_size
+        info = Path(path).stat()
     except OSError:
-        return None
+        return 0
+    if not fingerprint.startswith(f"{info.st_dev}:{info.st_ino}:"):
+        return 0
+    return max(info.st_size - offset, 0)
 
 
 def ingest_health(store: Store, config: EventConfig, now: datetime, wall_now: datetime | None = None) -> IngestHealth:
@@ -72,18 +83,17 @@ def ingest_health(store: Store, config: EventConfig, now: datetime, wall_now: da
             "orders": conn.execute(select(func.max(schema.orders.c.ts))).scalar(),
             "checkins": conn.execute(select(func.max(schema.checkins.c.ts))).scalar(),
         }
-        read = conn.execute(select(checkpoints.c.feed, checkpoints.c.path, checkpoints.c.offset)).all()
+        read = conn.execute(select(checkpoints.c.feed, checkpoints.c.path, checkpoints.c.offset, checkpoints.c.fingerprint, checkpoints.c.done)).all()
         quarantined = dict(conn.execute(select(quarantine.c.feed, func.count()).group_by(quarantine.c.feed)).all())
         heartbeat = conn.execute(select(func.max(schema.leases.c.heartbeat))).scalar()
     feeds = []
     for feed in config.feeds:
-        mine = [(path, offset) for label, path, offset in read if label == feed.label]
-        sizes = [(_size(path), offset) for path, offset in mine]
+        mine = [(path, offset, fingerprint, done) for label, path, offset, fingerprint, done in read if label == feed.label]
         last = _moment(newest[feed.kind])
         feeds.append(FeedHealth(
             label=feed.label, kind=feed.kind, path=feed.path, files=len(mine),
-            bytes_read=sum(offset for _path, offset in mine),
-            bytes_unread=sum(max(size - offset, 0) for size, offset in sizes if size is not None),
+            bytes_read=sum(offset for _path, offset, _fingerprint, _done in mine),
+            bytes_unread=sum(_unread(*checkpoint) for checkpoint in mine),
             last_row_at=last, lag=max(now - last, timedelta(0)) if last else None,
             quarantined=quarantined.get(feed.label, 0),
         ))
