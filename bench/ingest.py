@@ -4,6 +4,11 @@
 
 Both runs happen in this one invocation, on the same generated CSV, so the ratio compares like
 with like on this machine. Peak RSS is the ingest subprocess's own (ru_maxrss of the child).
+
+A third run, the schema's floor, bounds what any ledger could reach: raw sqlite3 again, parsing the
+same way, but writing what warroom's schema keeps per order (the order, with its indexes, and its
+customer's running totals), with no rollups, attribution or precedence. Its ratio is the best
+`warroom ingest` could get without writing less per order.
 """
 
 from __future__ import annotations
@@ -85,6 +90,56 @@ def raw_sqlite(path: Path, db: Path) -> float:
     return elapsed
 
 
+def schema_floor(path: Path, db: Path) -> float:
+    """Return the seconds raw sqlite3 takes to write each order, and its customer's totals, into warroom's own tables (parse included)."""
+    from sqlalchemy import create_engine
+
+    from warroom import schema
+
+    engine = create_engine(f"sqlite:///{db}")
+    schema.metadata.create_all(engine, tables=[schema.orders, schema.customers])
+    engine.dispose()
+    connection = sqlite3.connect(db, isolation_level=None)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=NORMAL")
+    started = time.perf_counter()
+    with path.open(encoding="utf-8") as handle:
+        reader = csv.reader(handle)
+        next(reader)
+        batch, seq = [], 0
+        for order_id, ts, amount, status, refund, sku, product, qty, customer_id, staff_id, group_id in reader:
+            amount_fen, refund_fen = int(Decimal(amount) * 100), int(Decimal(refund or 0) * 100)
+            batch.append((order_id, ts, amount_fen, refund_fen, status, sku, product or None, int(qty), customer_id, staff_id or None, group_id, staff_id or None, 0))
+            if len(batch) == 5000:
+                seq += 1
+                _flush_floor(connection, batch, seq)
+        _flush_floor(connection, batch, seq + 1)
+    elapsed = time.perf_counter() - started
+    connection.close()
+    return elapsed
+
+
+def _flush_floor(connection: sqlite3.Connection, batch: list, seq: int) -> None:
+    by_customer: dict[str, list[int]] = {}
+    for order in batch:
+        totals = by_customer.setdefault(order[8], [0, 0])
+        totals[0] += 1
+        totals[1] += order[2]
+    connection.execute("BEGIN IMMEDIATE")
+    connection.executemany(
+        "INSERT INTO orders (order_id, ts, amount_fen, refund_fen, status, sku, product, qty, customer_id, staff_id, group_id, credited_staff, band, seq) "
+        f"VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,{seq}) ON CONFLICT(order_id) DO UPDATE SET status=excluded.status, refund_fen=excluded.refund_fen",
+        batch,
+    )
+    connection.executemany(
+        f"INSERT INTO customers (customer_id, paid_orders, paid_fen, seq) VALUES (?,?,?,{seq}) ON CONFLICT(customer_id) DO UPDATE SET "
+        "paid_orders = customers.paid_orders + excluded.paid_orders, paid_fen = customers.paid_fen + excluded.paid_fen, seq = excluded.seq",
+        [(customer_id, orders, fen) for customer_id, (orders, fen) in by_customer.items()],
+    )
+    connection.execute("COMMIT")
+    batch.clear()
+
+
 def _flush(connection: sqlite3.Connection, batch: list) -> None:
     connection.execute("BEGIN IMMEDIATE")
     connection.executemany(
@@ -119,13 +174,15 @@ def main() -> None:
         folder = args.folder or Path(temporary)
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "event.toml").write_text(EVENT, encoding="utf-8")
-        for stale in [*folder.glob("raw.db*"), *folder.glob("warroom.db*")]:
+        for stale in [*folder.glob("raw.db*"), *folder.glob("floor.db*"), *folder.glob("warroom.db*")]:
             stale.unlink()  # a kept folder's databases from an earlier run
         write_orders(folder / "orders.csv", args.orders)
         raw = raw_sqlite(folder / "orders.csv", folder / "raw.db")
+        floor = schema_floor(folder / "orders.csv", folder / "floor.db")
         ours, peak = warroom_ingest(folder)
         print(f"rows: {args.orders:,}")
         print(f"raw sqlite3 executemany upsert: {raw:6.1f} s  {args.orders / raw:10,.0f} rows/s")
+        print(f"the schema's floor (raw sqlite3 into warroom's orders and customers): {floor:6.1f} s  {args.orders / floor:10,.0f} rows/s  ratio {raw / floor:.2f}")
         print(f"warroom ingest --once (SQLite): {ours:6.1f} s  {args.orders / ours:10,.0f} rows/s  peak RSS {peak:.0f} MB")
         print(f"ratio warroom / raw: {raw / ours:.2f}  (goal >= 0.5)")
         if args.pg_url:
