@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from connectors.feed import FeedReader
 from warroom.health import ingest_health
 from warroom.records import BadRow, Batch, CheckIn, Checkpoint, OrderLine
 from warroom.rules import LedgerRules
@@ -61,6 +62,22 @@ def test_a_file_rotated_away_is_not_measured_by_the_new_file_at_its_path(fed, ev
     orders = ingest_health(store, config, AT_21H).feeds[0]
     # Only the new file's last 1 000 bytes are unread, not also 5 000 − 1 000 for the rotated one.
     assert (orders.files, orders.bytes_unread) == (2, 1000)
+
+
+def test_a_file_that_grew_past_its_short_fingerprint_counts_once_and_caught_up(store, small_event, event_dir):
+    # A file under 256 bytes is fingerprinted on what it has and re-fingerprinted as it grows
+    # (connectors.tail), so one file leaves several checkpoints behind; only its latest says where reading is.
+    orders_file = event_dir / "feeds" / "orders.csv"
+    orders_file.write_text("order_id,ts,amount\n", encoding="utf-8")
+    reader = FeedReader(small_event.feeds[0], small_event, [], clock=lambda: AT_21H.timestamp())
+    rows = [f"A{index},2026-05-20 20:{index:02d}:00,199\n" for index in range(40)]
+    for appended in ([], rows[:2], rows[2:5], rows[5:]):  # the header alone, then past 64 bytes, then past 256
+        with orders_file.open("a", encoding="utf-8") as handle:
+            handle.writelines(appended)
+        store.apply(reader.poll())
+    reader.close()
+    orders = ingest_health(store, small_event, AT_21H).feeds[0]
+    assert (orders.files, orders.bytes_read, orders.bytes_unread) == (1, orders_file.stat().st_size, 0)
 
 
 def test_an_empty_store_has_seen_nothing(small_event, tmp_path):

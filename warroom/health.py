@@ -75,6 +75,21 @@ def _unread(path: str, offset: int, fingerprint: str, done: bool) -> int:
     return max(info.st_size - offset, 0)
 
 
+def _latest_per_file(checkpoints: list[tuple[str, int, str, bool]]) -> list[tuple[str, int, str, bool]]:
+    """Return, of each file's checkpoints (given in the order they were written), the last: (path, offset, fingerprint, done).
+
+    A file is its device and inode, the start of its fingerprint. A file shorter than the
+    fingerprint's 256 bytes is fingerprinted anew as it grows (connectors.tail), which leaves
+    the shorter checkpoints behind: counted too, one file showed as three, with kilobytes
+    "unread" that had been read. A file truncated and rewritten in place is still one file.
+    """
+    latest: dict[str, tuple[str, int, str, bool]] = {}
+    for checkpoint in checkpoints:
+        dev, _, rest = checkpoint[2].partition(":")
+        latest[f"{dev}:{rest.partition(':')[0]}" if rest else checkpoint[2]] = checkpoint
+    return list(latest.values())
+
+
 def ingest_health(store: Store, config: EventConfig, now: datetime, wall_now: datetime | None = None) -> IngestHealth:
     """Return each feed's files, unread bytes, last row seen, lag and quarantined rows, and the ingest's last heartbeat."""
     checkpoints, quarantine = schema.checkpoints, schema.quarantine
@@ -83,12 +98,15 @@ def ingest_health(store: Store, config: EventConfig, now: datetime, wall_now: da
             "orders": conn.execute(select(func.max(schema.orders.c.ts))).scalar(),
             "checkins": conn.execute(select(func.max(schema.checkins.c.ts))).scalar(),
         }
-        read = conn.execute(select(checkpoints.c.feed, checkpoints.c.path, checkpoints.c.offset, checkpoints.c.fingerprint, checkpoints.c.done)).all()
+        read = conn.execute(
+            select(checkpoints.c.feed, checkpoints.c.path, checkpoints.c.offset, checkpoints.c.fingerprint, checkpoints.c.done)
+            .order_by(checkpoints.c.seq, checkpoints.c.offset)
+        ).all()
         quarantined = dict(conn.execute(select(quarantine.c.feed, func.count()).group_by(quarantine.c.feed)).all())
         heartbeat = conn.execute(select(func.max(schema.leases.c.heartbeat))).scalar()
     feeds = []
     for feed in config.feeds:
-        mine = [(path, offset, fingerprint, done) for label, path, offset, fingerprint, done in read if label == feed.label]
+        mine = _latest_per_file([(path, offset, fingerprint, done) for label, path, offset, fingerprint, done in read if label == feed.label])
         last = _moment(newest[feed.kind])
         feeds.append(FeedHealth(
             label=feed.label, kind=feed.kind, path=feed.path, files=len(mine),
