@@ -140,6 +140,67 @@ def _flush_floor(connection: sqlite3.Connection, batch: list, seq: int) -> None:
     batch.clear()
 
 
+def postgres_floor(path: Path, url: str) -> float:
+    """Return the seconds PostgreSQL takes, by COPY, to upsert each order and its customer's totals into warroom's own tables (parse included).
+
+    `url` names an empty schema. Each batch of 5 000 rows is COPYed into two staging tables and
+    upserted from them, in one transaction that does not wait for the WAL flush, as the ingest's.
+    """
+    import psycopg
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    from warroom import schema
+
+    engine = create_engine(url)
+    schema.metadata.create_all(engine, tables=[schema.orders, schema.customers])
+    engine.dispose()
+    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    order_columns = "order_id, ts, amount_fen, refund_fen, status, sku, product, qty, customer_id, staff_id, group_id, credited_staff, band, seq"
+    with psycopg.connect(dsn) as connection:
+        connection.execute(f"CREATE TEMP TABLE order_stage AS SELECT {order_columns} FROM orders WITH NO DATA")
+        connection.execute("CREATE TEMP TABLE customer_stage AS SELECT customer_id, paid_orders, paid_fen, seq FROM customers WITH NO DATA")
+        connection.commit()
+        started = time.perf_counter()
+        with path.open(encoding="utf-8") as handle:
+            reader = csv.reader(handle)
+            next(reader)
+            batch, seq = [], 0
+            for order_id, _ts, amount, status, refund, sku, product, qty, customer_id, staff_id, group_id in reader:
+                amount_fen, refund_fen = int(Decimal(amount) * 100), int(Decimal(refund or 0) * 100)
+                batch.append((order_id, 0, amount_fen, refund_fen, status, sku, product or None, int(qty), customer_id, staff_id or None, group_id, staff_id or None, 0))
+                if len(batch) == 5000:
+                    seq += 1
+                    _copy_floor(connection, batch, seq)
+            _copy_floor(connection, batch, seq + 1)
+        elapsed = time.perf_counter() - started
+    return elapsed
+
+
+def _copy_floor(connection, batch: list, seq: int) -> None:
+    # A batch names an order once (a refund of an earlier order replaces its row), as the ledger's set-wise path takes them.
+    latest = {order[0]: order for order in batch}
+    by_customer: dict[str, list[int]] = {}
+    for order in latest.values():
+        totals = by_customer.setdefault(order[8], [0, 0])
+        totals[0] += 1
+        totals[1] += order[2]
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL synchronous_commit = off")
+        cursor.execute("TRUNCATE order_stage, customer_stage")
+        with cursor.copy("COPY order_stage FROM STDIN") as copy:
+            for order in latest.values():
+                copy.write_row((*order, seq))
+        with cursor.copy("COPY customer_stage FROM STDIN") as copy:
+            for customer_id, (orders, fen) in by_customer.items():
+                copy.write_row((customer_id, orders, fen, seq))
+        cursor.execute("INSERT INTO orders SELECT * FROM order_stage ON CONFLICT (order_id) DO UPDATE SET status = excluded.status, refund_fen = excluded.refund_fen")
+        cursor.execute("INSERT INTO customers (customer_id, paid_orders, paid_fen, seq) SELECT * FROM customer_stage ON CONFLICT (customer_id) DO UPDATE SET "
+                       "paid_orders = customers.paid_orders + excluded.paid_orders, paid_fen = customers.paid_fen + excluded.paid_fen, seq = excluded.seq")
+    connection.commit()
+    batch.clear()
+
+
 def _flush(connection: sqlite3.Connection, batch: list) -> None:
     connection.execute("BEGIN IMMEDIATE")
     connection.executemany(
@@ -192,12 +253,16 @@ def main() -> None:
             admin = create_engine(args.pg_url)
             with admin.begin() as conn:
                 conn.execute(text(f"CREATE SCHEMA {schema}"))
+                conn.execute(text(f"CREATE SCHEMA {schema}_floor"))
             try:
+                pg_floor = postgres_floor(folder / "orders.csv", f"{args.pg_url}?options=-csearch_path%3D{schema}_floor")
+                print(f"the schema's floor on PostgreSQL (COPY and upsert of orders and customers): {pg_floor:6.1f} s  {args.orders / pg_floor:10,.0f} rows/s")
                 pg, pg_peak = warroom_ingest(folder, f"{args.pg_url}?options=-csearch_path%3D{schema}")
-                print(f"warroom ingest --once (PostgreSQL): {pg:6.1f} s  {args.orders / pg:10,.0f} rows/s  peak RSS {pg_peak:.0f} MB")
+                print(f"warroom ingest --once (PostgreSQL): {pg:6.1f} s  {args.orders / pg:10,.0f} rows/s  peak RSS {pg_peak:.0f} MB  (goal >= 100,000 rows/s)")
             finally:
                 with admin.begin() as conn:
                     conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+                    conn.execute(text(f"DROP SCHEMA {schema}_floor CASCADE"))
 
 
 if __name__ == "__main__":
