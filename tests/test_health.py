@@ -80,6 +80,18 @@ def test_a_file_that_grew_past_its_short_fingerprint_counts_once_and_caught_up(s
     assert (orders.files, orders.bytes_read, orders.bytes_unread) == (1, orders_file.stat().st_size, 0)
 
 
+def test_what_is_left_of_a_rotated_file_is_found_by_its_inode_in_the_feed_s_folder(fed, event_dir):
+    # As when the ingest stopped before it had drained the file that a rotation renamed away.
+    config, store = fed
+    orders_file = event_dir / "feeds" / "orders.csv"
+    orders_file.rename(orders_file.with_name("orders.csv.1"))
+    orders_file.write_text("y" * 5000, encoding="utf-8")
+    store.apply(Batch(checkpoints=[Checkpoint(config.feeds[0].label, fingerprint_of(orders_file), str(orders_file), 4000)]))
+    orders = ingest_health(store, config, AT_21H).feeds[0]
+    # 1 000 − 600 bytes of the rotated file, and 5 000 − 4 000 of the new one.
+    assert (orders.files, orders.bytes_unread) == (2, 1400)
+
+
 def test_an_empty_store_has_seen_nothing(small_event, tmp_path):
     store = Store(f"sqlite:///{tmp_path / 'empty.db'}", LedgerRules.from_config(small_event))
     health = ingest_health(store, small_event, AT_21H)

@@ -8,6 +8,8 @@ passed in.
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -57,22 +59,45 @@ def _moment(epoch: int | None) -> datetime | None:
     return datetime.fromtimestamp(epoch, UTC) if epoch is not None else None
 
 
-def _unread(path: str, offset: int, fingerprint: str, done: bool) -> int:
-    """Return the bytes of a checkpointed file still to read: none once it is done, gone, or no longer the file at its path.
+def _unread(path: str, offset: int, fingerprint: str, done: bool, folders: dict[Path, dict[str, int]]) -> int:
+    """Return the bytes of a checkpointed file still to read: none once it is done or gone.
 
     A checkpoint's fingerprint starts with its file's device and inode (connectors.tail.Fingerprint).
     After a rotation the path names the new file, whose size says nothing of what is left of the
-    old one: counted against each rotated file's offset, it showed 69 KB unread of a caught-up feed.
+    old one (counted against each rotated file's offset, it showed 69 KB unread of a caught-up
+    feed); the old file is looked for by its inode in the path's folder, where the ingest drains
+    it from, so what a stopped ingest left of a rotated file still shows.
     """
     if done:
         return 0
+    file = ":".join(fingerprint.split(":")[:2])
     try:
         info = Path(path).stat()
+        if f"{info.st_dev}:{info.st_ino}" == file:
+            return max(info.st_size - offset, 0)
     except OSError:
-        return 0
-    if not fingerprint.startswith(f"{info.st_dev}:{info.st_ino}:"):
-        return 0
-    return max(info.st_size - offset, 0)
+        pass
+    folder = Path(path).parent
+    if folder not in folders:
+        folders[folder] = _sizes_by_file(folder)
+    return max(folders[folder].get(file, offset) - offset, 0)
+
+
+def _sizes_by_file(folder: Path) -> dict[str, int]:
+    """Return the size of each regular file in a folder, by its "device:inode"."""
+    sizes = {}
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return sizes
+    for entry in entries:
+        try:
+            info = entry.stat(follow_symlinks=False)
+        except OSError:
+            continue
+        if stat.S_ISREG(info.st_mode):
+            sizes[f"{info.st_dev}:{info.st_ino}"] = info.st_size
+    return sizes
 
 
 def _latest_per_file(checkpoints: list[tuple[str, int, str, bool]]) -> list[tuple[str, int, str, bool]]:
@@ -105,13 +130,14 @@ def ingest_health(store: Store, config: EventConfig, now: datetime, wall_now: da
         quarantined = dict(conn.execute(select(quarantine.c.feed, func.count()).group_by(quarantine.c.feed)).all())
         heartbeat = conn.execute(select(func.max(schema.leases.c.heartbeat))).scalar()
     feeds = []
+    folders: dict[Path, dict[str, int]] = {}
     for feed in config.feeds:
         mine = _latest_per_file([(path, offset, fingerprint, done) for label, path, offset, fingerprint, done in read if label == feed.label])
         last = _moment(newest[feed.kind])
         feeds.append(FeedHealth(
             label=feed.label, kind=feed.kind, path=feed.path, files=len(mine),
             bytes_read=sum(offset for _path, offset, _fingerprint, _done in mine),
-            bytes_unread=sum(_unread(*checkpoint) for checkpoint in mine),
+            bytes_unread=sum(_unread(*checkpoint, folders) for checkpoint in mine),
             last_row_at=last, lag=max(now - last, timedelta(0)) if last else None,
             quarantined=quarantined.get(feed.label, 0),
         ))
