@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -90,6 +91,22 @@ def raw_sqlite(path: Path, db: Path) -> float:
     return elapsed
 
 
+def _floor_batches(path: Path) -> Iterator[list[tuple]]:
+    """Yield the CSV's rows in batches of 5 000, as order rows in warroom's column order but seq: parsed as raw_sqlite parses them (the time is left unparsed, as 0)."""
+    with path.open(encoding="utf-8") as handle:
+        reader = csv.reader(handle)
+        next(reader)
+        batch = []
+        for order_id, _ts, amount, status, refund, sku, product, qty, customer_id, staff_id, group_id in reader:
+            amount_fen, refund_fen = int(Decimal(amount) * 100), int(Decimal(refund or 0) * 100)
+            batch.append((order_id, 0, amount_fen, refund_fen, status, sku, product or None, int(qty), customer_id, staff_id or None, group_id, staff_id or None, 0))
+            if len(batch) == 5000:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+
 def schema_floor(path: Path, db: Path) -> float:
     """Return the seconds raw sqlite3 takes to write each order, and its customer's totals, into warroom's own tables (parse included)."""
     from sqlalchemy import create_engine
@@ -103,17 +120,8 @@ def schema_floor(path: Path, db: Path) -> float:
     connection.execute("PRAGMA journal_mode=WAL")
     connection.execute("PRAGMA synchronous=NORMAL")
     started = time.perf_counter()
-    with path.open(encoding="utf-8") as handle:
-        reader = csv.reader(handle)
-        next(reader)
-        batch, seq = [], 0
-        for order_id, ts, amount, status, refund, sku, product, qty, customer_id, staff_id, group_id in reader:
-            amount_fen, refund_fen = int(Decimal(amount) * 100), int(Decimal(refund or 0) * 100)
-            batch.append((order_id, ts, amount_fen, refund_fen, status, sku, product or None, int(qty), customer_id, staff_id or None, group_id, staff_id or None, 0))
-            if len(batch) == 5000:
-                seq += 1
-                _flush_floor(connection, batch, seq)
-        _flush_floor(connection, batch, seq + 1)
+    for seq, batch in enumerate(_floor_batches(path), start=1):
+        _flush_floor(connection, batch, seq)
     elapsed = time.perf_counter() - started
     connection.close()
     return elapsed
@@ -137,7 +145,6 @@ def _flush_floor(connection: sqlite3.Connection, batch: list, seq: int) -> None:
         [(customer_id, orders, fen) for customer_id, (orders, fen) in by_customer.items()],
     )
     connection.execute("COMMIT")
-    batch.clear()
 
 
 def postgres_floor(path: Path, url: str) -> float:
@@ -162,17 +169,8 @@ def postgres_floor(path: Path, url: str) -> float:
         connection.execute("CREATE TEMP TABLE customer_stage AS SELECT customer_id, paid_orders, paid_fen, seq FROM customers WITH NO DATA")
         connection.commit()
         started = time.perf_counter()
-        with path.open(encoding="utf-8") as handle:
-            reader = csv.reader(handle)
-            next(reader)
-            batch, seq = [], 0
-            for order_id, _ts, amount, status, refund, sku, product, qty, customer_id, staff_id, group_id in reader:
-                amount_fen, refund_fen = int(Decimal(amount) * 100), int(Decimal(refund or 0) * 100)
-                batch.append((order_id, 0, amount_fen, refund_fen, status, sku, product or None, int(qty), customer_id, staff_id or None, group_id, staff_id or None, 0))
-                if len(batch) == 5000:
-                    seq += 1
-                    _copy_floor(connection, batch, seq)
-            _copy_floor(connection, batch, seq + 1)
+        for seq, batch in enumerate(_floor_batches(path), start=1):
+            _copy_floor(connection, batch, seq)
         elapsed = time.perf_counter() - started
     return elapsed
 
@@ -198,7 +196,6 @@ def _copy_floor(connection, batch: list, seq: int) -> None:
         cursor.execute("INSERT INTO customers (customer_id, paid_orders, paid_fen, seq) SELECT * FROM customer_stage ON CONFLICT (customer_id) DO UPDATE SET "
                        "paid_orders = customers.paid_orders + excluded.paid_orders, paid_fen = customers.paid_fen + excluded.paid_fen, seq = excluded.seq")
     connection.commit()
-    batch.clear()
 
 
 def _flush(connection: sqlite3.Connection, batch: list) -> None:

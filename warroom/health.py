@@ -70,7 +70,7 @@ def _unread(path: str, offset: int, fingerprint: str, done: bool, folders: dict[
     """
     if done:
         return 0
-    file = ":".join(fingerprint.split(":")[:2])
+    file = _file_of(fingerprint)
     try:
         info = Path(path).stat()
         if f"{info.st_dev}:{info.st_ino}" == file:
@@ -110,9 +110,14 @@ def _latest_per_file(checkpoints: list[tuple[str, int, str, bool]]) -> list[tupl
     """
     latest: dict[str, tuple[str, int, str, bool]] = {}
     for checkpoint in checkpoints:
-        dev, _, rest = checkpoint[2].partition(":")
-        latest[f"{dev}:{rest.partition(':')[0]}" if rest else checkpoint[2]] = checkpoint
+        latest[_file_of(checkpoint[2])] = checkpoint
     return list(latest.values())
+
+
+def _file_of(fingerprint: str) -> str:
+    """Return the "device:inode" a checkpoint's fingerprint starts with (the whole text when it names none)."""
+    dev, _, rest = fingerprint.partition(":")
+    return f"{dev}:{rest.partition(':')[0]}" if rest else fingerprint
 
 
 def ingest_health(store: Store, config: EventConfig, now: datetime, wall_now: datetime | None = None) -> IngestHealth:
