@@ -80,7 +80,8 @@ def _unread(path: str, offset: int, fingerprint: str, done: bool, folders: dict[
     folder = Path(path).parent
     if folder not in folders:
         folders[folder] = _sizes_by_file(folder)
-    return max(folders[folder].get(file, offset) - offset, 0)
+    size = folders[folder].get(file)
+    return 0 if size is None else max(size - offset, 0)
 
 
 def _sizes_by_file(folder: Path) -> dict[str, int]:
