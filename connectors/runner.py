@@ -11,16 +11,24 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from connectors.feed import FeedReader
+from connectors.pipeline import read_ahead as read_ahead_batches
+from connectors.tail import matching_files
 from connectors.watch import FeedWatcher
 from warroom.config import EventConfig
+from warroom.records import Checkpoint
 from warroom.store import Store
 
 LEASE = "ingest"
 LEASE_TTL_SECONDS = 15
 RESTAT_SECONDS = 0.5
-# Rows per committed batch, unless run_ingest is given another size: catching up on a long backlog,
-# larger batches (20 000) spread each commit's fixed cost over more rows.
+# Rows per committed batch, unless run_ingest is given another size.
 BATCH_ROWS = 5_000
+# From this much unread feed data, a --once ingest into SQLite reads ahead in a second process: about
+# 150 000 order lines, where its start-up (about half a second) is a few per cent of the run.
+READ_AHEAD_MIN_BYTES = 16 * 1024 * 1024
+# A read-ahead run's batches: a backlog that size spreads each commit's fixed cost over more rows
+# (one million orders: 14.5 s in batches of 5 000, 12.6 s in batches of 20 000).
+READ_AHEAD_BATCH_ROWS = 20_000
 _PID_SPACE = Path("/proc/self/ns/pid")
 _BOOT_ID = Path("/proc/sys/kernel/random/boot_id")
 
@@ -48,11 +56,15 @@ def run_ingest(
     on_batch: Callable[[IngestTotals, int], None] | None = None,
     polling: bool = False,
     clock: Callable[[], float] = time.time,
-    batch_rows: int = BATCH_ROWS,
+    batch_rows: int | None = None,
+    read_ahead: bool | None = None,
 ) -> IngestTotals:
     """Ingest every feed of the event until `stop` is set (or, with `once`, until caught up); return the totals.
 
-    `batch_rows` caps the rows of one committed batch.
+    `batch_rows` caps the rows of one committed batch (default BATCH_ROWS, or READ_AHEAD_BATCH_ROWS when
+    reading ahead). `read_ahead` has a second process read the
+    feeds of a `once` run on SQLite (connectors/pipeline.py); by default it does when the feeds hold
+    at least READ_AHEAD_MIN_BYTES not yet read.
     """
     stop = stop or threading.Event()
     owner = f"{socket.gethostname()}:{os.getpid()}:{id(stop)}:{_process_space()}"
@@ -65,7 +77,12 @@ def run_ingest(
         raise IngestRefused(f"another ingest ({holder}) is already writing to {store.url}; stop it first")
     # In --once mode nobody is still writing the dropped exports we are asked to read now.
     settle = {"settle_seconds": 0.0} if once else {}
-    readers = [FeedReader(feed, config, store.checkpoints(feed.label), clock=clock, **settle) for feed in config.feeds]
+    checkpoints = {feed.label: store.checkpoints(feed.label) for feed in config.feeds}
+    if read_ahead is None:
+        read_ahead = once and store.dialect == "sqlite" and _unread_bytes(config, checkpoints) >= READ_AHEAD_MIN_BYTES
+    if read_ahead and not (once and store.dialect == "sqlite"):
+        raise ValueError("only a --once ingest into SQLite reads ahead in a second process")
+    readers = [] if read_ahead else [FeedReader(feed, config, checkpoints[feed.label], clock=clock, **settle) for feed in config.feeds]
     watcher = None if once else FeedWatcher(config, polling=polling)
     totals = IngestTotals()
     last_heartbeat = clock()
@@ -83,10 +100,12 @@ def run_ingest(
         if watcher:
             watcher.start()
         with store.checkpointing_in_background():
-            while not stop.is_set():
+            if read_ahead:
+                _drain_read_ahead(config, store, checkpoints, totals, on_batch, stop, heartbeat, batch_rows or READ_AHEAD_BATCH_ROWS)
+            while readers and not stop.is_set():
                 rows = 0
                 for reader in readers:
-                    rows += _drain(reader, store, totals, on_batch, stop, heartbeat, batch_rows)
+                    rows += _drain(reader, store, totals, on_batch, stop, heartbeat, batch_rows or BATCH_ROWS)
                 heartbeat()
                 if once and rows == 0:
                     break
@@ -98,6 +117,39 @@ def run_ingest(
             watcher.stop()
         store.drop_lease(LEASE, owner)
     return totals
+
+
+def _unread_bytes(config: EventConfig, checkpoints: dict[str, list[Checkpoint]]) -> int:
+    """Return about how many bytes of the feeds' files no checkpoint covers yet (a file is matched to its checkpoints by path)."""
+    unread = 0
+    for feed in config.feeds:
+        read_to: dict[str, int] = {}
+        for checkpoint in checkpoints[feed.label]:
+            read_to[checkpoint.path] = max(read_to.get(checkpoint.path, 0), checkpoint.offset)
+        pattern = Path(feed.path) if Path(feed.path).is_absolute() else config.folder / feed.path
+        for path in matching_files(pattern):
+            try:
+                unread += max(0, path.stat().st_size - read_to.get(str(path), 0))
+            except OSError:
+                continue  # gone since it was listed
+    return unread
+
+
+def _drain_read_ahead(
+    config: EventConfig, store: Store, checkpoints: dict[str, list[Checkpoint]], totals: IngestTotals, on_batch, stop: threading.Event,
+    heartbeat: Callable[[], None], batch_rows: int,
+) -> None:
+    """Commit the batches a read-ahead process reads from every feed, in its order, until it is caught up."""
+    for batch, staged in read_ahead_batches(config, store.rules, checkpoints, batch_rows, stop):
+        heartbeat()
+        result = store.apply(batch, staged)
+        orders = staged.lines if staged else 0
+        totals.orders += orders
+        totals.checkins += len(batch.checkins)
+        totals.quarantined += result.quarantined
+        totals.batches += 1
+        if on_batch:
+            on_batch(totals, len(batch) + orders)
 
 
 def _process_space() -> str:

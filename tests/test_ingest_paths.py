@@ -17,11 +17,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from connectors import feed, formats
+from connectors import feed, formats, runner
 from connectors.feed import FeedReader
+from connectors.runner import IngestTotals, run_ingest
 from warroom import schema
 from warroom import store as store_module
-from warroom.records import BadRow, Batch, CheckIn, OrderLine
+from warroom.config import ConfigError, load_event
+from warroom.records import BadRow, Batch, CheckIn, Checkpoint, OrderLine
 from warroom.rules import LedgerRules
 from warroom.store import Store
 
@@ -289,3 +291,57 @@ def test_lines_read_by_the_block_give_what_lines_read_one_by_one_give(small_even
     one_by_one = every_poll(small_event, feed_config, chunks, max_rows, **options)
     assert by_block == one_by_one
     assert sum(len(orders) + len(checkins) for orders, checkins, _, _ in by_block) >= 15
+
+
+# -- reading ahead in a second process ------------------------------------------------------------
+
+
+def _ingest(folder, url: str, **options) -> IngestTotals:
+    config = load_event(folder / "event.toml")
+    opened = Store(url, LedgerRules.from_config(config))
+    try:
+        return run_ingest(config, opened, once=True, **options)
+    finally:
+        opened.close()
+
+
+def test_a_read_ahead_ingest_leaves_what_one_process_leaves(sample_dir, tmp_path):
+    """The sample's orders and check-ins, with a bad line and a wave of refunds of orders in earlier batches, read by a second process in small batches."""
+    orders = sample_dir / "feeds" / "orders.csv"
+    lines = orders.read_text(encoding="utf-8").splitlines()
+    refunds = [line.replace(",paid,", ",refunded,", 1) for line in lines[1:400:3]]
+    orders.write_text("\n".join([*lines, "A-bad,not a time,99,paid,,P01,,1,C1,S01,G01", *refunds]) + "\n", encoding="utf-8")
+    ahead, alone = f"sqlite:///{tmp_path / 'ahead.db'}", f"sqlite:///{tmp_path / 'alone.db'}"
+    read = _ingest(sample_dir, ahead, read_ahead=True, batch_rows=300)
+    assert read == _ingest(sample_dir, alone, read_ahead=False, batch_rows=300)
+    assert read.batches > 10
+    stores = [Store(url) for url in (ahead, alone)]
+    try:
+        assert contents(stores[0]) == contents(stores[1])
+    finally:
+        for opened in stores:
+            opened.close()
+
+
+def test_a_read_ahead_ingest_raises_the_feed_readers_configuration_error(sample_dir, tmp_path):
+    event = sample_dir / "event.toml"
+    event.write_text(event.read_text(encoding="utf-8").replace('format = "csv"', 'format = "csv"\nencoding = "klingon"', 1), encoding="utf-8")
+    with pytest.raises(ConfigError, match="klingon"):
+        _ingest(sample_dir, f"sqlite:///{tmp_path / 'ahead.db'}", read_ahead=True)
+
+
+def test_a_following_ingest_does_not_read_ahead(small_event, tmp_path):
+    opened = Store(f"sqlite:///{tmp_path / 'w.db'}")
+    try:
+        with pytest.raises(ValueError, match="--once"):
+            run_ingest(small_event, opened, once=False, read_ahead=True)
+    finally:
+        opened.close()
+
+
+def test_unread_bytes_count_what_no_checkpoint_covers(small_event, event_dir):
+    (event_dir / "feeds" / "orders.csv").write_bytes(b"x" * 1000)
+    (event_dir / "feeds" / "checkins.jsonl").write_bytes(b"y" * 300)
+    orders, checkins = (feed.label for feed in small_event.feeds)
+    read_to = Checkpoint(orders, "fp", str(event_dir / "feeds" / "orders.csv"), 600)
+    assert runner._unread_bytes(small_event, {orders: [read_to], checkins: []}) == 400 + 300

@@ -19,15 +19,16 @@ import sqlite3
 import threading
 import zlib
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from operator import add, itemgetter
+from pathlib import Path
 from typing import NamedTuple
 
-from sqlalchemy import BigInteger, Column, Connection, Engine, MetaData, String, Table, case, create_engine, event, func, select, update
+from sqlalchemy import BigInteger, Column, Connection, Engine, Integer, MetaData, String, Table, case, create_engine, event, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
@@ -245,31 +246,54 @@ class Store:
 
     # -- writes -----------------------------------------------------------------------------
 
-    def apply(self, batch: Batch) -> ApplyResult:
-        """Commit a batch's rows, their rollup deltas and its checkpoints in one transaction."""
+    def apply(self, batch: Batch, staged: StagedOrders | None = None) -> ApplyResult:
+        """Commit a batch's rows, their rollup deltas and its checkpoints in one transaction.
+
+        `staged` gives the batch's order lines as a file a reader process wrote (SQLite only; see
+        write_staged_orders), in place of `batch.orders`.
+        """
         if self._checkpointer is not None:
             self._checkpointer.catch_up()
-        with self.writer.begin() as conn:
-            if self.dialect == "postgresql":
-                # Rows and checkpoints commit together, so a commit the server loses in a crash is
-                # re-read from the feed, as on SQLite with synchronous=NORMAL; not waiting for each
-                # WAL flush saved 1.5 s of 29 s at 1M orders. Payouts and pushes still commit durably.
-                conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
-            seq = _next_seq(conn)
-            ledger = _Ledger(conn, self.rules, seq)
-            checkins = ledger.add_checkins(batch.checkins)
-            orders = ledger.add_orders(batch.orders)
-            ledger.flush()
-            quarantined = _quarantine(conn, batch, seq)
-            if batch.checkpoints:
-                _upsert(
-                    conn,
-                    schema.checkpoints,
-                    [{"feed": cp.feed, "fingerprint": cp.fingerprint, "path": cp.path, "offset": cp.offset, "done": cp.done, "seq": seq} for cp in batch.checkpoints],
-                    ("feed", "fingerprint"),
-                )
+        if staged is None:
+            with self.writer.begin() as conn:
+                result = self._apply_in(conn, batch, None)
+        else:
+            if self.dialect != "sqlite":
+                raise ValueError("staged order files are read by SQLite's ATTACH: a PostgreSQL store takes batch.orders")
+            with self.writer.connect() as conn:
+                # ATTACH and DETACH cannot run inside a transaction; the DB-API connection is not in one yet.
+                driver = conn.connection.dbapi_connection
+                driver.execute(f"ATTACH DATABASE ? AS {_INCOMING}", (str(staged.path),))
+                try:
+                    with conn.begin():
+                        result = self._apply_in(conn, batch, staged)
+                finally:
+                    driver.execute(f"DETACH DATABASE {_INCOMING}")
         if self._checkpointer is not None:
-            self._checkpointer.committed(len(batch))
+            self._checkpointer.committed(len(batch) + (staged.lines if staged else 0))
+        return result
+
+    def _apply_in(self, conn: Connection, batch: Batch, staged: StagedOrders | None) -> ApplyResult:
+        if self.dialect == "postgresql":
+            # Rows and checkpoints commit together, so a commit the server loses in a crash is
+            # re-read from the feed, as on SQLite with synchronous=NORMAL; not waiting for each
+            # WAL flush saved 1.5 s of 29 s at 1M orders. Payouts and pushes still commit durably.
+            conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
+        seq = _next_seq(conn)
+        ledger = _Ledger(conn, self.rules, seq)
+        checkins = ledger.add_checkins(batch.checkins)
+        orders = ledger.add_orders(batch.orders)
+        if staged is not None:
+            orders += ledger.add_staged_orders()
+        ledger.flush()
+        quarantined = _quarantine(conn, batch, seq)
+        if batch.checkpoints:
+            _upsert(
+                conn,
+                schema.checkpoints,
+                [{"feed": cp.feed, "fingerprint": cp.fingerprint, "path": cp.path, "offset": cp.offset, "done": cp.done, "seq": seq} for cp in batch.checkpoints],
+                ("feed", "fingerprint"),
+            )
         return ApplyResult(seq=seq, orders=orders, checkins=checkins, quarantined=quarantined)
 
     def record_payout(self, staff_id: str, amount_fen: int, paid_at: datetime, note: str = "") -> int:
@@ -562,6 +586,75 @@ _FIRST_SEEN = Table(
     prefixes=["TEMPORARY"],
     postgresql_on_commit="DELETE ROWS",
 )
+# A batch's order lines as a reader process stages them for the writer (connectors/pipeline.py): the
+# line, in feed order (pos), with what the ledger derives from it alone. The writer ATTACHes the file
+# and copies the orders it has not seen into _FIRST_SEEN by one statement, so a backlog's bulk never
+# becomes Python objects in the writer's process.
+_INCOMING = "warroom_incoming"
+STAGED_ORDERS = Table(
+    "staged_orders",
+    MetaData(),
+    Column("pos", Integer, primary_key=True),
+    *(Column(name, schema.orders.c[name].type) for name in OrderLine._fields),
+    Column("band", Integer),
+    Column("minute", BigInteger),
+    Column("owner", String),
+)
+# Orders of an incoming batch that take the Python path: stored already, or named twice in the batch.
+_FOLLOWED = "warroom_followed_orders"
+
+
+@dataclass(frozen=True)
+class StagedOrders:
+    """A file of staged order lines (write_staged_orders) and how many lines it holds."""
+
+    path: Path
+    lines: int
+
+
+def write_staged_orders(path: Path, lines: Sequence[OrderLine], rules: LedgerRules) -> StagedOrders:
+    """Write a batch's order lines to a new SQLite file for Store.apply(staged=…), deriving band, minute and group owner by `rules`."""
+    connection = sqlite3.connect(path, isolation_level=None)
+    try:
+        # A transport file, not a store: a crash loses nothing the feed's checkpoints do not bring back.
+        connection.execute("PRAGMA journal_mode=OFF")
+        connection.execute("PRAGMA synchronous=OFF")
+        connection.execute(_staged_orders_ddl())
+        owner, band_of, bands = rules.group_owner.get, rules.band, {}
+        rows = []
+        for pos, line in enumerate(lines):
+            band = bands.get((line.amount_fen, line.qty))
+            if band is None:
+                band = bands[(line.amount_fen, line.qty)] = band_of(line.amount_fen, line.qty)
+            rows.append((pos, *line, band, line.ts // 60, owner(line.group_id or "")))
+        connection.execute("BEGIN")
+        connection.executemany(f"INSERT INTO staged_orders VALUES ({', '.join('?' * len(STAGED_ORDERS.columns))})", rows)
+        connection.execute("COMMIT")
+    finally:
+        connection.close()
+    return StagedOrders(path=path, lines=len(lines))
+
+
+@lru_cache(maxsize=1)
+def _staged_orders_ddl() -> str:
+    return str(CreateTable(STAGED_ORDERS).compile(dialect=sqlite.dialect()))
+
+
+@lru_cache(maxsize=1)
+def _staged_sql() -> tuple[str, str, str, str]:
+    """Return the statements that sort an attached batch: the followed orders, their lines, and the copy of the rest into _FIRST_SEEN."""
+    incoming, line_columns = f"{_INCOMING}.staged_orders", ", ".join(OrderLine._fields)
+    followed = (f"INSERT OR IGNORE INTO {_FOLLOWED} SELECT i.order_id FROM {incoming} i JOIN main.orders o ON o.order_id = i.order_id "
+                f"UNION SELECT order_id FROM {incoming} GROUP BY order_id HAVING count(*) > 1")
+    lines = f"SELECT {line_columns} FROM {incoming} WHERE order_id IN (SELECT order_id FROM {_FOLLOWED}) ORDER BY pos"
+    staged_columns = ", ".join(column.name for column in _FIRST_SEEN.columns)
+    # As _Ledger._stage_first_seen derives them: the refund capped at the amount, credit when the line names its staff.
+    first_seen = (f"INSERT INTO {_FIRST_SEEN.name} ({staged_columns}) SELECT order_id, ts, amount_fen, min(refund_fen, amount_fen), status, sku, "
+                  "product, qty, customer_id, staff_id, group_id, CASE WHEN staff_id <> '' THEN staff_id END, band, minute, owner "
+                  f"FROM {incoming} WHERE order_id NOT IN (SELECT order_id FROM {_FOLLOWED})")
+    return f"CREATE TEMPORARY TABLE IF NOT EXISTS {_FOLLOWED} (order_id VARCHAR PRIMARY KEY)", followed, lines, first_seen
+
+
 # What one order adds to its rollup cells, in _ROLLUP_SUMS order (as _Ledger._count_order adds it).
 _ROLLUP_SUM_SQL = (
     "sum(CASE WHEN status = 'paid' THEN amount_fen - refund_fen ELSE 0 END)",
@@ -816,6 +909,23 @@ class _Ledger:
         _upsert_rows(self.conn, schema.orders, _StoredOrder._fields, updated, ("order_id",), bulk=True)
         _insert_new_rows(self.conn, schema.orders, _StoredOrder._fields, [order for order_id, order in changed.items() if order_id not in known], ("order_id",))
         return len(changed) + len(first_seen)
+
+    def add_staged_orders(self) -> int:
+        """Apply the attached batch of staged order lines (Store.apply(staged=…)) and return how many changed an order.
+
+        Orders already stored, or named twice in the batch, go through add_orders under the
+        precedence rule; the rest are copied into _FIRST_SEEN by one statement, for flush to write set-wise.
+        """
+        create_followed, followed, lines, first_seen = _staged_sql()
+        run = self.conn.exec_driver_sql
+        run(create_followed)
+        run(f"DELETE FROM {_FOLLOWED}")
+        run(followed)
+        changed = self.add_orders([OrderLine._make(row) for row in run(lines)])
+        run(_create_stage_sql(self.conn.dialect, _FIRST_SEEN))
+        copied = run(first_seen).rowcount
+        self.first_seen += copied
+        return changed + copied
 
     def _stage_first_seen(self, lines: list[OrderLine]) -> None:
         """Stage orders seen for the first time, with what Python alone can derive: band, minute, and credit when it needs no inviter."""
