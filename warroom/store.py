@@ -28,7 +28,7 @@ from operator import add, itemgetter
 from pathlib import Path
 from typing import NamedTuple
 
-from sqlalchemy import BigInteger, Column, Connection, Engine, Integer, MetaData, String, Table, case, create_engine, event, func, select, update
+from sqlalchemy import BigInteger, Boolean, Column, Connection, Engine, Integer, MetaData, String, Table, case, create_engine, event, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
@@ -599,9 +599,9 @@ STAGED_ORDERS = Table(
     Column("band", Integer),
     Column("minute", BigInteger),
     Column("owner", String),
+    # Whether the batch names this order more than once (such an order takes the Python path).
+    Column("repeated", Boolean),
 )
-# Orders of an incoming batch that take the Python path: stored already, or named twice in the batch.
-_FOLLOWED = "warroom_followed_orders"
 
 
 @dataclass(frozen=True)
@@ -621,12 +621,13 @@ def write_staged_orders(path: Path, lines: Sequence[OrderLine], rules: LedgerRul
         connection.execute("PRAGMA synchronous=OFF")
         connection.execute(_staged_orders_ddl())
         owner, band_of, bands = rules.group_owner.get, rules.band, {}
+        repeated = {order_id for order_id, count in Counter(line.order_id for line in lines).items() if count > 1}
         rows = []
         for pos, line in enumerate(lines):
             band = bands.get((line.amount_fen, line.qty))
             if band is None:
                 band = bands[(line.amount_fen, line.qty)] = band_of(line.amount_fen, line.qty)
-            rows.append((pos, *line, band, line.ts // 60, owner(line.group_id or "")))
+            rows.append((pos, *line, band, line.ts // 60, owner(line.group_id or ""), line.order_id in repeated))
         connection.execute("BEGIN")
         connection.executemany(f"INSERT INTO staged_orders VALUES ({', '.join('?' * len(STAGED_ORDERS.columns))})", rows)
         connection.execute("COMMIT")
@@ -641,18 +642,17 @@ def _staged_orders_ddl() -> str:
 
 
 @lru_cache(maxsize=1)
-def _staged_sql() -> tuple[str, str, str, str]:
-    """Return the statements that sort an attached batch: the followed orders, their lines, and the copy of the rest into _FIRST_SEEN."""
+def _staged_sql() -> tuple[str, str]:
+    """Return the statements that sort an attached batch: the copy of its first-seen orders into _FIRST_SEEN, and the lines of the rest."""
     incoming, line_columns = f"{_INCOMING}.staged_orders", ", ".join(OrderLine._fields)
-    followed = (f"INSERT OR IGNORE INTO {_FOLLOWED} SELECT i.order_id FROM {incoming} i JOIN main.orders o ON o.order_id = i.order_id "
-                f"UNION SELECT order_id FROM {incoming} GROUP BY order_id HAVING count(*) > 1")
-    lines = f"SELECT {line_columns} FROM {incoming} WHERE order_id IN (SELECT order_id FROM {_FOLLOWED}) ORDER BY pos"
+    stored = "EXISTS (SELECT 1 FROM main.orders o WHERE o.order_id = i.order_id)"
     staged_columns = ", ".join(column.name for column in _FIRST_SEEN.columns)
     # As _Ledger._stage_first_seen derives them: the refund capped at the amount, credit when the line names its staff.
     first_seen = (f"INSERT INTO {_FIRST_SEEN.name} ({staged_columns}) SELECT order_id, ts, amount_fen, min(refund_fen, amount_fen), status, sku, "
                   "product, qty, customer_id, staff_id, group_id, CASE WHEN staff_id <> '' THEN staff_id END, band, minute, owner "
-                  f"FROM {incoming} WHERE order_id NOT IN (SELECT order_id FROM {_FOLLOWED})")
-    return f"CREATE TEMPORARY TABLE IF NOT EXISTS {_FOLLOWED} (order_id VARCHAR PRIMARY KEY)", followed, lines, first_seen
+                  f"FROM {incoming} i WHERE NOT repeated AND NOT {stored}")
+    followed = f"SELECT {line_columns} FROM {incoming} i WHERE repeated OR {stored} ORDER BY pos"
+    return first_seen, followed
 
 
 # What one order adds to its rollup cells, in _ROLLUP_SUMS order (as _Ledger._count_order adds it).
@@ -916,16 +916,13 @@ class _Ledger:
         Orders already stored, or named twice in the batch, go through add_orders under the
         precedence rule; the rest are copied into _FIRST_SEEN by one statement, for flush to write set-wise.
         """
-        create_followed, followed, lines, first_seen = _staged_sql()
+        first_seen, followed = _staged_sql()
         run = self.conn.exec_driver_sql
-        run(create_followed)
-        run(f"DELETE FROM {_FOLLOWED}")
-        run(followed)
-        changed = self.add_orders([OrderLine._make(row) for row in run(lines)])
+        # Sorted before add_orders writes any order, as add_orders sorts its own batch.
         run(_create_stage_sql(self.conn.dialect, _FIRST_SEEN))
         copied = run(first_seen).rowcount
         self.first_seen += copied
-        return changed + copied
+        return copied + self.add_orders([OrderLine._make(row) for row in run(followed)])
 
     def _stage_first_seen(self, lines: list[OrderLine]) -> None:
         """Stage orders seen for the first time, with what Python alone can derive: band, minute, and credit when it needs no inviter."""
