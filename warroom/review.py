@@ -34,7 +34,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal_column, select
 
 from warroom import schema
 from warroom.commission import to_yuan
@@ -45,7 +45,7 @@ from warroom.prompt_state import lift, lift_summary
 from warroom.rules import to_fen
 from warroom.store import REVENUE_COUNTER, Store
 
-BIG_ORDER_FEN = 100_000  # ¥1,000: an order at least this big goes on the big screen's ticker
+BIG_ORDER_FEN = schema.BIG_ORDER_FEN
 HIGH_VALUE_FEN = 500_000  # ¥5,000 spent in the event makes a high-value buyer
 HIGH_VALUE_TOP_SHARE = Decimal("0.05")  # … and so does being in the top 5 % of buyers by spend
 TIERS = ("high_value", "repeat", "new")
@@ -376,12 +376,15 @@ class BigOrderFeed:
                    orders.c.product, orders.c.customer_id, orders.c.credited_staff, orders.c.group_id, orders.c.seq)
         with self._lock:
             with store.reading() as conn:
+                # The index of big orders by seq holds orders from BIG_ORDER_FEN up; the planner takes it when the
+                # query names that bound as a constant, as the index does.
+                big = (orders.c.amount_fen >= self.threshold_fen, *((orders.c.amount_fen >= literal_column(str(BIG_ORDER_FEN)),) if self.threshold_fen >= BIG_ORDER_FEN else ()))
                 if self._seq is None:
                     # Walks the seq index from the newest end and stops after `keep` big orders.
-                    recent = (orders.c.amount_fen >= self.threshold_fen, orders.c.status == "paid", *((orders.c.ts <= int(now.timestamp()),) if now else ()))
+                    recent = (*big, orders.c.status == "paid", *((orders.c.ts <= int(now.timestamp()),) if now else ()))
                     query = select(*columns).where(*recent).order_by(orders.c.seq.desc(), orders.c.ts.desc()).limit(self.keep)
                 else:
-                    query = select(*columns).where(orders.c.seq > self._seq, orders.c.amount_fen >= self.threshold_fen)
+                    query = select(*columns).where(orders.c.seq > self._seq, *big)
                 rows = conn.execute(query).all()
                 latest = conn.execute(select(schema.meta.c.value).where(schema.meta.c.key == "seq")).scalar_one()
             for order_id, ts, amount, refund, status, sku, product, customer, staff, group, _seq in sorted(rows, key=lambda row: row.seq):
