@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -84,6 +85,7 @@ def read_ahead(config: EventConfig, rules: LedgerRules, checkpoints: dict[str, l
 
 def _read_feeds(channel: Connection) -> None:
     """The child: read every feed until caught up (as connectors.runner does in one process), staging each batch's orders."""
+    folder = None
     try:
         config, rules, checkpoints, batch_rows, folder = channel.recv()
         readers = [FeedReader(feed, config, checkpoints.get(feed.label, []), settle_seconds=0.0) for feed in config.feeds]
@@ -113,7 +115,10 @@ def _read_feeds(channel: Connection) -> None:
                 break
         channel.send(("done",))
     except (EOFError, BrokenPipeError, ConnectionResetError):
-        return  # the writer stopped or died: nothing is waiting for us
+        # The writer stopped or died: nothing is waiting for us. A writer killed outright left its
+        # folder of staged batches behind, so the child takes it away.
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
     except Exception as error:  # noqa: BLE001 - every failure goes to the writer, which raises it
         try:
             channel.send(("error", error))
