@@ -260,10 +260,15 @@ class Store:
         else:
             if self.dialect != "sqlite":
                 raise ValueError("staged order files are read by SQLite's ATTACH: a PostgreSQL store takes batch.orders")
+            if batch.orders:
+                raise ValueError("a batch gives its orders as batch.orders or as a staged file, not both")
             with self.writer.connect() as conn:
                 # ATTACH and DETACH cannot run inside a transaction; the DB-API connection is not in one yet.
                 driver = conn.connection.dbapi_connection
                 driver.execute(f"ATTACH DATABASE ? AS {_INCOMING}", (str(staged.path),))
+                # The writer edits the file as scratch (takes lines out, credits the rest): it needs no journal.
+                driver.execute(f"PRAGMA {_INCOMING}.journal_mode=OFF")
+                driver.execute(f"PRAGMA {_INCOMING}.synchronous=OFF")
                 try:
                     with conn.begin():
                         result = self._apply_in(conn, batch, staged)
@@ -284,7 +289,7 @@ class Store:
         checkins = ledger.add_checkins(batch.checkins)
         orders = ledger.add_orders(batch.orders)
         if staged is not None:
-            orders += ledger.add_staged_orders()
+            orders += ledger.add_staged_orders(staged.lines)
         ledger.flush()
         quarantined = _quarantine(conn, batch, seq)
         if batch.checkpoints:
@@ -586,22 +591,23 @@ _FIRST_SEEN = Table(
     prefixes=["TEMPORARY"],
     postgresql_on_commit="DELETE ROWS",
 )
-# A batch's order lines as a reader process stages them for the writer (connectors/pipeline.py): the
-# line, in feed order (pos), with what the ledger derives from it alone. The writer ATTACHes the file
-# and copies the orders it has not seen into _FIRST_SEEN by one statement, so a backlog's bulk never
-# becomes Python objects in the writer's process.
+# A batch's order lines as a reader process stages them for the writer (connectors/pipeline.py): in
+# feed order (pos), shaped as _FIRST_SEEN with what the ledger derives from a line alone. The writer
+# ATTACHes the file, takes out the orders it has stored or the batch repeats (for the Python path),
+# and writes the rest set-wise from the file itself, so a backlog's bulk never becomes Python
+# objects in the writer's process.
 _INCOMING = "warroom_incoming"
 STAGED_ORDERS = Table(
     "staged_orders",
     MetaData(),
     Column("pos", Integer, primary_key=True),
-    *(Column(name, schema.orders.c[name].type) for name in OrderLine._fields),
-    Column("band", Integer),
-    Column("minute", BigInteger),
-    Column("owner", String),
+    *(Column(column.name, column.type) for column in _FIRST_SEEN.columns),
+    # The refund as the line states it (refund_fen is capped at the amount, as stored), for the precedence rule.
+    Column("line_refund_fen", BigInteger),
     # Whether the batch names this order more than once (such an order takes the Python path).
     Column("repeated", Boolean),
 )
+_INCOMING_TABLE = f"{_INCOMING}.{STAGED_ORDERS.name}"
 
 
 @dataclass(frozen=True)
@@ -627,7 +633,10 @@ def write_staged_orders(path: Path, lines: Sequence[OrderLine], rules: LedgerRul
             band = bands.get((line.amount_fen, line.qty))
             if band is None:
                 band = bands[(line.amount_fen, line.qty)] = band_of(line.amount_fen, line.qty)
-            rows.append((pos, *line, band, line.ts // 60, owner(line.group_id or ""), line.order_id in repeated))
+            # As _Ledger._stage_first_seen derives them: the refund capped at the amount, credit when the line names its staff.
+            rows.append((pos, line.order_id, line.ts, line.amount_fen, min(line.refund_fen, line.amount_fen), line.status, line.sku, line.product,
+                         line.qty, line.customer_id, line.staff_id, line.group_id, line.staff_id or None, band, line.ts // 60,
+                         owner(line.group_id or ""), line.refund_fen, line.order_id in repeated))
         connection.execute("BEGIN")
         connection.executemany(f"INSERT INTO staged_orders VALUES ({', '.join('?' * len(STAGED_ORDERS.columns))})", rows)
         connection.execute("COMMIT")
@@ -643,16 +652,11 @@ def _staged_orders_ddl() -> str:
 
 @lru_cache(maxsize=1)
 def _staged_sql() -> tuple[str, str]:
-    """Return the statements that sort an attached batch: the copy of its first-seen orders into _FIRST_SEEN, and the lines of the rest."""
-    incoming, line_columns = f"{_INCOMING}.staged_orders", ", ".join(OrderLine._fields)
-    stored = "EXISTS (SELECT 1 FROM main.orders o WHERE o.order_id = i.order_id)"
-    staged_columns = ", ".join(column.name for column in _FIRST_SEEN.columns)
-    # As _Ledger._stage_first_seen derives them: the refund capped at the amount, credit when the line names its staff.
-    first_seen = (f"INSERT INTO {_FIRST_SEEN.name} ({staged_columns}) SELECT order_id, ts, amount_fen, min(refund_fen, amount_fen), status, sku, "
-                  "product, qty, customer_id, staff_id, group_id, CASE WHEN staff_id <> '' THEN staff_id END, band, minute, owner "
-                  f"FROM {incoming} i WHERE NOT repeated AND NOT {stored}")
-    followed = f"SELECT {line_columns} FROM {incoming} i WHERE repeated OR {stored} ORDER BY pos"
-    return first_seen, followed
+    """Return the statements that sort an attached batch: the lines of the orders stored already or repeated, and their removal from the file."""
+    followed = f"repeated OR EXISTS (SELECT 1 FROM main.orders o WHERE o.order_id = {STAGED_ORDERS.name}.order_id)"
+    line_columns = ", ".join("line_refund_fen" if name == "refund_fen" else name for name in OrderLine._fields)
+    return (f"SELECT {line_columns} FROM {_INCOMING_TABLE} WHERE {followed} ORDER BY pos",
+            f"DELETE FROM {_INCOMING_TABLE} WHERE {followed}")
 
 
 # What one order adds to its rollup cells, in _ROLLUP_SUMS order (as _Ledger._count_order adds it).
@@ -695,9 +699,10 @@ class _FirstSeenSql:
 
 
 @lru_cache(maxsize=4)
-def _first_seen_sql(dialect) -> _FirstSeenSql:
+def _first_seen_sql(dialect, staged: str) -> _FirstSeenSql:
+    """Return the set-wise statements over the first-seen orders staged in the table `staged` (_FIRST_SEEN, or an attached batch)."""
     name = dialect.identifier_preparer.format_table
-    staged, orders, customers = name(_FIRST_SEEN), name(schema.orders), name(schema.customers)
+    orders, customers = name(schema.orders), name(schema.customers)
     order_columns = ", ".join(column.name for column in schema.orders.columns if column.name != "seq")
     paid = "status = 'paid'"
     # What the staged orders add to each of their customers.
@@ -770,8 +775,9 @@ class _Ledger:
         self.bands: dict[tuple[int, int], int] = {}
         # Customers with no stored row yet: flush inserts them rather than upserts.
         self.new_customers: set[str] = set()
-        # Orders staged in _FIRST_SEEN this transaction.
+        # Orders staged in _FIRST_SEEN this transaction, and first seen in an attached batch (add_staged_orders).
         self.first_seen = 0
+        self.first_seen_incoming = 0
 
     # customers ------------------------------------------------------------------------------
 
@@ -910,19 +916,18 @@ class _Ledger:
         _insert_new_rows(self.conn, schema.orders, _StoredOrder._fields, [order for order_id, order in changed.items() if order_id not in known], ("order_id",))
         return len(changed) + len(first_seen)
 
-    def add_staged_orders(self) -> int:
-        """Apply the attached batch of staged order lines (Store.apply(staged=…)) and return how many changed an order.
+    def add_staged_orders(self, lines: int) -> int:
+        """Apply the attached batch of `lines` staged order lines (Store.apply(staged=…)) and return how many changed an order.
 
-        Orders already stored, or named twice in the batch, go through add_orders under the
-        precedence rule; the rest are copied into _FIRST_SEEN by one statement, for flush to write set-wise.
+        Orders already stored, or named twice in the batch, are taken out of the file and go through
+        add_orders under the precedence rule; flush writes the rest set-wise, from the file.
         """
-        first_seen, followed = _staged_sql()
+        followed, take_out = _staged_sql()
         run = self.conn.exec_driver_sql
         # Sorted before add_orders writes any order, as add_orders sorts its own batch.
-        run(_create_stage_sql(self.conn.dialect, _FIRST_SEEN))
-        copied = run(first_seen).rowcount
-        self.first_seen += copied
-        return copied + self.add_orders([OrderLine._make(row) for row in run(followed)])
+        rows = [OrderLine._make(row) for row in run(followed)]
+        self.first_seen_incoming = lines - run(take_out).rowcount
+        return self.first_seen_incoming + self.add_orders(rows)
 
     def _stage_first_seen(self, lines: list[OrderLine]) -> None:
         """Stage orders seen for the first time, with what Python alone can derive: band, minute, and credit when it needs no inviter."""
@@ -995,7 +1000,7 @@ class _Ledger:
         """Write the accumulated rollup, customer and counter deltas."""
         seq = self.seq
         self._write_customers()
-        if self.first_seen:
+        if self.first_seen or self.first_seen_incoming:
             self._write_first_seen_orders()
         self._spread_order_sums()
         order_rows = [
@@ -1043,7 +1048,14 @@ class _Ledger:
         Runs after _write_customers, so the stored customers are this transaction's (inviters from
         its check-ins included), and nothing later writes a customer whole over what is added here.
         """
-        run, sql, seq = self.conn.exec_driver_sql, _first_seen_sql(self.conn.dialect), int(self.seq)
+        if self.first_seen:
+            self._write_first_seen_from(self.conn.dialect.identifier_preparer.format_table(_FIRST_SEEN))
+            _clear_stage(self.conn, _FIRST_SEEN)
+        if self.first_seen_incoming:
+            self._write_first_seen_from(_INCOMING_TABLE)
+
+    def _write_first_seen_from(self, staged: str) -> None:
+        run, sql, seq = self.conn.exec_driver_sql, _first_seen_sql(self.conn.dialect, staged), int(self.seq)
         run(sql.credit)
         if sql.new_buyers is None:
             new_buyers = run(sql.customers.format(seq=seq)).all()
@@ -1059,7 +1071,6 @@ class _Ledger:
             key = (minute, band, staff, sku, group)
             known = order_sums.get(key)
             order_sums[key] = [int(value) for value in sums] if known is None else [old + int(value) for old, value in zip(known, sums, strict=True)]
-        _clear_stage(self.conn, _FIRST_SEEN)
 
     def _track_revenue(self, delta: int) -> None:
         """Keep net revenue and its peak over commits (a refund can take revenue back under a goal)."""
