@@ -651,12 +651,11 @@ def _staged_orders_ddl() -> str:
 
 
 @lru_cache(maxsize=1)
-def _staged_sql() -> tuple[str, str]:
-    """Return the statements that sort an attached batch: the lines of the orders stored already or repeated, and their removal from the file."""
-    followed = f"repeated OR EXISTS (SELECT 1 FROM main.orders o WHERE o.order_id = {STAGED_ORDERS.name}.order_id)"
+def _take_out_followed_sql() -> str:
+    """Return the statement that takes the orders stored already or repeated out of an attached batch, returning their lines after their pos."""
     line_columns = ", ".join("line_refund_fen" if name == "refund_fen" else name for name in OrderLine._fields)
-    return (f"SELECT {line_columns} FROM {_INCOMING_TABLE} WHERE {followed} ORDER BY pos",
-            f"DELETE FROM {_INCOMING_TABLE} WHERE {followed}")
+    return (f"DELETE FROM {_INCOMING_TABLE} WHERE repeated OR EXISTS (SELECT 1 FROM main.orders o WHERE o.order_id = {STAGED_ORDERS.name}.order_id) "
+            f"RETURNING pos, {line_columns}")
 
 
 # What one order adds to its rollup cells, in _ROLLUP_SUMS order (as _Ledger._count_order adds it).
@@ -922,12 +921,10 @@ class _Ledger:
         Orders already stored, or named twice in the batch, are taken out of the file and go through
         add_orders under the precedence rule; flush writes the rest set-wise, from the file.
         """
-        followed, take_out = _staged_sql()
-        run = self.conn.exec_driver_sql
-        # Sorted before add_orders writes any order, as add_orders sorts its own batch.
-        rows = [OrderLine._make(row) for row in run(followed)]
-        self.first_seen_incoming = lines - run(take_out).rowcount
-        return self.first_seen_incoming + self.add_orders(rows)
+        # Sorted before add_orders writes any order, as add_orders sorts its own batch; RETURNING keeps no order, pos does.
+        followed = sorted(self.conn.exec_driver_sql(_take_out_followed_sql()).all())
+        self.first_seen_incoming = lines - len(followed)
+        return self.first_seen_incoming + self.add_orders([OrderLine._make(row[1:]) for row in followed])
 
     def _stage_first_seen(self, lines: list[OrderLine]) -> None:
         """Stage orders seen for the first time, with what Python alone can derive: band, minute, and credit when it needs no inviter."""
