@@ -3,9 +3,9 @@
 One process cannot both parse a million lines and write them at half the speed of a raw insert:
 parsing alone is a fifth of the ingest. Here the feeds are read by a child process, which writes
 each batch's order lines to a small SQLite file of its own (warroom.store.write_staged_orders);
-the writer ATTACHes that file and copies the orders it has not seen yet by one statement, so the
+the writer ATTACHes that file and writes the orders it has not seen yet set-wise from it, so the
 lines never become Python objects in the writer. Check-ins, bad rows and checkpoints travel over
-the pipe.
+the socket.
 
 Exactly-once holds as it does in one process: the child's readers move on in memory only, and the
 writer commits each batch's rows with its checkpoints in one transaction, in the child's order. If

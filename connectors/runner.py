@@ -61,10 +61,9 @@ def run_ingest(
 ) -> IngestTotals:
     """Ingest every feed of the event until `stop` is set (or, with `once`, until caught up); return the totals.
 
-    `batch_rows` caps the rows of one committed batch (default BATCH_ROWS, or READ_AHEAD_BATCH_ROWS when
-    reading ahead). `read_ahead` has a second process read the
-    feeds of a `once` run on SQLite (connectors/pipeline.py); by default it does when the feeds hold
-    at least READ_AHEAD_MIN_BYTES not yet read.
+    `batch_rows` caps the rows of one committed batch (default BATCH_ROWS, or READ_AHEAD_BATCH_ROWS
+    when reading ahead). `read_ahead` has a second process read the feeds of a `once` run on SQLite
+    (connectors/pipeline.py); by default it does when the feeds hold READ_AHEAD_MIN_BYTES not yet read.
     """
     stop = stop or threading.Event()
     owner = f"{socket.gethostname()}:{os.getpid()}:{id(stop)}:{_process_space()}"

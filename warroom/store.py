@@ -626,23 +626,27 @@ def write_staged_orders(path: Path, lines: Sequence[OrderLine], rules: LedgerRul
         connection.execute("PRAGMA journal_mode=OFF")
         connection.execute("PRAGMA synchronous=OFF")
         connection.execute(_staged_orders_ddl())
-        owner, band_of, bands = rules.group_owner.get, rules.band, {}
         repeated = {order_id for order_id, count in Counter(line.order_id for line in lines).items() if count > 1}
-        rows = []
-        for pos, line in enumerate(lines):
-            band = bands.get((line.amount_fen, line.qty))
-            if band is None:
-                band = bands[(line.amount_fen, line.qty)] = band_of(line.amount_fen, line.qty)
-            # As _Ledger._stage_first_seen derives them: the refund capped at the amount, credit when the line names its staff.
-            rows.append((pos, line.order_id, line.ts, line.amount_fen, min(line.refund_fen, line.amount_fen), line.status, line.sku, line.product,
-                         line.qty, line.customer_id, line.staff_id, line.group_id, line.staff_id or None, band, line.ts // 60,
-                         owner(line.group_id or ""), line.refund_fen, line.order_id in repeated))
+        rows = [(pos, *first_seen, line.refund_fen, line.order_id in repeated)
+                for pos, (line, first_seen) in enumerate(zip(lines, _first_seen_rows(lines, rules, {}), strict=True))]
         connection.execute("BEGIN")
         connection.executemany(f"INSERT INTO staged_orders VALUES ({', '.join('?' * len(STAGED_ORDERS.columns))})", rows)
         connection.execute("COMMIT")
     finally:
         connection.close()
     return StagedOrders(path=path, lines=len(lines))
+
+
+def _first_seen_rows(lines: Iterable[OrderLine], rules: LedgerRules, bands: dict[tuple[int, int], int]) -> Iterator[tuple]:
+    """Yield each line as a _FIRST_SEEN row, with what Python alone can derive: the refund capped at the amount, the band
+    (cached in `bands`), the minute, the group's owner, and the credit when the line names its staff."""
+    owner, band_of = rules.group_owner.get, rules.band
+    for order_id, ts, amount_fen, status, refund_fen, sku, product, qty, customer_id, staff_id, group_id in lines:
+        band = bands.get((amount_fen, qty))
+        if band is None:
+            band = bands[(amount_fen, qty)] = band_of(amount_fen, qty)
+        yield (order_id, ts, amount_fen, min(refund_fen, amount_fen), status, sku, product, qty, customer_id, staff_id, group_id,
+               staff_id or None, band, ts // 60, owner(group_id or ""))
 
 
 @lru_cache(maxsize=1)
@@ -927,15 +931,8 @@ class _Ledger:
         return self.first_seen_incoming + self.add_orders([OrderLine._make(row[1:]) for row in followed])
 
     def _stage_first_seen(self, lines: list[OrderLine]) -> None:
-        """Stage orders seen for the first time, with what Python alone can derive: band, minute, and credit when it needs no inviter."""
-        owner, bands, band_of = self.rules.group_owner.get, self.bands, self.rules.band
-        staged = []
-        for order_id, ts, amount_fen, status, refund_fen, sku, product, qty, customer_id, staff_id, group_id in lines:
-            band = bands.get((amount_fen, qty))
-            if band is None:
-                band = bands[(amount_fen, qty)] = band_of(amount_fen, qty)
-            staged.append((order_id, ts, amount_fen, min(refund_fen, amount_fen), status, sku, product, qty, customer_id, staff_id, group_id,
-                           staff_id or None, band, ts // 60, owner(group_id or "")))
+        """Stage orders seen for the first time in _FIRST_SEEN (see _first_seen_rows)."""
+        staged = list(_first_seen_rows(lines, self.rules, self.bands))
         _stage_rows(self.conn, _FIRST_SEEN, staged)
         self.first_seen += len(staged)
 
