@@ -6,7 +6,7 @@ import csv
 import glob
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import accumulate, repeat
 from operator import itemgetter
@@ -127,6 +127,19 @@ class FeedReader:
                 batch.checkpoints.append(checkpoint)
                 tailed.emitted = checkpoint
         return batch
+
+    def batches(self, max_rows: int = 5000) -> Iterator[Batch]:
+        """Poll until caught up: yield each batch, ending after a poll with nothing new, or after one that only moves checkpoints.
+
+        Commit each batch before taking the next (see the class's docstring).
+        """
+        while True:
+            batch = self.poll(max_rows)
+            if not len(batch) and not batch.checkpoints:
+                return
+            yield batch
+            if not len(batch):
+                return
 
     def close(self) -> None:
         """Close the feed's open files."""

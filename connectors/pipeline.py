@@ -93,10 +93,7 @@ def _read_feeds(channel: Connection) -> None:
         while True:
             rows = 0
             for reader in readers:
-                while True:
-                    batch = reader.poll(batch_rows)
-                    if not len(batch) and not batch.checkpoints:
-                        break
+                for batch in reader.batches(batch_rows):
                     staged = None
                     if batch.orders:
                         staged_count += 1
@@ -109,8 +106,6 @@ def _read_feeds(channel: Connection) -> None:
                     channel.send(("batch", batch, staged))
                     unacknowledged += 1
                     rows += size
-                    if not size:
-                        break
             if rows == 0:
                 break
         channel.send(("done",))

@@ -46,6 +46,13 @@ class IngestTotals:
     quarantined: int = 0
     batches: int = 0
 
+    def count(self, orders: int, checkins: int, quarantined: int) -> None:
+        """Count one committed batch."""
+        self.orders += orders
+        self.checkins += checkins
+        self.quarantined += quarantined
+        self.batches += 1
+
 
 def run_ingest(
     config: EventConfig,
@@ -125,8 +132,7 @@ def _unread_bytes(config: EventConfig, checkpoints: dict[str, list[Checkpoint]])
         read_to: dict[str, int] = {}
         for checkpoint in checkpoints[feed.label]:
             read_to[checkpoint.path] = max(read_to.get(checkpoint.path, 0), checkpoint.offset)
-        pattern = Path(feed.path) if Path(feed.path).is_absolute() else config.folder / feed.path
-        for path in matching_files(pattern):
+        for path in matching_files(config.folder / feed.path, (feed.format,) if feed.format else ()):
             try:
                 unread += max(0, path.stat().st_size - read_to.get(str(path), 0))
             except OSError:
@@ -143,10 +149,7 @@ def _drain_read_ahead(
         heartbeat()
         result = store.apply(batch, staged)
         orders = staged.lines if staged else 0
-        totals.orders += orders
-        totals.checkins += len(batch.checkins)
-        totals.quarantined += result.quarantined
-        totals.batches += 1
+        totals.count(orders, len(batch.checkins), result.quarantined)
         if on_batch:
             on_batch(totals, len(batch) + orders)
 
@@ -189,19 +192,13 @@ def _drain(
 ) -> int:
     """Commit batches from one reader until it has nothing new; return the rows committed."""
     rows = 0
-    while not stop.is_set():
-        heartbeat()
-        batch = reader.poll(batch_rows)
-        if not len(batch) and not batch.checkpoints:
+    for batch in reader.batches(batch_rows):
+        if stop.is_set():
             break
+        heartbeat()
         result = store.apply(batch)
-        totals.orders += len(batch.orders)
-        totals.checkins += len(batch.checkins)
-        totals.quarantined += result.quarantined
-        totals.batches += 1
+        totals.count(len(batch.orders), len(batch.checkins), result.quarantined)
         rows += len(batch)
         if on_batch:
             on_batch(totals, len(batch))
-        if not len(batch):
-            break
     return rows
