@@ -2,10 +2,14 @@
 
 One process cannot both parse a million lines and write them at half the speed of a raw insert:
 parsing alone is a fifth of the ingest. Here the feeds are read by a child process, which writes
-each batch's order lines to a small SQLite file of its own (warroom.store.write_staged_orders);
-the writer ATTACHes that file and writes the orders it has not seen yet set-wise from it, so the
-lines never become Python objects in the writer. Check-ins, bad rows and checkpoints travel over
-the socket.
+the order lines of each batch that name an order for the first time to a small SQLite file of its
+own (warroom.staging); the writer ATTACHes that file and writes those orders
+set-wise from it, so they never become Python objects in the writer. The child tells them apart
+with a Bloom filter of every order id the store held when it started and the child has read
+since: a line it may have seen before (a refund of an earlier order, a repeat), travels over the
+socket with the batch's check-ins, bad rows and checkpoints, and goes through the precedence rule.
+A false positive only sends a new order the slow way; a missed id cannot happen, and would fail
+the batch's insert (the order's key is unique) rather than count it twice.
 
 Exactly-once holds as it does in one process: the child's readers move on in memory only, and the
 writer commits each batch's rows with its checkpoints in one transaction, in the child's order. If
@@ -27,20 +31,45 @@ from collections.abc import Iterator
 from multiprocessing.connection import Connection
 from pathlib import Path
 
+from rbloom import Bloom
+
 from connectors.feed import FeedReader
+from connectors.tail import matching_files
 from warroom.config import EventConfig
-from warroom.records import Batch, Checkpoint
+from warroom.records import Batch, Checkpoint, OrderLine
 from warroom.rules import LedgerRules
-from warroom.store import StagedOrders, write_staged_orders
+from warroom.staging import StagedOrders, StagingPlan, stored_order_ids, write_staged_orders
 
 # Batches the child may stage before the writer has committed them: enough to keep both processes
 # busy, few enough that the staged files stay small.
 LOOKAHEAD = 2
+# The Bloom filter of order ids is sized for the stored orders plus a line per this many unread
+# bytes (a short order line; real ones are longer), at this rate of false positives. At a million
+# orders it takes about 4 MB. Should more ids come, false positives grow, costing speed, not truth.
+BYTES_PER_ORDER_LINE = 32
+FALSE_POSITIVE_RATE = 0.001
 
 
-def read_ahead(config: EventConfig, rules: LedgerRules, checkpoints: dict[str, list[Checkpoint]], batch_rows: int,
+def unread_bytes(config: EventConfig, checkpoints: dict[str, list[Checkpoint]]) -> int:
+    """Return about how many bytes of the feeds' files no checkpoint covers yet (a file is matched to its checkpoints by path)."""
+    unread = 0
+    for feed in config.feeds:
+        read_to: dict[str, int] = {}
+        for checkpoint in checkpoints.get(feed.label, []):
+            read_to[checkpoint.path] = max(read_to.get(checkpoint.path, 0), checkpoint.offset)
+        for path in matching_files(config.folder / feed.path, (feed.format,) if feed.format else ()):
+            try:
+                unread += max(0, path.stat().st_size - read_to.get(str(path), 0))
+            except OSError:
+                continue  # gone since it was listed
+    return unread
+
+
+def read_ahead(config: EventConfig, plan: StagingPlan, rules: LedgerRules, checkpoints: dict[str, list[Checkpoint]], batch_rows: int,
                stop: threading.Event) -> Iterator[tuple[Batch, StagedOrders | None]]:
-    """Yield each feed's batches, read by a child process, as (the batch without its orders, its staged orders); commit each before taking the next.
+    """Yield each feed's batches, read by a child process, as (the batch with the order lines it may have seen before, the rest staged); commit each before taking the next.
+
+    `plan` is of the store the batches go to (Store.staging_plan), which no one else writes orders to meanwhile (the ingest's lease).
 
     Raises what the child raised (a ConfigError stays one), after the child is gone.
     """
@@ -55,7 +84,7 @@ def read_ahead(config: EventConfig, rules: LedgerRules, checkpoints: dict[str, l
         theirs.close()  # the child's end is the child's alone now, so its death reads here as the end of the stream
         channel = Connection(os.dup(ours.fileno()))
         try:
-            channel.send((config, rules, checkpoints, batch_rows, Path(folder)))
+            channel.send((config, plan, rules, checkpoints, batch_rows, Path(folder)))
             while not stop.is_set():
                 try:
                     message = channel.recv()
@@ -84,22 +113,25 @@ def read_ahead(config: EventConfig, rules: LedgerRules, checkpoints: dict[str, l
 
 
 def _read_feeds(channel: Connection) -> None:
-    """The child: read every feed until caught up (as connectors.runner does in one process), staging each batch's orders."""
+    """The child: read every feed until caught up (as connectors.runner does in one process), staging the orders each batch names for the first time."""
     folder = None
     try:
-        config, rules, checkpoints, batch_rows, folder = channel.recv()
+        config, plan, rules, checkpoints, batch_rows, folder = channel.recv()
+        with stored_order_ids(plan) as (stored, ids):
+            seen = Bloom(max(1, stored + unread_bytes(config, checkpoints) // BYTES_PER_ORDER_LINE), FALSE_POSITIVE_RATE)
+            seen.update(ids)
         readers = [FeedReader(feed, config, checkpoints.get(feed.label, []), settle_seconds=0.0) for feed in config.feeds]
         staged_count = unacknowledged = 0
         while True:
             rows = 0
             for reader in readers:
                 for batch in reader.batches(batch_rows):
-                    staged = None
-                    if batch.orders:
-                        staged_count += 1
-                        staged = write_staged_orders(folder / f"batch-{staged_count}.db", batch.orders, rules)
                     size = len(batch)
-                    batch.orders = []
+                    batch.orders, first_seen = _split_first_seen(batch.orders, seen)
+                    staged = None
+                    if first_seen:
+                        staged_count += 1
+                        staged = write_staged_orders(folder / f"batch-{staged_count}.db", first_seen, rules, plan)
                     if unacknowledged >= LOOKAHEAD:
                         channel.recv()
                         unacknowledged -= 1
@@ -121,6 +153,21 @@ def _read_feeds(channel: Connection) -> None:
             channel.send(("error", RuntimeError(f"the feed reader process failed: {type(error).__name__}: {error}")))
     finally:
         channel.close()
+
+
+def _split_first_seen(lines: list[OrderLine], seen: Bloom) -> tuple[list[OrderLine], list[OrderLine]]:
+    """Split a batch's order lines into those whose order `seen` may hold or the batch names twice, and the rest; add the batch's ids to `seen`."""
+    in_batch: set[str] = set()
+    followed: set[str] = set()
+    for line in lines:
+        order_id = line.order_id
+        if order_id in in_batch or order_id in seen:
+            followed.add(order_id)
+        in_batch.add(order_id)
+    seen.update(in_batch)
+    if not followed:
+        return [], lines
+    return [line for line in lines if line.order_id in followed], [line for line in lines if line.order_id not in followed]
 
 
 if __name__ == "__main__":

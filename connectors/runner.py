@@ -12,10 +12,11 @@ from pathlib import Path
 
 from connectors.feed import FeedReader
 from connectors.pipeline import read_ahead as read_ahead_batches
-from connectors.tail import matching_files
+from connectors.pipeline import unread_bytes
 from connectors.watch import FeedWatcher
 from warroom.config import EventConfig
 from warroom.records import Checkpoint
+from warroom.staging import StagingPlan
 from warroom.store import Store
 
 LEASE = "ingest"
@@ -84,10 +85,11 @@ def run_ingest(
     # In --once mode nobody is still writing the dropped exports we are asked to read now.
     settle = {"settle_seconds": 0.0} if once else {}
     checkpoints = {feed.label: store.checkpoints(feed.label) for feed in config.feeds}
+    staging = store.staging_plan() if once else None
     if read_ahead is None:
-        read_ahead = once and store.dialect == "sqlite" and _unread_bytes(config, checkpoints) >= READ_AHEAD_MIN_BYTES
-    if read_ahead and not (once and store.dialect == "sqlite"):
-        raise ValueError("only a --once ingest into SQLite reads ahead in a second process")
+        read_ahead = staging is not None and unread_bytes(config, checkpoints) >= READ_AHEAD_MIN_BYTES
+    if read_ahead and staging is None:
+        raise ValueError("only a --once ingest into a SQLite file reads ahead in a second process")
     readers = [] if read_ahead else [FeedReader(feed, config, checkpoints[feed.label], clock=clock, **settle) for feed in config.feeds]
     watcher = None if once else FeedWatcher(config, polling=polling)
     totals = IngestTotals()
@@ -107,7 +109,7 @@ def run_ingest(
             watcher.start()
         with store.checkpointing_in_background():
             if read_ahead:
-                _drain_read_ahead(config, store, checkpoints, totals, on_batch, stop, heartbeat, batch_rows or READ_AHEAD_BATCH_ROWS)
+                _drain_read_ahead(config, store, staging, checkpoints, totals, on_batch, stop, heartbeat, batch_rows or READ_AHEAD_BATCH_ROWS)
             while readers and not stop.is_set():
                 rows = 0
                 for reader in readers:
@@ -125,33 +127,18 @@ def run_ingest(
     return totals
 
 
-def _unread_bytes(config: EventConfig, checkpoints: dict[str, list[Checkpoint]]) -> int:
-    """Return about how many bytes of the feeds' files no checkpoint covers yet (a file is matched to its checkpoints by path)."""
-    unread = 0
-    for feed in config.feeds:
-        read_to: dict[str, int] = {}
-        for checkpoint in checkpoints[feed.label]:
-            read_to[checkpoint.path] = max(read_to.get(checkpoint.path, 0), checkpoint.offset)
-        for path in matching_files(config.folder / feed.path, (feed.format,) if feed.format else ()):
-            try:
-                unread += max(0, path.stat().st_size - read_to.get(str(path), 0))
-            except OSError:
-                continue  # gone since it was listed
-    return unread
-
-
 def _drain_read_ahead(
-    config: EventConfig, store: Store, checkpoints: dict[str, list[Checkpoint]], totals: IngestTotals, on_batch, stop: threading.Event,
+    config: EventConfig, store: Store, staging: StagingPlan, checkpoints: dict[str, list[Checkpoint]], totals: IngestTotals, on_batch, stop: threading.Event,
     heartbeat: Callable[[], None], batch_rows: int,
 ) -> None:
     """Commit the batches a read-ahead process reads from every feed, in its order, until it is caught up."""
-    for batch, staged in read_ahead_batches(config, store.rules, checkpoints, batch_rows, stop):
+    for batch, staged in read_ahead_batches(config, staging, store.rules, checkpoints, batch_rows, stop):
         heartbeat()
         result = store.apply(batch, staged)
-        orders = staged.lines if staged else 0
-        totals.count(orders, len(batch.checkins), result.quarantined)
+        staged_lines = staged.lines if staged else 0
+        totals.count(len(batch.orders) + staged_lines, len(batch.checkins), result.quarantined)
         if on_batch:
-            on_batch(totals, len(batch) + orders)
+            on_batch(totals, len(batch) + staged_lines)
 
 
 def _process_space() -> str:

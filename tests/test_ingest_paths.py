@@ -15,9 +15,10 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from rbloom import Bloom
+from sqlalchemy import func, select
 
-from connectors import feed, formats, runner
+from connectors import feed, formats, pipeline
 from connectors.feed import FeedReader
 from connectors.runner import IngestTotals, run_ingest
 from warroom import schema
@@ -323,6 +324,44 @@ def test_a_read_ahead_ingest_leaves_what_one_process_leaves(sample_dir, tmp_path
             opened.close()
 
 
+def test_a_read_ahead_ingest_takes_refunds_of_orders_stored_before_it_started(sample_dir, tmp_path):
+    """The reader process must know every order the store already holds: a refund of one goes through the precedence rule, not in as a new order."""
+    orders = sample_dir / "feeds" / "orders.csv"
+    lines = orders.read_text(encoding="utf-8").splitlines()
+    ahead, alone = f"sqlite:///{tmp_path / 'ahead.db'}", f"sqlite:///{tmp_path / 'alone.db'}"
+    for url in (ahead, alone):
+        orders.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        _ingest(sample_dir, url, read_ahead=False)
+        refunds = [line.replace(",paid,", ",refunded,", 1) for line in lines[1:400:3]]
+        orders.write_text("\n".join([*lines, *refunds]) + "\n", encoding="utf-8")
+        _ingest(sample_dir, url, read_ahead=url == ahead, batch_rows=50)
+    stores = [Store(url) for url in (ahead, alone)]
+    try:
+        assert contents(stores[0]) == contents(stores[1])
+        with stores[0].reading() as conn:
+            refunded = conn.execute(select(func.count()).where(schema.orders.c.status == "refunded")).scalar_one()
+        assert refunded >= len(refunds)
+    finally:
+        for opened in stores:
+            opened.close()
+
+
+@pytest.mark.parametrize(("batch", "stored", "followed"), [
+    (["a", "b", "c"], [], []),
+    (["a", "b", "a"], [], ["a", "a"]),
+    (["a", "b", "c"], ["b"], ["b"]),
+    (["a", "b", "b", "c"], ["c"], ["b", "b", "c"]),
+])
+def test_the_reader_process_sends_the_orders_it_may_have_seen_the_slow_way(batch, stored, followed):
+    seen = Bloom(100, 0.001)
+    seen.update(stored)
+    lines = [OrderLine(order_id, T0, 100) for order_id in batch]
+    slow, first_seen = pipeline._split_first_seen(lines, seen)
+    assert [line.order_id for line in slow] == followed
+    assert [line.order_id for line in first_seen] == [order_id for order_id in batch if order_id not in followed]
+    assert all(order_id in seen for order_id in batch)
+
+
 def test_a_read_ahead_ingest_raises_the_feed_readers_configuration_error(sample_dir, tmp_path):
     event = sample_dir / "event.toml"
     event.write_text(event.read_text(encoding="utf-8").replace('format = "csv"', 'format = "csv"\nencoding = "klingon"', 1), encoding="utf-8")
@@ -344,4 +383,4 @@ def test_unread_bytes_count_what_no_checkpoint_covers(small_event, event_dir):
     (event_dir / "feeds" / "checkins.jsonl").write_bytes(b"y" * 300)
     orders, checkins = (feed.label for feed in small_event.feeds)
     read_to = Checkpoint(orders, "fp", str(event_dir / "feeds" / "orders.csv"), 600)
-    assert runner._unread_bytes(small_event, {orders: [read_to], checkins: []}) == 400 + 300
+    assert pipeline.unread_bytes(small_event, {orders: [read_to], checkins: []}) == 400 + 300

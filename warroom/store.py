@@ -19,7 +19,7 @@ import sqlite3
 import threading
 import zlib
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -28,7 +28,7 @@ from operator import add, itemgetter
 from pathlib import Path
 from typing import NamedTuple
 
-from sqlalchemy import BigInteger, Boolean, Column, Connection, Engine, Integer, MetaData, String, Table, case, create_engine, event, func, select, update
+from sqlalchemy import BigInteger, Column, Connection, Engine, MetaData, String, Table, case, create_engine, event, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
@@ -37,10 +37,15 @@ from sqlalchemy.schema import CreateTable
 from warroom import schema
 from warroom.records import Batch, CheckIn, Checkpoint, OrderLine
 from warroom.rules import LedgerRules, state_key
+from warroom.staging import StagedOrders, StagingPlan, first_seen_rows
 
 BUSY_TIMEOUT_MS = 10_000
 # SQLite's own default: a commit that leaves the WAL this many pages long checkpoints it.
 WAL_AUTOCHECKPOINT_PAGES = 1000
+# The writer's page cache, in KiB (SQLite's default is 2 MiB). A backlog's refunds each read an
+# order's page and its customer's, at random, and write them back at the end of the batch: with the
+# default cache the pages were gone by then and read again (0.4 s of 11.5 at a million orders).
+WRITER_CACHE_KIB = 16 * 1024
 # With checkpoints in the background, the writer lets the WAL grow to about this many pages (64 MiB of 4 KiB pages), see _WalCheckpointer.
 WAL_LIMIT_FRAMES = 16_384
 # Commits the writer may run ahead of the checkpoint thread (one checkpoint covers all before it).
@@ -96,6 +101,8 @@ def _sqlite_engine(url: str, *, immediate: bool, wal_autocheckpoint: Callable[[]
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        if immediate:
+            cursor.execute(f"PRAGMA cache_size=-{WRITER_CACHE_KIB}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -249,8 +256,9 @@ class Store:
     def apply(self, batch: Batch, staged: StagedOrders | None = None) -> ApplyResult:
         """Commit a batch's rows, their rollup deltas and its checkpoints in one transaction.
 
-        `staged` gives the batch's order lines as a file a reader process wrote (SQLite only; see
-        write_staged_orders), in place of `batch.orders`.
+        `staged` is a file of order lines a reader process wrote (SQLite only; see staging_plan):
+        orders the store has never seen and the batch names once. The batch's other order lines, in
+        `batch.orders`, go through the precedence rule first.
         """
         if self._checkpointer is not None:
             self._checkpointer.catch_up()
@@ -260,13 +268,11 @@ class Store:
         else:
             if self.dialect != "sqlite":
                 raise ValueError("staged order files are read by SQLite's ATTACH: a PostgreSQL store takes batch.orders")
-            if batch.orders:
-                raise ValueError("a batch gives its orders as batch.orders or as a staged file, not both")
             with self.writer.connect() as conn:
                 # ATTACH and DETACH cannot run inside a transaction; the DB-API connection is not in one yet.
                 driver = conn.connection.dbapi_connection
                 driver.execute(f"ATTACH DATABASE ? AS {_INCOMING}", (str(staged.path),))
-                # The writer edits the file as scratch (takes lines out, credits the rest): it needs no journal.
+                # The writer edits the file as scratch (credits its lines): it needs no journal.
                 driver.execute(f"PRAGMA {_INCOMING}.journal_mode=OFF")
                 driver.execute(f"PRAGMA {_INCOMING}.synchronous=OFF")
                 try:
@@ -277,6 +283,20 @@ class Store:
         if self._checkpointer is not None:
             self._checkpointer.committed(len(batch) + (staged.lines if staged else 0))
         return result
+
+    def staging_plan(self) -> StagingPlan | None:
+        """Return how a reader process stages order lines for this store (warroom.staging), or None: only a SQLite file can be read by another process."""
+        database = make_url(self.url).database
+        if self.dialect != "sqlite" or database in (None, "", ":memory:"):
+            return None
+        orders = self.writer.dialect.identifier_preparer.format_table(schema.orders)
+        return StagingPlan(
+            database=str(Path(database).resolve()),
+            count_orders_sql=f"SELECT count(*) FROM {orders}",
+            order_ids_sql=f"SELECT order_id FROM {orders}",
+            create_sql=str(CreateTable(STAGED_ORDERS).compile(dialect=self.writer.dialect)),
+            insert_sql=f"INSERT INTO {STAGED_ORDERS.name} VALUES ({', '.join('?' * len(STAGED_ORDERS.columns))})",
+        )
 
     def _apply_in(self, conn: Connection, batch: Batch, staged: StagedOrders | None) -> ApplyResult:
         if self.dialect == "postgresql":
@@ -591,75 +611,13 @@ _FIRST_SEEN = Table(
     prefixes=["TEMPORARY"],
     postgresql_on_commit="DELETE ROWS",
 )
-# A batch's order lines as a reader process stages them for the writer (connectors/pipeline.py): in
-# feed order (pos), shaped as _FIRST_SEEN with what the ledger derives from a line alone. The writer
-# ATTACHes the file, takes out the orders it has stored or the batch repeats (for the Python path),
-# and writes the rest set-wise from the file itself, so a backlog's bulk never becomes Python
-# objects in the writer's process.
+# Order lines a reader process staged for the writer (connectors/pipeline.py): orders the store has
+# never seen and their batch names once, shaped as _FIRST_SEEN with what the ledger derives from a
+# line alone. The writer ATTACHes the file and writes them set-wise from the file itself, so a
+# backlog's bulk never becomes Python objects in the writer's process.
 _INCOMING = "warroom_incoming"
-STAGED_ORDERS = Table(
-    "staged_orders",
-    MetaData(),
-    Column("pos", Integer, primary_key=True),
-    *(Column(column.name, column.type) for column in _FIRST_SEEN.columns),
-    # The refund as the line states it (refund_fen is capped at the amount, as stored), for the precedence rule.
-    Column("line_refund_fen", BigInteger),
-    # Whether the batch names this order more than once (such an order takes the Python path).
-    Column("repeated", Boolean),
-)
+STAGED_ORDERS = Table("staged_orders", MetaData(), *(Column(column.name, column.type) for column in _FIRST_SEEN.columns))
 _INCOMING_TABLE = f"{_INCOMING}.{STAGED_ORDERS.name}"
-
-
-@dataclass(frozen=True)
-class StagedOrders:
-    """A file of staged order lines (write_staged_orders) and how many lines it holds."""
-
-    path: Path
-    lines: int
-
-
-def write_staged_orders(path: Path, lines: Sequence[OrderLine], rules: LedgerRules) -> StagedOrders:
-    """Write a batch's order lines to a new SQLite file for Store.apply(staged=…), deriving band, minute and group owner by `rules`."""
-    connection = sqlite3.connect(path, isolation_level=None)
-    try:
-        # A transport file, not a store: a crash loses nothing the feed's checkpoints do not bring back.
-        connection.execute("PRAGMA journal_mode=OFF")
-        connection.execute("PRAGMA synchronous=OFF")
-        connection.execute(_staged_orders_ddl())
-        repeated = {order_id for order_id, count in Counter(line.order_id for line in lines).items() if count > 1}
-        rows = [(pos, *first_seen, line.refund_fen, line.order_id in repeated)
-                for pos, (line, first_seen) in enumerate(zip(lines, _first_seen_rows(lines, rules, {}), strict=True))]
-        connection.execute("BEGIN")
-        connection.executemany(f"INSERT INTO staged_orders VALUES ({', '.join('?' * len(STAGED_ORDERS.columns))})", rows)
-        connection.execute("COMMIT")
-    finally:
-        connection.close()
-    return StagedOrders(path=path, lines=len(lines))
-
-
-def _first_seen_rows(lines: Iterable[OrderLine], rules: LedgerRules, bands: dict[tuple[int, int], int]) -> Iterator[tuple]:
-    """Yield each line as a _FIRST_SEEN row, with what Python alone can derive: the refund capped at the amount, the band
-    (cached in `bands`), the minute, the group's owner, and the credit when the line names its staff."""
-    owner, band_of = rules.group_owner.get, rules.band
-    for order_id, ts, amount_fen, status, refund_fen, sku, product, qty, customer_id, staff_id, group_id in lines:
-        band = bands.get((amount_fen, qty))
-        if band is None:
-            band = bands[(amount_fen, qty)] = band_of(amount_fen, qty)
-        yield (order_id, ts, amount_fen, min(refund_fen, amount_fen), status, sku, product, qty, customer_id, staff_id, group_id,
-               staff_id or None, band, ts // 60, owner(group_id or ""))
-
-
-@lru_cache(maxsize=1)
-def _staged_orders_ddl() -> str:
-    return str(CreateTable(STAGED_ORDERS).compile(dialect=sqlite.dialect()))
-
-
-@lru_cache(maxsize=1)
-def _take_out_followed_sql() -> str:
-    """Return the statement that takes the orders stored already or repeated out of an attached batch, returning their lines after their pos."""
-    line_columns = ", ".join("line_refund_fen" if name == "refund_fen" else name for name in OrderLine._fields)
-    return (f"DELETE FROM {_INCOMING_TABLE} WHERE repeated OR EXISTS (SELECT 1 FROM main.orders o WHERE o.order_id = {STAGED_ORDERS.name}.order_id) "
-            f"RETURNING pos, {line_columns}")
 
 
 # What one order adds to its rollup cells, in _ROLLUP_SUMS order (as _Ledger._count_order adds it).
@@ -920,19 +878,13 @@ class _Ledger:
         return len(changed) + len(first_seen)
 
     def add_staged_orders(self, lines: int) -> int:
-        """Apply the attached batch of `lines` staged order lines (Store.apply(staged=…)) and return how many changed an order.
-
-        Orders already stored, or named twice in the batch, are taken out of the file and go through
-        add_orders under the precedence rule; flush writes the rest set-wise, from the file.
-        """
-        # Sorted before add_orders writes any order, as add_orders sorts its own batch; RETURNING keeps no order, pos does.
-        followed = sorted(self.conn.exec_driver_sql(_take_out_followed_sql()).all())
-        self.first_seen_incoming = lines - len(followed)
-        return self.first_seen_incoming + self.add_orders([OrderLine._make(row[1:]) for row in followed])
+        """Count the attached batch of `lines` staged first-seen orders (Store.apply(staged=…)), which flush writes set-wise; return how many."""
+        self.first_seen_incoming = lines
+        return lines
 
     def _stage_first_seen(self, lines: list[OrderLine]) -> None:
-        """Stage orders seen for the first time in _FIRST_SEEN (see _first_seen_rows)."""
-        staged = list(_first_seen_rows(lines, self.rules, self.bands))
+        """Stage orders seen for the first time in _FIRST_SEEN (see staging.first_seen_rows)."""
+        staged = list(first_seen_rows(lines, self.rules, self.bands))
         _stage_rows(self.conn, _FIRST_SEEN, staged)
         self.first_seen += len(staged)
 
