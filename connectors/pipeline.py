@@ -3,13 +3,16 @@
 One process cannot both parse a million lines and write them at half the speed of a raw insert:
 parsing alone is a fifth of the ingest. Here the feeds are read by a child process, which writes
 the order lines of each batch that name an order for the first time to a small SQLite file of its
-own (warroom.staging); the writer ATTACHes that file and writes those orders
-set-wise from it, so they never become Python objects in the writer. The child tells them apart
-with a Bloom filter of every order id the store held when it started and the child has read
-since: a line it may have seen before (a refund of an earlier order, a repeat), travels over the
-socket with the batch's check-ins, bad rows and checkpoints, and goes through the precedence rule.
-A false positive only sends a new order the slow way; a missed id cannot happen, and would fail
-the batch's insert (the order's key is unique) rather than count it twice.
+own (warroom.staging), with what they add to each customer and, where a line names its staff, to
+each rollup cell; the writer ATTACHes that file and writes those orders set-wise from it, so they
+never become Python objects in the writer.
+
+The child tells first-seen orders apart with a Bloom filter of every order id the store held when
+it started and the child has read since. A line it may have seen before (a refund of an earlier
+order, a repeat) travels over the socket with the batch's check-ins, bad rows and checkpoints, and
+goes through the precedence rule. A false positive only sends a new order the slow way; a missed
+id cannot happen, and would fail the batch's insert (the order's key is unique) rather than count
+it twice.
 
 Exactly-once holds as it does in one process: the child's readers move on in memory only, and the
 writer commits each batch's rows with its checkpoints in one transaction, in the child's order. If

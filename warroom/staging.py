@@ -25,9 +25,10 @@ class StagingPlan:
     database: str
     count_orders_sql: str
     order_ids_sql: str
-    # The staged file's one table, and the insert of a first_seen_rows row into it.
+    # The staged file's table of lines, the insert of a first_seen_rows row into it, and the statements that sum the lines up.
     create_sql: str
     insert_sql: str
+    summarize_sql: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,8 @@ def write_staged_orders(path: Path, lines: Sequence[OrderLine], rules: LedgerRul
         connection.execute(plan.create_sql)
         connection.execute("BEGIN")
         connection.executemany(plan.insert_sql, first_seen_rows(lines, rules, {}))
+        for statement in plan.summarize_sql:
+            connection.execute(statement)
         connection.execute("COMMIT")
     finally:
         connection.close()

@@ -296,6 +296,10 @@ class Store:
             order_ids_sql=f"SELECT order_id FROM {orders}",
             create_sql=str(CreateTable(STAGED_ORDERS).compile(dialect=self.writer.dialect)),
             insert_sql=f"INSERT INTO {STAGED_ORDERS.name} VALUES ({', '.join('?' * len(STAGED_ORDERS.columns))})",
+            summarize_sql=(
+                f"CREATE TABLE {_STAGED_CUSTOMER_SUMS} AS {_customer_sums_sql(STAGED_ORDERS.name)}",
+                f"CREATE TABLE {_STAGED_ROLLUP_SUMS} AS {_rollup_sums_sql(STAGED_ORDERS.name, _NAMES_ITS_STAFF)}",
+            ),
         )
 
     def _apply_in(self, conn: Connection, batch: Batch, staged: StagedOrders | None) -> ApplyResult:
@@ -615,8 +619,14 @@ _FIRST_SEEN = Table(
 # never seen and their batch names once, shaped as _FIRST_SEEN with what the ledger derives from a
 # line alone. The writer ATTACHes the file and writes them set-wise from the file itself, so a
 # backlog's bulk never becomes Python objects in the writer's process.
+# The reader also sums what the lines add to each customer, and to each rollup cell for the lines
+# that name their staff (so their credit is known): sums the writer would otherwise sort out of the
+# lines itself. The writer sums the other lines' cells once it has credited them.
 _INCOMING = "warroom_incoming"
 STAGED_ORDERS = Table("staged_orders", MetaData(), *(Column(column.name, column.type) for column in _FIRST_SEEN.columns))
+_STAGED_CUSTOMER_SUMS = "staged_customer_sums"
+_STAGED_ROLLUP_SUMS = "staged_rollup_sums"
+_NAMES_ITS_STAFF = "staff_id IS NOT NULL AND staff_id <> ''"
 _INCOMING_TABLE = f"{_INCOMING}.{STAGED_ORDERS.name}"
 
 
@@ -628,6 +638,19 @@ _ROLLUP_SUM_SQL = (
     "sum(CASE WHEN status = 'refunded' THEN amount_fen ELSE 0 END)",
     "sum(CASE WHEN status = 'cancelled' THEN 1 ELSE 0 END)",
 )
+
+
+def _customer_sums_sql(staged: str) -> str:
+    """Return what the orders in the table `staged` add to each of their customers (paid orders, paid revenue, first paid time), by customer."""
+    return (f"SELECT customer_id, {_ROLLUP_SUM_SQL[1]} AS paid_orders, {_ROLLUP_SUM_SQL[0]} AS paid_fen, "
+            f"min(CASE WHEN status = 'paid' THEN ts END) AS first_paid_ts FROM {staged} WHERE customer_id <> '' GROUP BY customer_id")
+
+
+def _rollup_sums_sql(staged: str, where: str = "true") -> str:
+    """Return what the orders in the table `staged` (those `where` holds) add to each rollup cell, by (minute, band, credited staff, sku, group)."""
+    return (f"SELECT minute, band, coalesce(credited_staff, '') AS staff, coalesce(sku, '') AS sku, coalesce(group_id, '') AS group_key, "
+            f"{', '.join(f'{expression} AS {name}' for expression, name in zip(_ROLLUP_SUM_SQL, _ROLLUP_SUMS, strict=True))} "
+            f"FROM {staged} WHERE {where} GROUP BY 1, 2, 3, 4, 5")
 
 
 def _stage_rows(conn: Connection, table: Table, rows: list[tuple]) -> None:
@@ -660,15 +683,19 @@ class _FirstSeenSql:
 
 
 @lru_cache(maxsize=4)
-def _first_seen_sql(dialect, staged: str) -> _FirstSeenSql:
-    """Return the set-wise statements over the first-seen orders staged in the table `staged` (_FIRST_SEEN, or an attached batch)."""
+def _first_seen_sql(dialect, staged: str, presummed: bool = False) -> _FirstSeenSql:
+    """Return the set-wise statements over the first-seen orders staged in the table `staged` (_FIRST_SEEN, or an attached batch).
+
+    With `presummed`, `staged` is an attached batch, and the customer and rollup sums its reader made are read beside it.
+    """
     name = dialect.identifier_preparer.format_table
     orders, customers = name(schema.orders), name(schema.customers)
     order_columns = ", ".join(column.name for column in schema.orders.columns if column.name != "seq")
-    paid = "status = 'paid'"
-    # What the staged orders add to each of their customers.
-    by_customer = (f"SELECT customer_id, {_ROLLUP_SUM_SQL[1]} AS paid_orders, {_ROLLUP_SUM_SQL[0]} AS paid_fen, "
-                   f"min(CASE WHEN {paid} THEN ts END) AS first_paid_ts FROM {staged} WHERE customer_id <> '' GROUP BY customer_id")
+    if presummed:
+        customer_sums = f"SELECT customer_id, paid_orders, paid_fen, first_paid_ts FROM {_INCOMING}.{_STAGED_CUSTOMER_SUMS}"
+        rollup_sums = f"{_rollup_sums_sql(staged, f'NOT ({_NAMES_ITS_STAFF})')} UNION ALL SELECT * FROM {_INCOMING}.{_STAGED_ROLLUP_SUMS}"
+    else:
+        customer_sums, rollup_sums = _customer_sums_sql(staged), _rollup_sums_sql(staged)
     upsert = (f"INSERT INTO {customers} (customer_id, paid_orders, paid_fen, first_paid_ts, seq) "
               # WHERE true: without it SQLite would read ON CONFLICT as the start of a join's ON.
               "SELECT customer_id, paid_orders, paid_fen, first_paid_ts, {seq} FROM added WHERE true "
@@ -680,14 +707,14 @@ def _first_seen_sql(dialect, staged: str) -> _FirstSeenSql:
         # A customer whose total is now just what these orders added had none before. One statement,
         # where a query before the upsert looked every customer up a second time (1.8 s of 29 s at 1M orders).
         new_buyers = None
-        customers_sql = (f"WITH added AS ({by_customer}), written AS ({upsert} RETURNING customer_id, inviter, paid_orders) "
+        customers_sql = (f"WITH added AS ({customer_sums}), written AS ({upsert} RETURNING customer_id, inviter, paid_orders) "
                          "SELECT w.inviter, count(*) FROM written w JOIN added a ON a.customer_id = w.customer_id "
                          "WHERE a.paid_orders > 0 AND w.paid_orders = a.paid_orders GROUP BY w.inviter")
     else:
         # Read before the customers take the staged orders in (SQLite has no data-modifying WITH).
-        new_buyers = (f"SELECT c.inviter, count(*) FROM (SELECT DISTINCT customer_id FROM {staged} WHERE {paid} AND customer_id <> '') f "
-                      f"LEFT JOIN {customers} c ON c.customer_id = f.customer_id WHERE coalesce(c.paid_orders, 0) = 0 GROUP BY c.inviter")
-        customers_sql = f"WITH added AS ({by_customer}) {upsert}"
+        new_buyers = (f"SELECT c.inviter, count(*) FROM ({customer_sums}) f LEFT JOIN {customers} c ON c.customer_id = f.customer_id "
+                      "WHERE f.paid_orders > 0 AND coalesce(c.paid_orders, 0) = 0 GROUP BY c.inviter")
+        customers_sql = f"WITH added AS ({customer_sums}) {upsert}"
     return _FirstSeenSql(
         # rules.credit: its staff (staged already), else the customer's earliest inviter, else the group's owner.
         credit=f"UPDATE {staged} SET credited_staff = coalesce((SELECT c.inviter FROM {customers} c WHERE c.customer_id = {staged}.customer_id AND c.inviter <> ''), owner) "
@@ -695,8 +722,7 @@ def _first_seen_sql(dialect, staged: str) -> _FirstSeenSql:
         new_buyers=new_buyers,
         customers=customers_sql,
         orders=f"INSERT INTO {orders} ({order_columns}, seq) SELECT {order_columns}, {{seq}} FROM {staged}",
-        rollup_sums=f"SELECT minute, band, coalesce(credited_staff, ''), coalesce(sku, ''), coalesce(group_id, ''), {', '.join(_ROLLUP_SUM_SQL)} "
-                    f"FROM {staged} GROUP BY 1, 2, 3, 4, 5",
+        rollup_sums=rollup_sums,
     )
 
 
@@ -998,10 +1024,10 @@ class _Ledger:
             self._write_first_seen_from(self.conn.dialect.identifier_preparer.format_table(_FIRST_SEEN))
             _clear_stage(self.conn, _FIRST_SEEN)
         if self.first_seen_incoming:
-            self._write_first_seen_from(_INCOMING_TABLE)
+            self._write_first_seen_from(_INCOMING_TABLE, presummed=True)
 
-    def _write_first_seen_from(self, staged: str) -> None:
-        run, sql, seq = self.conn.exec_driver_sql, _first_seen_sql(self.conn.dialect, staged), int(self.seq)
+    def _write_first_seen_from(self, staged: str, *, presummed: bool = False) -> None:
+        run, sql, seq = self.conn.exec_driver_sql, _first_seen_sql(self.conn.dialect, staged, presummed), int(self.seq)
         run(sql.credit)
         if sql.new_buyers is None:
             new_buyers = run(sql.customers.format(seq=seq)).all()
