@@ -1,11 +1,12 @@
-"""Reading a backlog in a second process, ahead of the writer (`warroom ingest --once` on SQLite).
+"""Reading a backlog in a second process, ahead of the writer (`warroom ingest --once`).
 
 One process cannot both parse a million lines and write them at half the speed of a raw insert:
 parsing alone is a fifth of the ingest. Here the feeds are read by a child process, which writes
 the order lines of each batch that name an order for the first time to a small SQLite file of its
 own (warroom.staging), with what they add to each customer and, where a line names its staff, to
-each rollup cell; the writer ATTACHes that file and writes those orders set-wise from it, so they
-never become Python objects in the writer.
+each rollup cell. A SQLite writer ATTACHes that file and writes those orders set-wise from it, so
+they never become Python objects in the writer; a PostgreSQL writer copies its rows into temporary
+tables by COPY, where parsing them would have cost it several times more.
 
 The child tells first-seen orders apart with a Bloom filter of every order id the store held when
 it started and the child has read since. A line it may have seen before (a refund of an earlier

@@ -24,7 +24,7 @@ LEASE_TTL_SECONDS = 15
 RESTAT_SECONDS = 0.5
 # Rows per committed batch, unless run_ingest is given another size.
 BATCH_ROWS = 5_000
-# From this much unread feed data, a --once ingest into SQLite reads ahead in a second process: about
+# From this much unread feed data, a --once ingest reads ahead in a second process: about
 # 150 000 order lines, where its start-up (about half a second) is a few per cent of the run.
 READ_AHEAD_MIN_BYTES = 16 * 1024 * 1024
 # A read-ahead run's batches: a backlog that size spreads each commit's fixed cost over more rows
@@ -70,7 +70,7 @@ def run_ingest(
     """Ingest every feed of the event until `stop` is set (or, with `once`, until caught up); return the totals.
 
     `batch_rows` caps the rows of one committed batch (default BATCH_ROWS, or READ_AHEAD_BATCH_ROWS
-    when reading ahead). `read_ahead` has a second process read the feeds of a `once` run on SQLite
+    when reading ahead). `read_ahead` has a second process read the feeds of a `once` run
     (connectors/pipeline.py); by default it does when the feeds hold READ_AHEAD_MIN_BYTES not yet read.
     """
     stop = stop or threading.Event()
@@ -89,7 +89,7 @@ def run_ingest(
     if read_ahead is None:
         read_ahead = staging is not None and unread_bytes(config, checkpoints) >= READ_AHEAD_MIN_BYTES
     if read_ahead and staging is None:
-        raise ValueError("only a --once ingest into a SQLite file reads ahead in a second process")
+        raise ValueError("only a --once ingest into a store another process can read (not an in-memory SQLite) reads ahead in a second process")
     readers = [] if read_ahead else [FeedReader(feed, config, checkpoints[feed.label], clock=clock, **settle) for feed in config.feeds]
     watcher = None if once else FeedWatcher(config, polling=polling)
     totals = IngestTotals()

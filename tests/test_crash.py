@@ -79,9 +79,9 @@ run_ingest(config, Store(config.store_url, LedgerRules.from_config(config)), onc
 """
 
 
-def test_a_read_ahead_ingest_killed_mid_backlog_loses_nothing_and_doubles_nothing(plan, tmp_path):
+def test_a_read_ahead_ingest_killed_mid_backlog_loses_nothing_and_doubles_nothing(plan, tmp_path, store_url):
     """`ingest --once` reading ahead in a second process, SIGKILLed after a few commits three times, then run to the end."""
-    event = write_event(tmp_path)
+    event = write_event(tmp_path, store_url)
     Feeder(tmp_path / "feeds", plan, random.Random(2), steps=20).flush()
     config = load_event(event)
     probe = StoreProbe(config.store_url)

@@ -306,13 +306,13 @@ def _ingest(folder, url: str, **options) -> IngestTotals:
         opened.close()
 
 
-def test_a_read_ahead_ingest_leaves_what_one_process_leaves(sample_dir, tmp_path):
+def test_a_read_ahead_ingest_leaves_what_one_process_leaves(sample_dir, tmp_path, store_url):
     """The sample's orders and check-ins, with a bad line and a wave of refunds of orders in earlier batches, read by a second process in small batches."""
     orders = sample_dir / "feeds" / "orders.csv"
     lines = orders.read_text(encoding="utf-8").splitlines()
     refunds = [line.replace(",paid,", ",refunded,", 1) for line in lines[1:400:3]]
     orders.write_text("\n".join([*lines, "A-bad,not a time,99,paid,,P01,,1,C1,S01,G01", *refunds]) + "\n", encoding="utf-8")
-    ahead, alone = f"sqlite:///{tmp_path / 'ahead.db'}", f"sqlite:///{tmp_path / 'alone.db'}"
+    ahead, alone = store_url, f"sqlite:///{tmp_path / 'alone.db'}"
     read = _ingest(sample_dir, ahead, read_ahead=True, batch_rows=300)
     assert read == _ingest(sample_dir, alone, read_ahead=False, batch_rows=300)
     assert read.batches > 10
@@ -324,11 +324,11 @@ def test_a_read_ahead_ingest_leaves_what_one_process_leaves(sample_dir, tmp_path
             opened.close()
 
 
-def test_a_read_ahead_ingest_takes_refunds_of_orders_stored_before_it_started(sample_dir, tmp_path):
+def test_a_read_ahead_ingest_takes_refunds_of_orders_stored_before_it_started(sample_dir, tmp_path, store_url):
     """The reader process must know every order the store already holds: a refund of one goes through the precedence rule, not in as a new order."""
     orders = sample_dir / "feeds" / "orders.csv"
     lines = orders.read_text(encoding="utf-8").splitlines()
-    ahead, alone = f"sqlite:///{tmp_path / 'ahead.db'}", f"sqlite:///{tmp_path / 'alone.db'}"
+    ahead, alone = store_url, f"sqlite:///{tmp_path / 'alone.db'}"
     for url in (ahead, alone):
         orders.write_text("\n".join(lines) + "\n", encoding="utf-8")
         _ingest(sample_dir, url, read_ahead=False)

@@ -28,7 +28,7 @@ from operator import add, itemgetter
 from pathlib import Path
 from typing import NamedTuple
 
-from sqlalchemy import BigInteger, Column, Connection, Engine, MetaData, String, Table, case, create_engine, event, func, select, update
+from sqlalchemy import BigInteger, Column, Connection, Engine, Integer, MetaData, String, Table, case, create_engine, event, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
@@ -256,18 +256,16 @@ class Store:
     def apply(self, batch: Batch, staged: StagedOrders | None = None) -> ApplyResult:
         """Commit a batch's rows, their rollup deltas and its checkpoints in one transaction.
 
-        `staged` is a file of order lines a reader process wrote (SQLite only; see staging_plan):
+        `staged` is a file of order lines a reader process wrote (see staging_plan):
         orders the store has never seen and the batch names once. The batch's other order lines, in
         `batch.orders`, go through the precedence rule first.
         """
         if self._checkpointer is not None:
             self._checkpointer.catch_up()
-        if staged is None:
+        if staged is None or self.dialect != "sqlite":
             with self.writer.begin() as conn:
-                result = self._apply_in(conn, batch, None)
+                result = self._apply_in(conn, batch, staged)
         else:
-            if self.dialect != "sqlite":
-                raise ValueError("staged order files are read by SQLite's ATTACH: a PostgreSQL store takes batch.orders")
             with self.writer.connect() as conn:
                 # ATTACH and DETACH cannot run inside a transaction; the DB-API connection is not in one yet.
                 driver = conn.connection.dbapi_connection
@@ -285,20 +283,26 @@ class Store:
         return result
 
     def staging_plan(self) -> StagingPlan | None:
-        """Return how a reader process stages order lines for this store (warroom.staging), or None: only a SQLite file can be read by another process."""
-        database = make_url(self.url).database
-        if self.dialect != "sqlite" or database in (None, "", ":memory:"):
-            return None
+        """Return how a reader process stages order lines for this store (warroom.staging), or None for an in-memory SQLite store, which no other process can read."""
+        url = make_url(self.url)
+        if self.dialect == "sqlite":
+            if url.database in (None, "", ":memory:"):
+                return None
+            database = str(Path(url.database).resolve())
+        else:
+            database = url.set(drivername="postgresql").render_as_string(hide_password=False)
         orders = self.writer.dialect.identifier_preparer.format_table(schema.orders)
+        staged = sqlite.dialect()
         return StagingPlan(
-            database=str(Path(database).resolve()),
+            dialect=self.dialect,
+            database=database,
             count_orders_sql=f"SELECT count(*) FROM {orders}",
             order_ids_sql=f"SELECT order_id FROM {orders}",
-            create_sql=str(CreateTable(STAGED_ORDERS).compile(dialect=self.writer.dialect)),
+            create_sql=tuple(str(CreateTable(table).compile(dialect=staged)) for table in _STAGED_TABLES),
             insert_sql=f"INSERT INTO {STAGED_ORDERS.name} VALUES ({', '.join('?' * len(STAGED_ORDERS.columns))})",
             summarize_sql=(
-                f"CREATE TABLE {_STAGED_CUSTOMER_SUMS} AS {_customer_sums_sql(STAGED_ORDERS.name)}",
-                f"CREATE TABLE {_STAGED_ROLLUP_SUMS} AS {_rollup_sums_sql(STAGED_ORDERS.name, _NAMES_ITS_STAFF)}",
+                f"INSERT INTO {STAGED_CUSTOMER_SUMS.name} {_customer_sums_sql(STAGED_ORDERS.name)}",
+                f"INSERT INTO {STAGED_ROLLUP_SUMS.name} {_rollup_sums_sql(STAGED_ORDERS.name, _NAMES_ITS_STAFF)}",
             ),
         )
 
@@ -313,7 +317,7 @@ class Store:
         checkins = ledger.add_checkins(batch.checkins)
         orders = ledger.add_orders(batch.orders)
         if staged is not None:
-            orders += ledger.add_staged_orders(staged.lines)
+            orders += ledger.add_staged_orders(staged)
         ledger.flush()
         quarantined = _quarantine(conn, batch, seq)
         if batch.checkpoints:
@@ -622,12 +626,32 @@ _FIRST_SEEN = Table(
 # The reader also sums what the lines add to each customer, and to each rollup cell for the lines
 # that name their staff (so their credit is known): sums the writer would otherwise sort out of the
 # lines itself. The writer sums the other lines' cells once it has credited them.
+# SQLite ATTACHes the file as _INCOMING; PostgreSQL copies its tables into temporary ones (_incoming).
 _INCOMING = "warroom_incoming"
 STAGED_ORDERS = Table("staged_orders", MetaData(), *(Column(column.name, column.type) for column in _FIRST_SEEN.columns))
-_STAGED_CUSTOMER_SUMS = "staged_customer_sums"
-_STAGED_ROLLUP_SUMS = "staged_rollup_sums"
+STAGED_CUSTOMER_SUMS = Table(
+    "staged_customer_sums", MetaData(),
+    Column("customer_id", String), Column("paid_orders", BigInteger), Column("paid_fen", BigInteger), Column("first_paid_ts", BigInteger),
+)
+STAGED_ROLLUP_SUMS = Table(
+    "staged_rollup_sums", MetaData(),
+    Column("minute", BigInteger), Column("band", Integer), Column("staff", String), Column("sku", String), Column("group_key", String),
+    *(Column(name, BigInteger) for name in _ROLLUP_SUMS),
+)
+_STAGED_TABLES = (STAGED_ORDERS, STAGED_CUSTOMER_SUMS, STAGED_ROLLUP_SUMS)
+_INCOMING_COPIES = {
+    table.name: Table(f"{_INCOMING}_{table.name}", MetaData(), *(Column(column.name, column.type) for column in table.columns),
+                      prefixes=["TEMPORARY"], postgresql_on_commit="DELETE ROWS")
+    for table in _STAGED_TABLES
+}
 _NAMES_ITS_STAFF = "staff_id IS NOT NULL AND staff_id <> ''"
-_INCOMING_TABLE = f"{_INCOMING}.{STAGED_ORDERS.name}"
+
+
+def _incoming(dialect, table: Table) -> str:
+    """Return the name a staged file's table goes by in the writer's transaction."""
+    if dialect.name == "sqlite":
+        return f"{_INCOMING}.{table.name}"
+    return dialect.identifier_preparer.format_table(_INCOMING_COPIES[table.name])
 
 
 # What one order adds to its rollup cells, in _ROLLUP_SUMS order (as _Ledger._count_order adds it).
@@ -692,8 +716,8 @@ def _first_seen_sql(dialect, staged: str, presummed: bool = False) -> _FirstSeen
     orders, customers = name(schema.orders), name(schema.customers)
     order_columns = ", ".join(column.name for column in schema.orders.columns if column.name != "seq")
     if presummed:
-        customer_sums = f"SELECT customer_id, paid_orders, paid_fen, first_paid_ts FROM {_INCOMING}.{_STAGED_CUSTOMER_SUMS}"
-        rollup_sums = f"{_rollup_sums_sql(staged, f'NOT ({_NAMES_ITS_STAFF})')} UNION ALL SELECT * FROM {_INCOMING}.{_STAGED_ROLLUP_SUMS}"
+        customer_sums = f"SELECT customer_id, paid_orders, paid_fen, first_paid_ts FROM {_incoming(dialect, STAGED_CUSTOMER_SUMS)}"
+        rollup_sums = f"{_rollup_sums_sql(staged, f'NOT ({_NAMES_ITS_STAFF})')} UNION ALL SELECT * FROM {_incoming(dialect, STAGED_ROLLUP_SUMS)}"
     else:
         customer_sums, rollup_sums = _customer_sums_sql(staged), _rollup_sums_sql(staged)
     upsert = (f"INSERT INTO {customers} (customer_id, paid_orders, paid_fen, first_paid_ts, seq) "
@@ -903,10 +927,20 @@ class _Ledger:
         _insert_new_rows(self.conn, schema.orders, _StoredOrder._fields, [order for order_id, order in changed.items() if order_id not in known], ("order_id",))
         return len(changed) + len(first_seen)
 
-    def add_staged_orders(self, lines: int) -> int:
-        """Count the attached batch of `lines` staged first-seen orders (Store.apply(staged=…)), which flush writes set-wise; return how many."""
-        self.first_seen_incoming = lines
-        return lines
+    def add_staged_orders(self, staged: StagedOrders) -> int:
+        """Take a staged file of first-seen orders (Store.apply(staged=…)), which flush writes set-wise; return how many.
+
+        SQLite has it attached already; PostgreSQL copies its tables into temporary ones.
+        """
+        if self.conn.dialect.name == "postgresql":
+            source = sqlite3.connect(staged.path)
+            try:
+                for table in _STAGED_TABLES:
+                    _stage_rows(self.conn, _INCOMING_COPIES[table.name], source.execute(f"SELECT * FROM {table.name}").fetchall())
+            finally:
+                source.close()
+        self.first_seen_incoming = staged.lines
+        return staged.lines
 
     def _stage_first_seen(self, lines: list[OrderLine]) -> None:
         """Stage orders seen for the first time in _FIRST_SEEN (see staging.first_seen_rows)."""
@@ -1024,7 +1058,7 @@ class _Ledger:
             self._write_first_seen_from(self.conn.dialect.identifier_preparer.format_table(_FIRST_SEEN))
             _clear_stage(self.conn, _FIRST_SEEN)
         if self.first_seen_incoming:
-            self._write_first_seen_from(_INCOMING_TABLE, presummed=True)
+            self._write_first_seen_from(_incoming(self.conn.dialect, STAGED_ORDERS), presummed=True)
 
     def _write_first_seen_from(self, staged: str, *, presummed: bool = False) -> None:
         run, sql, seq = self.conn.exec_driver_sql, _first_seen_sql(self.conn.dialect, staged, presummed), int(self.seq)
