@@ -32,8 +32,10 @@ import sys
 import tempfile
 import threading
 from collections.abc import Iterator
+from itertools import islice
 from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rbloom import Bloom
 
@@ -41,8 +43,10 @@ from connectors.feed import FeedReader
 from connectors.tail import matching_files
 from warroom.config import EventConfig
 from warroom.records import Batch, Checkpoint, OrderLine
-from warroom.rules import LedgerRules
-from warroom.staging import StagedOrders, StagingPlan, stored_order_ids, write_staged_orders
+from warroom.staging import StagedOrders, write_staged_orders
+
+if TYPE_CHECKING:
+    from warroom.store import Store
 
 # Batches the child may stage before the writer has committed them: enough to keep both processes
 # busy, few enough that the staged files stay small.
@@ -52,6 +56,8 @@ LOOKAHEAD = 2
 # orders it takes about 4 MB. Should more ids come, false positives grow, costing speed, not truth.
 BYTES_PER_ORDER_LINE = 32
 FALSE_POSITIVE_RATE = 0.001
+# The ids of the orders stored before the run go to the child in messages of this many.
+ORDER_ID_CHUNK = 10_000
 
 
 def unread_bytes(config: EventConfig, checkpoints: dict[str, list[Checkpoint]]) -> int:
@@ -69,14 +75,17 @@ def unread_bytes(config: EventConfig, checkpoints: dict[str, list[Checkpoint]]) 
     return unread
 
 
-def read_ahead(config: EventConfig, plan: StagingPlan, rules: LedgerRules, checkpoints: dict[str, list[Checkpoint]], batch_rows: int,
+def read_ahead(config: EventConfig, store: Store, checkpoints: dict[str, list[Checkpoint]], batch_rows: int,
                stop: threading.Event) -> Iterator[tuple[Batch, StagedOrders | None]]:
     """Yield each feed's batches, read by a child process, as (the batch with the order lines it may have seen before, the rest staged); commit each before taking the next.
 
-    `plan` is of the store the batches go to (Store.staging_plan), which no one else writes orders to meanwhile (the ingest's lease).
+    No one else may write orders to `store` meanwhile (the ingest's lease): the child is told which it holds at the start.
 
     Raises what the child raised (a ConfigError stays one), after the child is gone.
     """
+    # Here, not at the top: the child runs this module, and must not load SQLAlchemy (20 MB) with warroom.store.
+    from warroom.store import staging_plan
+
     # `python -m connectors.pipeline`, not multiprocessing's spawn: spawn re-runs the parent's main
     # script in the child, and the parent may be a Streamlit script or a test runner.
     ours, theirs = socket.socketpair()
@@ -88,7 +97,13 @@ def read_ahead(config: EventConfig, plan: StagingPlan, rules: LedgerRules, check
         theirs.close()  # the child's end is the child's alone now, so its death reads here as the end of the stream
         channel = Connection(os.dup(ours.fileno()))
         try:
-            channel.send((config, plan, rules, checkpoints, batch_rows, Path(folder)))
+            with store.order_ids() as (stored, ids):
+                channel.send((config, staging_plan(), store.rules, checkpoints, batch_rows, Path(folder), stored))
+                # A child that failed early has gone; what it said waits below.
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    for chunk in iter(lambda: list(islice(ids, ORDER_ID_CHUNK)), []):
+                        channel.send(chunk)
+                    channel.send([])
             while not stop.is_set():
                 try:
                     message = channel.recv()
@@ -120,9 +135,9 @@ def _read_feeds(channel: Connection) -> None:
     """The child: read every feed until caught up (as connectors.runner does in one process), staging the orders each batch names for the first time."""
     folder = None
     try:
-        config, plan, rules, checkpoints, batch_rows, folder = channel.recv()
-        with stored_order_ids(plan) as (stored, ids):
-            seen = Bloom(max(1, stored + unread_bytes(config, checkpoints) // BYTES_PER_ORDER_LINE), FALSE_POSITIVE_RATE)
+        config, plan, rules, checkpoints, batch_rows, folder, stored = channel.recv()
+        seen = Bloom(max(1, stored + unread_bytes(config, checkpoints) // BYTES_PER_ORDER_LINE), FALSE_POSITIVE_RATE)
+        while ids := channel.recv():
             seen.update(ids)
         readers = [FeedReader(feed, config, checkpoints.get(feed.label, []), settle_seconds=0.0) for feed in config.feeds]
         staged_count = unacknowledged = 0

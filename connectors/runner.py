@@ -16,7 +16,6 @@ from connectors.pipeline import unread_bytes
 from connectors.watch import FeedWatcher
 from warroom.config import EventConfig
 from warroom.records import Checkpoint
-from warroom.staging import StagingPlan
 from warroom.store import Store
 
 LEASE = "ingest"
@@ -85,11 +84,10 @@ def run_ingest(
     # In --once mode nobody is still writing the dropped exports we are asked to read now.
     settle = {"settle_seconds": 0.0} if once else {}
     checkpoints = {feed.label: store.checkpoints(feed.label) for feed in config.feeds}
-    staging = store.staging_plan() if once else None
     if read_ahead is None:
-        read_ahead = staging is not None and unread_bytes(config, checkpoints) >= READ_AHEAD_MIN_BYTES
-    if read_ahead and staging is None:
-        raise ValueError("only a --once ingest into a store another process can read (not an in-memory SQLite) reads ahead in a second process")
+        read_ahead = once and unread_bytes(config, checkpoints) >= READ_AHEAD_MIN_BYTES
+    if read_ahead and not once:
+        raise ValueError("only a --once ingest reads ahead in a second process")
     readers = [] if read_ahead else [FeedReader(feed, config, checkpoints[feed.label], clock=clock, **settle) for feed in config.feeds]
     watcher = None if once else FeedWatcher(config, polling=polling)
     totals = IngestTotals()
@@ -109,7 +107,7 @@ def run_ingest(
             watcher.start()
         with store.checkpointing_in_background():
             if read_ahead:
-                _drain_read_ahead(config, store, staging, checkpoints, totals, on_batch, stop, heartbeat, batch_rows or READ_AHEAD_BATCH_ROWS)
+                _drain_read_ahead(config, store, checkpoints, totals, on_batch, stop, heartbeat, batch_rows or READ_AHEAD_BATCH_ROWS)
             while readers and not stop.is_set():
                 rows = 0
                 for reader in readers:
@@ -128,11 +126,11 @@ def run_ingest(
 
 
 def _drain_read_ahead(
-    config: EventConfig, store: Store, staging: StagingPlan, checkpoints: dict[str, list[Checkpoint]], totals: IngestTotals, on_batch, stop: threading.Event,
+    config: EventConfig, store: Store, checkpoints: dict[str, list[Checkpoint]], totals: IngestTotals, on_batch, stop: threading.Event,
     heartbeat: Callable[[], None], batch_rows: int,
 ) -> None:
     """Commit the batches a read-ahead process reads from every feed, in its order, until it is caught up."""
-    for batch, staged in read_ahead_batches(config, staging, store.rules, checkpoints, batch_rows, stop):
+    for batch, staged in read_ahead_batches(config, store, checkpoints, batch_rows, stop):
         heartbeat()
         result = store.apply(batch, staged)
         staged_lines = staged.lines if staged else 0

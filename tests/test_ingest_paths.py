@@ -11,7 +11,10 @@
 from __future__ import annotations
 
 import random
+import subprocess
+import sys
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -360,6 +363,13 @@ def test_the_reader_process_sends_the_orders_it_may_have_seen_the_slow_way(batch
     assert [line.order_id for line in slow] == followed
     assert [line.order_id for line in first_seen] == [order_id for order_id in batch if order_id not in followed]
     assert all(order_id in seen for order_id in batch)
+
+
+def test_the_reader_process_does_not_load_sqlalchemy():
+    """SQLAlchemy would be 20 MB of the ingest's 150 MB budget, in a process that has no use for it."""
+    loaded = subprocess.run([sys.executable, "-c", "import sys, connectors.pipeline; print(sorted(m for m in sys.modules if m.startswith(('sqlalchemy', 'psycopg'))))"],
+                            capture_output=True, text=True, check=True, cwd=Path(pipeline.__file__).resolve().parent.parent)
+    assert loaded.stdout.strip() == "[]"
 
 
 def test_a_read_ahead_ingest_raises_the_feed_readers_configuration_error(sample_dir, tmp_path):

@@ -1,15 +1,14 @@
 """Order lines a read-ahead reader stages in files for the writer (connectors/pipeline.py, Store.apply(staged=…)).
 
-Plain sqlite3 (and psycopg, for a PostgreSQL store's order ids), no SQLAlchemy: the reader process loads only what it uses, and SQLAlchemy alone
+Plain sqlite3, no SQLAlchemy: the reader process loads only what it uses, and SQLAlchemy alone
 would be 20 MB of the ingest's 150 MB budget. Its statements come from the store
-(Store.staging_plan), where the schema is declared.
+(warroom.store.staging_plan), where the schema is declared.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,13 +18,8 @@ from warroom.rules import LedgerRules
 
 @dataclass(frozen=True)
 class StagingPlan:
-    """What a reader process needs to stage order lines for one store (Store.staging_plan)."""
+    """How a reader process stages order lines (warroom.store.staging_plan, where the tables are declared)."""
 
-    # The store: its dialect ("sqlite" or "postgresql"), its SQLite file or libpq connection string, and how to read the ids of its orders.
-    dialect: str
-    database: str
-    count_orders_sql: str
-    order_ids_sql: str
     # The staged file's tables (lines, sums), the insert of a first_seen_rows row, and the statements that sum the lines up.
     create_sql: tuple[str, ...]
     insert_sql: str
@@ -60,30 +54,6 @@ def write_staged_orders(path: Path, lines: Sequence[OrderLine], rules: LedgerRul
     finally:
         connection.close()
     return StagedOrders(path=path, lines=len(lines))
-
-
-@contextmanager
-def stored_order_ids(plan: StagingPlan) -> Iterator[tuple[int, Iterator[str]]]:
-    """Yield how many orders the store holds and an iterator over their ids, both of one snapshot."""
-    if plan.dialect == "postgresql":
-        # Imported here: a reader for a SQLite store has no use for the driver's 20 MB.
-        import psycopg
-
-        with psycopg.connect(plan.database) as connection:
-            connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-            (count,) = connection.execute(plan.count_orders_sql).fetchone()
-            with connection.cursor(name="warroom_order_ids") as cursor:
-                cursor.itersize = 10_000
-                cursor.execute(plan.order_ids_sql)
-                yield count, (order_id for order_id, in cursor)
-        return
-    connection = sqlite3.connect(plan.database, isolation_level=None)
-    try:
-        connection.execute("BEGIN")
-        (count,) = connection.execute(plan.count_orders_sql).fetchone()
-        yield count, (order_id for order_id, in connection.execute(plan.order_ids_sql))
-    finally:
-        connection.close()
 
 
 def first_seen_rows(lines: Iterable[OrderLine], rules: LedgerRules, bands: dict[tuple[int, int], int]) -> Iterator[tuple]:

@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from operator import add, itemgetter
-from pathlib import Path
 from typing import NamedTuple
 
 from sqlalchemy import BigInteger, Column, Connection, Engine, Integer, MetaData, String, Table, case, create_engine, event, func, select, update
@@ -256,7 +255,7 @@ class Store:
     def apply(self, batch: Batch, staged: StagedOrders | None = None) -> ApplyResult:
         """Commit a batch's rows, their rollup deltas and its checkpoints in one transaction.
 
-        `staged` is a file of order lines a reader process wrote (see staging_plan):
+        `staged` is a file of order lines a reader process wrote (see warroom.staging):
         orders the store has never seen and the batch names once. The batch's other order lines, in
         `batch.orders`, go through the precedence rule first.
         """
@@ -282,29 +281,13 @@ class Store:
             self._checkpointer.committed(len(batch) + (staged.lines if staged else 0))
         return result
 
-    def staging_plan(self) -> StagingPlan | None:
-        """Return how a reader process stages order lines for this store (warroom.staging), or None for an in-memory SQLite store, which no other process can read."""
-        url = make_url(self.url)
-        if self.dialect == "sqlite":
-            if url.database in (None, "", ":memory:"):
-                return None
-            database = str(Path(url.database).resolve())
-        else:
-            database = url.set(drivername="postgresql").render_as_string(hide_password=False)
-        orders = self.writer.dialect.identifier_preparer.format_table(schema.orders)
-        staged = sqlite.dialect()
-        return StagingPlan(
-            dialect=self.dialect,
-            database=database,
-            count_orders_sql=f"SELECT count(*) FROM {orders}",
-            order_ids_sql=f"SELECT order_id FROM {orders}",
-            create_sql=tuple(str(CreateTable(table).compile(dialect=staged)) for table in _STAGED_TABLES),
-            insert_sql=f"INSERT INTO {STAGED_ORDERS.name} VALUES ({', '.join('?' * len(STAGED_ORDERS.columns))})",
-            summarize_sql=(
-                f"INSERT INTO {STAGED_CUSTOMER_SUMS.name} {_customer_sums_sql(STAGED_ORDERS.name)}",
-                f"INSERT INTO {STAGED_ROLLUP_SUMS.name} {_rollup_sums_sql(STAGED_ORDERS.name, _NAMES_ITS_STAFF)}",
-            ),
-        )
+    @contextmanager
+    def order_ids(self) -> Iterator[tuple[int, Iterator[str]]]:
+        """Yield how many orders the store holds and an iterator over their ids, both of one snapshot."""
+        table = schema.orders
+        with self.reading() as conn:
+            count = conn.execute(select(func.count()).select_from(table)).scalar_one()
+            yield count, conn.execute(select(table.c.order_id).execution_options(yield_per=10_000)).scalars()
 
     def _apply_in(self, conn: Connection, batch: Batch, staged: StagedOrders | None) -> ApplyResult:
         if self.dialect == "postgresql":
@@ -675,6 +658,20 @@ def _rollup_sums_sql(staged: str, where: str = "true") -> str:
     return (f"SELECT minute, band, coalesce(credited_staff, '') AS staff, coalesce(sku, '') AS sku, coalesce(group_id, '') AS group_key, "
             f"{', '.join(f'{expression} AS {name}' for expression, name in zip(_ROLLUP_SUM_SQL, _ROLLUP_SUMS, strict=True))} "
             f"FROM {staged} WHERE {where} GROUP BY 1, 2, 3, 4, 5")
+
+
+@lru_cache(maxsize=1)
+def staging_plan() -> StagingPlan:
+    """Return how a reader process stages order lines for the writer (warroom.staging)."""
+    staged = sqlite.dialect()
+    return StagingPlan(
+        create_sql=tuple(str(CreateTable(table).compile(dialect=staged)) for table in _STAGED_TABLES),
+        insert_sql=f"INSERT INTO {STAGED_ORDERS.name} VALUES ({', '.join('?' * len(STAGED_ORDERS.columns))})",
+        summarize_sql=(
+            f"INSERT INTO {STAGED_CUSTOMER_SUMS.name} {_customer_sums_sql(STAGED_ORDERS.name)}",
+            f"INSERT INTO {STAGED_ROLLUP_SUMS.name} {_rollup_sums_sql(STAGED_ORDERS.name, _NAMES_ITS_STAFF)}",
+        ),
+    )
 
 
 def _stage_rows(conn: Connection, table: Table, rows: list[tuple]) -> None:
