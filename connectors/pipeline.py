@@ -58,6 +58,8 @@ BYTES_PER_ORDER_LINE = 32
 FALSE_POSITIVE_RATE = 0.001
 # The ids of the orders stored before the run go to the child in messages of this many.
 ORDER_ID_CHUNK = 10_000
+# A writer's folder of staged batches, in the temporary folder: this prefix, then its pid.
+STAGING_PREFIX = "warroom-ingest-"
 
 
 def unread_bytes(config: EventConfig, checkpoints: dict[str, list[Checkpoint]]) -> int:
@@ -88,8 +90,9 @@ def read_ahead(config: EventConfig, store: Store, checkpoints: dict[str, list[Ch
 
     # `python -m connectors.pipeline`, not multiprocessing's spawn: spawn re-runs the parent's main
     # script in the child, and the parent may be a Streamlit script or a test runner.
+    _remove_dead_writers_folders()
     ours, theirs = socket.socketpair()
-    with tempfile.TemporaryDirectory(prefix="warroom-ingest-") as folder, ours, theirs:
+    with tempfile.TemporaryDirectory(prefix=f"{STAGING_PREFIX}{os.getpid()}-") as folder, ours, theirs:
         root = str(Path(__file__).resolve().parent.parent)
         environment = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, (root, os.environ.get("PYTHONPATH"))))}
         child = subprocess.Popen([sys.executable, "-m", "connectors.pipeline", str(theirs.fileno())], pass_fds=(theirs.fileno(),),
@@ -129,6 +132,20 @@ def read_ahead(config: EventConfig, store: Store, checkpoints: dict[str, list[Ch
             except subprocess.TimeoutExpired:
                 child.kill()
                 child.wait()
+
+
+def _remove_dead_writers_folders() -> None:
+    """Remove the staging folders of ingests that no longer run (a reader removes its writer's, unless both were killed)."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{STAGING_PREFIX}*-*"):
+        pid = folder.name.removeprefix(STAGING_PREFIX).split("-", 1)[0]
+        if not pid.isdigit():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except PermissionError:
+            continue  # alive, under another user
 
 
 def _read_feeds(channel: Connection) -> None:

@@ -10,9 +10,11 @@
 
 from __future__ import annotations
 
+import os
 import random
 import subprocess
 import sys
+import tempfile
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -363,6 +365,19 @@ def test_the_reader_process_sends_the_orders_it_may_have_seen_the_slow_way(batch
     assert [line.order_id for line in slow] == followed
     assert [line.order_id for line in first_seen] == [order_id for order_id in batch if order_id not in followed]
     assert all(order_id in seen for order_id in batch)
+
+
+def test_a_read_ahead_ingest_removes_the_staging_folders_of_dead_ingests_only(sample_dir, tmp_path, monkeypatch):
+    """A writer and its reader killed together leave their staged batches behind; the next read-ahead ingest takes them away."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True)
+    dead = tmp_path / f"{pipeline.STAGING_PREFIX}{finished.stdout.strip()}-abc"
+    alive = tmp_path / f"{pipeline.STAGING_PREFIX}{os.getppid()}-abc"
+    for folder in (dead, alive):
+        folder.mkdir()
+        (folder / "batch-1.db").write_bytes(b"")
+    _ingest(sample_dir, f"sqlite:///{tmp_path / 'ahead.db'}", read_ahead=True)
+    assert (dead.exists(), alive.exists()) == (False, True)
 
 
 def test_the_reader_process_does_not_load_sqlalchemy():
