@@ -9,7 +9,8 @@ with like on this machine. On SQLite the ingest reads this backlog in a second p
 A third run, the schema's floor, bounds what any ledger could reach: raw sqlite3 again, parsing the
 same way, but writing what warroom's schema keeps per order (the order, with its indexes, and its
 customer's running totals), with no rollups, attribution or precedence. Its ratio is the best
-`warroom ingest` could get without writing less per order.
+`warroom ingest` could get without writing less per order. With --pg-url, the same floor by COPY on
+PostgreSQL, and a bare COPY of each order into the orders table (what the orders alone cost there).
 """
 
 from __future__ import annotations
@@ -177,6 +178,37 @@ def postgres_floor(path: Path, url: str) -> float:
     return elapsed
 
 
+def postgres_copy_only(path: Path, url: str) -> float:
+    """Return the seconds PostgreSQL takes to COPY each order once straight into warroom's orders table (parse included): no customers, no upsert.
+
+    `url` names an empty schema. It bounds what the orders table alone costs, beside postgres_floor.
+    """
+    import psycopg
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    from warroom import schema
+
+    engine = create_engine(url)
+    schema.metadata.create_all(engine, tables=[schema.orders])
+    engine.dispose()
+    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    columns = ", ".join(column.name for column in schema.orders.columns)
+    copied: set[str] = set()
+    with psycopg.connect(dsn) as connection:
+        started = time.perf_counter()
+        for seq, batch in enumerate(_floor_batches(path), start=1):
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit = off")
+                with cursor.copy(f"COPY orders ({columns}) FROM STDIN") as copy:
+                    for order in batch:
+                        if order[0] not in copied:  # a later row of an order (a refund) would be an update: left out
+                            copied.add(order[0])
+                            copy.write_row((*order, seq))
+            connection.commit()
+        return time.perf_counter() - started
+
+
 def _copy_floor(connection, batch: list, seq: int) -> None:
     # A batch names an order once (a refund of an earlier order replaces its row), as the ledger's set-wise path takes them.
     latest = {order[0]: order for order in batch}
@@ -284,15 +316,19 @@ def main() -> None:
             with admin.begin() as conn:
                 conn.execute(text(f"CREATE SCHEMA {schema}"))
                 conn.execute(text(f"CREATE SCHEMA {schema}_floor"))
+                conn.execute(text(f"CREATE SCHEMA {schema}_copy"))
             try:
                 pg_floor = postgres_floor(folder / "orders.csv", f"{args.pg_url}?options=-csearch_path%3D{schema}_floor")
                 print(f"the schema's floor on PostgreSQL (COPY and upsert of orders and customers): {pg_floor:6.1f} s  {args.orders / pg_floor:10,.0f} rows/s")
+                copy_only = postgres_copy_only(folder / "orders.csv", f"{args.pg_url}?options=-csearch_path%3D{schema}_copy")
+                print(f"COPY of each order straight into the orders table, nothing else: {copy_only:6.1f} s  {args.orders / copy_only:10,.0f} rows/s")
                 pg, pg_peak = warroom_ingest(folder, f"{args.pg_url}?options=-csearch_path%3D{schema}")
                 print(f"warroom ingest --once (PostgreSQL): {pg:6.1f} s  {args.orders / pg:10,.0f} rows/s  peak RSS {pg_peak:.0f} MB  (goal >= 100,000 rows/s)")
             finally:
                 with admin.begin() as conn:
                     conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
                     conn.execute(text(f"DROP SCHEMA {schema}_floor CASCADE"))
+                    conn.execute(text(f"DROP SCHEMA {schema}_copy CASCADE"))
 
 
 if __name__ == "__main__":
