@@ -39,8 +39,8 @@ from typing import TYPE_CHECKING
 
 from rbloom import Bloom
 
+from connectors.backlog import FeedBytes
 from connectors.feed import FeedReader
-from connectors.tail import matching_files
 from warroom.config import EventConfig
 from warroom.records import Batch, Checkpoint, OrderLine
 from warroom.staging import StagedOrders, write_staged_orders
@@ -60,21 +60,6 @@ FALSE_POSITIVE_RATE = 0.001
 ORDER_ID_CHUNK = 10_000
 # A writer's folder of staged batches, in the temporary folder: this prefix, then its pid.
 STAGING_PREFIX = "warroom-ingest-"
-
-
-def unread_bytes(config: EventConfig, checkpoints: dict[str, list[Checkpoint]]) -> int:
-    """Return about how many bytes of the feeds' files no checkpoint covers yet (a file is matched to its checkpoints by path)."""
-    unread = 0
-    for feed in config.feeds:
-        read_to: dict[str, int] = {}
-        for checkpoint in checkpoints.get(feed.label, []):
-            read_to[checkpoint.path] = max(read_to.get(checkpoint.path, 0), checkpoint.offset)
-        for path in matching_files(config.folder / feed.path, (feed.format,) if feed.format else ()):
-            try:
-                unread += max(0, path.stat().st_size - read_to.get(str(path), 0))
-            except OSError:
-                continue  # gone since it was listed
-    return unread
 
 
 def read_ahead(config: EventConfig, store: Store, checkpoints: dict[str, list[Checkpoint]], batch_rows: int,
@@ -153,7 +138,7 @@ def _read_feeds(channel: Connection) -> None:
     folder = None
     try:
         config, plan, rules, checkpoints, batch_rows, folder, stored = channel.recv()
-        seen = Bloom(max(1, stored + unread_bytes(config, checkpoints) // BYTES_PER_ORDER_LINE), FALSE_POSITIVE_RATE)
+        seen = Bloom(max(1, stored + FeedBytes.measure(config, checkpoints).unread // BYTES_PER_ORDER_LINE), FALSE_POSITIVE_RATE)
         while ids := channel.recv():
             seen.update(ids)
         readers = [FeedReader(feed, config, checkpoints.get(feed.label, []), settle_seconds=0.0) for feed in config.feeds]

@@ -7,12 +7,12 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from connectors.backlog import FeedBytes
 from connectors.feed import FeedReader
 from connectors.pipeline import read_ahead as read_ahead_batches
-from connectors.pipeline import unread_bytes
 from connectors.watch import FeedWatcher
 from warroom.config import EventConfig
 from warroom.records import Checkpoint
@@ -39,19 +39,32 @@ class IngestRefused(Exception):
 
 @dataclass
 class IngestTotals:
-    """What an ingest run committed."""
+    """What an ingest run committed; for a --once run, also how far through its backlog it is, in bytes."""
 
     orders: int = 0
     checkins: int = 0
     quarantined: int = 0
     batches: int = 0
+    backlog: FeedBytes | None = field(default=None, compare=False, repr=False)
+    backlog_bytes: int = field(default=0, compare=False)
 
-    def count(self, orders: int, checkins: int, quarantined: int) -> None:
-        """Count one committed batch."""
+    def __post_init__(self) -> None:
+        if self.backlog is not None:
+            self.backlog_bytes = self.backlog.unread
+
+    def count(self, orders: int, checkins: int, quarantined: int, checkpoints: list[Checkpoint]) -> None:
+        """Count one committed batch, and the feed checkpoints it committed."""
         self.orders += orders
         self.checkins += checkins
         self.quarantined += quarantined
         self.batches += 1
+        if self.backlog is not None:
+            self.backlog.advance(checkpoints)
+
+    @property
+    def backlog_read(self) -> int:
+        """Bytes of the backlog read so far (0 when the run is not --once)."""
+        return 0 if self.backlog is None else self.backlog_bytes - self.backlog.unread
 
 
 def run_ingest(
@@ -84,13 +97,14 @@ def run_ingest(
     # In --once mode nobody is still writing the dropped exports we are asked to read now.
     settle = {"settle_seconds": 0.0} if once else {}
     checkpoints = {feed.label: store.checkpoints(feed.label) for feed in config.feeds}
+    backlog = FeedBytes.measure(config, checkpoints) if once else None
     if read_ahead is None:
-        read_ahead = once and unread_bytes(config, checkpoints) >= READ_AHEAD_MIN_BYTES
+        read_ahead = backlog is not None and backlog.unread >= READ_AHEAD_MIN_BYTES
     if read_ahead and not once:
         raise ValueError("only a --once ingest reads ahead in a second process")
     readers = [] if read_ahead else [FeedReader(feed, config, checkpoints[feed.label], clock=clock, **settle) for feed in config.feeds]
     watcher = None if once else FeedWatcher(config, polling=polling)
-    totals = IngestTotals()
+    totals = IngestTotals(backlog=backlog)
     last_heartbeat = clock()
 
     def heartbeat() -> None:
@@ -134,7 +148,7 @@ def _drain_read_ahead(
         heartbeat()
         result = store.apply(batch, staged)
         staged_lines = staged.lines if staged else 0
-        totals.count(len(batch.orders) + staged_lines, len(batch.checkins), result.quarantined)
+        totals.count(len(batch.orders) + staged_lines, len(batch.checkins), result.quarantined, batch.checkpoints)
         if on_batch:
             on_batch(totals, len(batch) + staged_lines)
 
@@ -182,7 +196,7 @@ def _drain(
             break
         heartbeat()
         result = store.apply(batch)
-        totals.count(len(batch.orders), len(batch.checkins), result.quarantined)
+        totals.count(len(batch.orders), len(batch.checkins), result.quarantined, batch.checkpoints)
         rows += len(batch)
         if on_batch:
             on_batch(totals, len(batch))

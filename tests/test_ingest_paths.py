@@ -29,7 +29,7 @@ from connectors.runner import IngestTotals, run_ingest
 from warroom import schema
 from warroom import store as store_module
 from warroom.config import ConfigError, load_event
-from warroom.records import BadRow, Batch, CheckIn, Checkpoint, OrderLine
+from warroom.records import BadRow, Batch, CheckIn, OrderLine
 from warroom.rules import LedgerRules
 from warroom.store import Store
 
@@ -401,11 +401,3 @@ def test_a_following_ingest_does_not_read_ahead(small_event, tmp_path):
             run_ingest(small_event, opened, once=False, read_ahead=True)
     finally:
         opened.close()
-
-
-def test_unread_bytes_count_what_no_checkpoint_covers(small_event, event_dir):
-    (event_dir / "feeds" / "orders.csv").write_bytes(b"x" * 1000)
-    (event_dir / "feeds" / "checkins.jsonl").write_bytes(b"y" * 300)
-    orders, checkins = (feed.label for feed in small_event.feeds)
-    read_to = Checkpoint(orders, "fp", str(event_dir / "feeds" / "orders.csv"), 600)
-    assert pipeline.unread_bytes(small_event, {orders: [read_to], checkins: []}) == 400 + 300

@@ -52,9 +52,23 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         # One prompt evaluator runs beside the ingest, so every screen shows the same prompts.
         evaluator = threading.Thread(target=run_evaluator, args=(store, config, stop), kwargs={"clock": default_clock()}, name="prompts", daemon=True)
         evaluator.start()
-    with tqdm(desc="ingest", unit=" rows", disable=None, file=sys.stderr) as bar:
+    if args.once:
+        # A backlog has an end: the bar runs over its bytes, with an ETA, and names the rows beside it.
+        bar = tqdm(desc="ingest", total=0, unit="B", unit_scale=True, unit_divisor=1024, disable=None, file=sys.stderr)
+
+        def on_batch(totals, _rows: int) -> None:
+            bar.total = totals.backlog_bytes
+            bar.set_postfix_str(f"{totals.orders:,} orders" + (f", {totals.checkins:,} check-ins" if totals.checkins else ""), refresh=False)
+            bar.update(totals.backlog_read - bar.n)
+    else:
+        bar = tqdm(desc="ingest", unit=" rows", disable=None, file=sys.stderr)
+
+        def on_batch(_totals, rows: int) -> None:
+            bar.update(rows)
+
+    with bar:
         try:
-            totals = run_ingest(config, store, once=args.once, stop=stop, polling=args.polling, on_batch=lambda _t, rows: bar.update(rows))
+            totals = run_ingest(config, store, once=args.once, stop=stop, polling=args.polling, on_batch=on_batch)
         except IngestRefused as refused:
             raise ConfigError(str(refused)) from None
         finally:
