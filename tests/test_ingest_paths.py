@@ -31,6 +31,7 @@ from warroom import store as store_module
 from warroom.config import ConfigError, load_event
 from warroom.records import BadRow, Batch, CheckIn, OrderLine
 from warroom.rules import LedgerRules
+from warroom.staging import write_staged_orders
 from warroom.store import Store
 
 T0 = int(datetime(2026, 5, 20, 20, 0, tzinfo=ZoneInfo("Asia/Shanghai")).timestamp())
@@ -385,6 +386,26 @@ def test_the_reader_process_does_not_load_sqlalchemy():
     loaded = subprocess.run([sys.executable, "-c", "import sys, connectors.pipeline; print(sorted(m for m in sys.modules if m.startswith(('sqlalchemy', 'psycopg'))))"],
                             capture_output=True, text=True, check=True, cwd=Path(pipeline.__file__).resolve().parent.parent)
     assert loaded.stdout.strip() == "[]"
+
+
+# Text that COPY's text format escapes, or reads as NULL, and text it need not.
+AWKWARD_TEXT = ["tab\there", "back\\slash", "new\nline", "carriage\rreturn", "\\N", "", None, 'quote"s, commas', "焕颜精华 🎁"]
+
+
+def test_a_staged_file_carries_any_text_into_the_store(store_url, tmp_path, rules):
+    """A staged file's rows reach the store as they were, through ATTACH (SQLite) or COPY (PostgreSQL), whatever characters they hold."""
+    lines = [OrderLine(f"o{index}", T0 + index, 9900, sku=text, product=text, customer_id=text and f"c{text}", staff_id="S01" if index % 2 else None,
+                       group_id=text) for index, text in enumerate(AWKWARD_TEXT)]
+    staged = write_staged_orders(tmp_path / "batch.db", lines, rules, store_module.staging_plan())
+    opened = Store(store_url, rules)
+    try:
+        opened.apply(Batch(), staged)
+        columns = [schema.orders.c[name] for name in ("order_id", "sku", "product", "customer_id", "group_id")]
+        with opened.reading() as conn:
+            stored = {row[0]: tuple(row[1:]) for row in conn.execute(select(*columns))}
+    finally:
+        opened.close()
+    assert stored == {line.order_id: (line.sku, line.product, line.customer_id, line.group_id) for line in lines}
 
 
 def test_a_read_ahead_ingest_raises_the_feed_readers_configuration_error(sample_dir, tmp_path):
