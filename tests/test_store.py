@@ -6,6 +6,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import inspect
 
 from warroom.figures import LiveFigures, recompute
 from warroom.records import BadRow, Batch, CheckIn, Checkpoint, OrderLine
@@ -137,3 +138,19 @@ def test_incremental_figures_equal_a_full_recompute(store, small_event):
     figures.refresh(NOW)
     store.apply(Batch(orders=[order("o2", customer_id="c2", amount_fen=52000, status="refunded"), order(refund_fen=20000)]))
     assert figures.refresh(NOW) == recompute(store, small_event, NOW)
+
+
+def test_a_store_made_before_the_big_order_index_gets_it_and_loses_the_old_one(store_url, small_event):
+    """create_all adds no index to a table that exists: opening the store brings its indexes up to date."""
+    opened = Store(store_url, LedgerRules.from_config(small_event))
+    with opened.writer.begin() as conn:
+        conn.exec_driver_sql("DROP INDEX orders_big_seq")
+        conn.exec_driver_sql("CREATE INDEX orders_seq ON orders (seq)")
+    opened.close()
+    reopened = Store(store_url, LedgerRules.from_config(small_event))
+    try:
+        with reopened.reading() as conn:
+            names = {index["name"] for index in inspect(conn).get_indexes("orders")}
+    finally:
+        reopened.close()
+    assert "orders_big_seq" in names and "orders_seq" not in names

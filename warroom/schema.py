@@ -42,6 +42,11 @@ orders = Table(
     **_KEYED_BY_TEXT,
 )
 
+# Indexes an earlier version made that the schema no longer has: a store opened now drops them (warroom.store).
+REPLACED_INDEXES = (
+    "orders_seq",  # every order by seq, until orders_big_seq (2026-12-04)
+)
+
 checkins = Table(
     "checkins",
     metadata,

@@ -27,11 +27,11 @@ from functools import lru_cache
 from operator import add, itemgetter
 from typing import NamedTuple
 
-from sqlalchemy import BigInteger, Column, Connection, Engine, Integer, MetaData, String, Table, case, create_engine, event, func, select, update
+from sqlalchemy import BigInteger, Column, Connection, Engine, Integer, MetaData, String, Table, case, create_engine, event, func, inspect, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.schema import CreateTable
+from sqlalchemy.schema import CreateIndex, CreateTable
 
 from warroom import schema
 from warroom.records import Batch, CheckIn, Checkpoint, OrderLine
@@ -216,6 +216,7 @@ class Store:
         self.dialect = self.writer.dialect.name
         schema.metadata.create_all(self.writer)
         with self.writer.begin() as conn:
+            _bring_indexes_up_to_date(conn)
             _upsert(conn, schema.meta, [{"key": "seq", "value": 0}], ("key",), update_columns=())
 
     def close(self) -> None:
@@ -395,6 +396,20 @@ class Store:
         """Return the number of rows in one table."""
         with self.reading() as conn:
             return conn.execute(select(func.count()).select_from(schema.metadata.tables[table_name])).scalar_one()
+
+
+def _bring_indexes_up_to_date(conn: Connection) -> None:
+    """Give a store an earlier version made the schema's indexes: create_all makes missing tables, not the indexes of those there.
+
+    Only what differs is changed, so opening a current store takes no lock beyond one catalog read.
+    """
+    existing = {index["name"] for indexes in inspect(conn).get_multi_indexes().values() for index in indexes}
+    for name in existing.intersection(schema.REPLACED_INDEXES):
+        conn.exec_driver_sql(f"DROP INDEX {conn.dialect.identifier_preparer.quote(name)}")
+    for table in schema.metadata.sorted_tables:
+        for index in table.indexes:
+            if index.name not in existing:
+                conn.execute(CreateIndex(index))
 
 
 def _next_seq(conn: Connection) -> int:
