@@ -27,6 +27,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -242,13 +243,30 @@ def _flush(connection: sqlite3.Connection, batch: list) -> None:
     batch.clear()
 
 
-def warroom_ingest(folder: Path, url: str | None = None) -> tuple[float, float]:
-    """Return (seconds, peak RSS in MB) of `warroom ingest --once` in a subprocess.
+@dataclass(frozen=True)
+class IngestRun:
+    seconds: float
+    peak_rss_mb: float
+    # CPU seconds of the ingest and its reader process, and of the whole machine (the database server's included) while it ran.
+    ingest_cpu: float
+    machine_cpu: float
 
-    The peak is of the whole process tree, sampled every 20 ms: on SQLite a big backlog is read by a
-    second process (connectors/pipeline.py), and the two run side by side.
+
+def _machine_cpu_seconds() -> float:
+    """Return the CPU time every core of this machine has spent busy since boot (/proc/stat), in seconds."""
+    fields = [int(value) for value in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle and iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def warroom_ingest(folder: Path, url: str | None = None) -> IngestRun:
+    """Run `warroom ingest --once` in a subprocess and return its time, peak RSS and CPU.
+
+    The peak is of the whole process tree, sampled every 20 ms: a big backlog is read by a second
+    process (connectors/pipeline.py), and the two run side by side.
     """
     env = {**os.environ, **({"WARROOM_DB_URL": url} if url else {})}
+    machine_before = _machine_cpu_seconds()
     started = time.perf_counter()
     child = subprocess.Popen([sys.executable, "-m", "warroom", "ingest", "-c", str(folder / "event.toml"), "--once"], env=env, cwd=ROOT)
     peak = [0]
@@ -263,12 +281,14 @@ def warroom_ingest(folder: Path, url: str | None = None) -> tuple[float, float]:
     # wait4 gives this child's own peak RSS (RUSAGE_CHILDREN would be the largest of all children so far).
     _pid, status, usage = os.wait4(child.pid, 0)
     elapsed = time.perf_counter() - started
+    machine = _machine_cpu_seconds() - machine_before
     done.set()
     sampler.join()
     child.returncode = os.waitstatus_to_exitcode(status)
     if child.returncode:
         raise subprocess.CalledProcessError(child.returncode, child.args)
-    return elapsed, max(peak[0], usage.ru_maxrss) / 1024
+    # The child's usage includes the reader process it waited for.
+    return IngestRun(elapsed, max(peak[0], usage.ru_maxrss) / 1024, usage.ru_utime + usage.ru_stime, machine)
 
 
 def _tree_rss_kb(pid: int) -> int:
@@ -302,11 +322,13 @@ def main() -> None:
         write_orders(folder / "orders.csv", args.orders)
         raw = raw_sqlite(folder / "orders.csv", folder / "raw.db")
         floor = schema_floor(folder / "orders.csv", folder / "floor.db")
-        ours, peak = warroom_ingest(folder)
+        run = warroom_ingest(folder)
+        ours, peak = run.seconds, run.peak_rss_mb
         print(f"rows: {args.orders:,}")
         print(f"raw sqlite3 executemany upsert: {raw:6.1f} s  {args.orders / raw:10,.0f} rows/s")
         print(f"the schema's floor (raw sqlite3 into warroom's orders and customers): {floor:6.1f} s  {args.orders / floor:10,.0f} rows/s  ratio {raw / floor:.2f}")
         print(f"warroom ingest --once (SQLite): {ours:6.1f} s  {args.orders / ours:10,.0f} rows/s  peak RSS {peak:.0f} MB (both processes)")
+        print(f"  CPU: ingest and reader {run.ingest_cpu:.1f} s, the whole machine {run.machine_cpu:.1f} s")
         print(f"ratio warroom / raw: {raw / ours:.2f}  (goal >= 0.5)")
         if args.pg_url:
             from sqlalchemy import create_engine, text
@@ -322,8 +344,12 @@ def main() -> None:
                 print(f"the schema's floor on PostgreSQL (COPY and upsert of orders and customers): {pg_floor:6.1f} s  {args.orders / pg_floor:10,.0f} rows/s")
                 copy_only = postgres_copy_only(folder / "orders.csv", f"{args.pg_url}?options=-csearch_path%3D{schema}_copy")
                 print(f"COPY of each order straight into the orders table, nothing else: {copy_only:6.1f} s  {args.orders / copy_only:10,.0f} rows/s")
-                pg, pg_peak = warroom_ingest(folder, f"{args.pg_url}?options=-csearch_path%3D{schema}")
-                print(f"warroom ingest --once (PostgreSQL): {pg:6.1f} s  {args.orders / pg:10,.0f} rows/s  peak RSS {pg_peak:.0f} MB  (goal >= 100,000 rows/s)")
+                pg_run = warroom_ingest(folder, f"{args.pg_url}?options=-csearch_path%3D{schema}")
+                pg = pg_run.seconds
+                print(f"warroom ingest --once (PostgreSQL): {pg:6.1f} s  {args.orders / pg:10,.0f} rows/s  peak RSS {pg_run.peak_rss_mb:.0f} MB  (goal >= 100,000 rows/s)")
+                cores = os.cpu_count() or 1
+                print(f"  CPU: ingest and reader {pg_run.ingest_cpu:.1f} s, the rest of the machine (the server) {pg_run.machine_cpu - pg_run.ingest_cpu:.1f} s; "
+                      f"on {cores} cores that work takes at least {pg_run.machine_cpu / cores:.1f} s ({args.orders * cores / pg_run.machine_cpu:,.0f} rows/s at most)")
             finally:
                 with admin.begin() as conn:
                     conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
