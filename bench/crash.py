@@ -1,6 +1,6 @@
 """Crash test: a following `warroom ingest`, fed the hard way and SIGKILLed at random moments, loses nothing and doubles nothing.
 
-    python bench/crash.py [--kills 100] [--seed 1] [--rows 20000] [--store-url URL] [--keep DIR]
+    python bench/crash.py [--kills 100] [--seed 1] [--rows 20000] [--store-url URL] [--keep DIR] [--read-ahead]
 
 The feeds come from a generated set of canonical rows whose final figures are known up front:
 
@@ -21,6 +21,10 @@ lease) and restarted at once. After the last kill a follower is started and give
 `stats --json` must equal the generated figures. The store itself is compared row by row: an order
 or check-in missing is lost, one that should not exist (or a bad row quarantined twice) is doubled,
 an order in another state is wrong.
+
+With --read-ahead, the backlog variant: the feeds are written whole first, then `ingest --once`,
+reading ahead in a second process (connectors/pipeline.py) in small batches, is SIGKILLed a few
+commits into its run, again and again, and finally run to the end; the same checks follow.
 """
 
 from __future__ import annotations
@@ -724,6 +728,82 @@ def run_crash(folder: Path, *, kills: int = 100, rows: int = 20_000, seed: int =
                        {key: stats[key] for key in STATS_KEYS}, plan.expected, problems, modes)
 
 
+# `ingest --once` reading ahead in a second process, in batches of argv[2] rows.
+READ_AHEAD_SCRIPT = """
+import sys
+from connectors.runner import run_ingest
+from warroom.config import load_event
+from warroom.rules import LedgerRules
+from warroom.store import Store
+
+config = load_event(sys.argv[1])
+store = Store(config.store_url, LedgerRules.from_config(config))
+run_ingest(config, store, once=True, read_ahead=True, batch_rows=int(sys.argv[2]))
+store.close()
+"""
+
+
+def run_read_ahead_crash(folder: Path, *, kills: int = 100, rows: int = 20_000, seed: int = 1, exports: int = 8, store_url: str | None = None,
+                         batch_rows: int = 20, log: Callable[[str], None] = lambda _line: None) -> CrashResult:
+    """Run the backlog variant in `folder` (which must hold no earlier run) and return its result; `kills` counts only kills that landed mid-run."""
+    started = time.monotonic()
+    plan = make_plan(rows, seed, exports)
+    event = write_event(folder, store_url)
+    url = load_event(event).store_url
+    rng = random.Random(seed + 1)
+    Feeder(folder / "feeds", plan, rng, steps=20).flush()
+    probe = StoreProbe(url)
+    if held := probe.rows_held():
+        probe.close()
+        raise SystemExit(f"{url} already holds {held} orders and check-ins; the crash test needs an empty store (e.g. a fresh PostgreSQL schema)")
+    # The staged batches go to a folder of the run's own, so that what killed ingests leave is seen.
+    staging = folder / "tmp"
+    staging.mkdir()
+    environment = {**os.environ, "TMPDIR": str(staging)}
+    logs = folder / "logs"
+    logs.mkdir()
+    killed, problems = 0, []
+
+    def start(life: int) -> subprocess.Popen:
+        with open(logs / f"ingest-{life:03d}.log", "wb") as output:
+            return subprocess.Popen([sys.executable, "-c", READ_AHEAD_SCRIPT, str(event), str(batch_rows)], cwd=ROOT, env=environment, stdout=output, stderr=output)
+
+    try:
+        for life in range(kills):
+            held = probe.rows_held()
+            ingest = start(life)
+            # A few commits into the run, then at a random moment within the next ones.
+            more = rng.randint(1, 4) * batch_rows
+            wait_for(lambda held=held, more=more, ingest=ingest: probe.rows_held() >= held + more or ingest.poll() is not None, STARTUP_DEADLINE,
+                     lambda more=more: f"ingest --once to commit {more} more rows", poll=0.005)
+            time.sleep(rng.uniform(0.0, 0.02))
+            if ingest.poll() is not None:
+                if ingest.returncode != 0:
+                    problems.append(f"ingest --once (life {life}) exited with {ingest.returncode}")
+                break  # the backlog is all in
+            ingest.kill()
+            ingest.wait()
+            killed += 1
+            log(f"kill {killed}/{kills} with {probe.rows_held()} rows held")
+        # The reader processes outlive their writers only to take away the staged batches.
+        try:
+            wait_for(lambda: not any(staging.iterdir()), 30, lambda: f"the staged batches of killed ingests to go: {sorted(staging.iterdir())}")
+        except CrashFailure as failure:
+            problems.append(str(failure))
+        last = start(kills)
+        if last.wait(timeout=600) != 0:
+            problems.append(f"the last ingest --once exited with {last.returncode}")
+        stats_run = _warroom(event, "stats", "--json")
+        if stats_run.returncode != 0:
+            raise CrashFailure(f"stats --json failed with {stats_run.returncode}: {stats_run.stderr.strip()}")
+        stats = json.loads(stats_run.stdout)
+        lost, doubled, wrong = _compare(plan, *probe.contents())
+    finally:
+        probe.close()
+    return CrashResult(killed, plan.rows, time.monotonic() - started, lost, doubled, wrong,
+                       {key: stats[key] for key in STATS_KEYS}, plan.expected, problems, {"mid-backlog": killed})
+
+
 def _compare(plan: Plan, orders: dict[str, tuple[str, int, int]], checkins: list[str], raws: list[str]) -> tuple[int, int, int]:
     """Return (lost, doubled, wrong): rows the feeds hold but the store lacks, rows the store holds too often or never written, orders in another state."""
     lost = len(plan.final_orders.keys() - orders.keys()) + len(plan.checkin_ids - set(checkins))
@@ -754,12 +834,14 @@ def main() -> int:
     parser.add_argument("--store-url", default=None, help="an empty store to use instead of SQLite in the run's folder (e.g. a fresh PostgreSQL schema)")
     parser.add_argument("--keep", type=Path, default=None, help="run in this (empty) folder and keep it, instead of a temporary one")
     parser.add_argument("--quiet", action="store_true", help="print only the summary")
+    parser.add_argument("--read-ahead", action="store_true", help="the backlog variant: kill `ingest --once` reading ahead in a second process")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="warroom-crash-") as temporary:
         folder = args.keep or Path(temporary)
         folder.mkdir(parents=True, exist_ok=True)
-        result = run_crash(folder, kills=args.kills, rows=args.rows, seed=args.seed, exports=args.exports, store_url=args.store_url,
-                           log=(lambda _line: None) if args.quiet else (lambda line: print(line, file=sys.stderr, flush=True)))
+        log = (lambda _line: None) if args.quiet else (lambda line: print(line, file=sys.stderr, flush=True))
+        run = run_read_ahead_crash if args.read_ahead else run_crash
+        result = run(folder, kills=args.kills, rows=args.rows, seed=args.seed, exports=args.exports, store_url=args.store_url, log=log)
         for problem in result.problems:
             print(problem)
         for key in STATS_KEYS:

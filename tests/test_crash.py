@@ -7,14 +7,11 @@ sleeping a fixed time.
 
 from __future__ import annotations
 
-import os
 import random
-import subprocess
-import sys
 
 import pytest
 
-from bench.crash import ROOT, STATS_KEYS, Feeder, StoreProbe, _compare, make_plan, run_crash, wait_for, write_event
+from bench.crash import STATS_KEYS, Feeder, _compare, make_plan, run_crash, run_read_ahead_crash, write_event
 from connectors.runner import run_ingest
 from warroom.clock import FixedClock
 from warroom.config import load_event
@@ -67,45 +64,9 @@ def test_a_killed_and_restarted_ingest_loses_nothing_and_doubles_nothing(tmp_pat
     assert result.stats == result.expected
 
 
-READ_AHEAD_SCRIPT = """
-import sys
-from connectors.runner import run_ingest
-from warroom.config import load_event
-from warroom.rules import LedgerRules
-from warroom.store import Store
-
-config = load_event(sys.argv[1])
-run_ingest(config, Store(config.store_url, LedgerRules.from_config(config)), once=True, read_ahead=True, batch_rows=10)
-"""
-
-
-def test_a_read_ahead_ingest_killed_mid_backlog_loses_nothing_and_doubles_nothing(plan, tmp_path, store_url):
-    """`ingest --once` reading ahead in a second process, SIGKILLed after a few commits three times, then run to the end."""
-    event = write_event(tmp_path, store_url)
-    Feeder(tmp_path / "feeds", plan, random.Random(2), steps=20).flush()
-    config = load_event(event)
-    probe = StoreProbe(config.store_url)
-    try:
-        killed_mid_run = 0
-        staging = tmp_path / "tmp"
-        staging.mkdir()
-        for _kill in range(3):
-            held = probe.rows_held()
-            ingest = subprocess.Popen([sys.executable, "-c", READ_AHEAD_SCRIPT, str(event)], cwd=ROOT, env={**os.environ, "TMPDIR": str(staging)})
-            wait_for(lambda held=held, ingest=ingest: probe.rows_held() > held + 100 or ingest.poll() is not None, 60, lambda: "a few commits")
-            killed_mid_run += ingest.poll() is None
-            ingest.kill()
-            ingest.wait()
-        assert killed_mid_run == 3
-        # The reader processes outlive their writers only to take away the staged batches.
-        wait_for(lambda: not any(staging.iterdir()), 30, lambda: f"the staged batches of killed ingests to go: {sorted(staging.iterdir())}")
-        store = Store(config.store_url, LedgerRules.from_config(config))
-        try:
-            run_ingest(config, store, once=True, read_ahead=True)
-            stats = stats_json(LiveFigures(store, config, clock=FixedClock(config.event.end)).refresh())
-        finally:
-            store.close()
-        assert _compare(plan, *probe.contents()) == (0, 0, 0)
-        assert {key: stats[key] for key in STATS_KEYS} == plan.expected
-    finally:
-        probe.close()
+def test_a_read_ahead_ingest_killed_mid_backlog_loses_nothing_and_doubles_nothing(tmp_path, store_url):
+    """`ingest --once` reading ahead in a second process, SIGKILLed a few commits into its run three times, then run to the end."""
+    result = run_read_ahead_crash(tmp_path / "run", kills=3, rows=400, seed=7, exports=4, store_url=store_url, batch_rows=10)
+    assert result.problems == []
+    assert (result.kills, result.lost, result.doubled, result.wrong) == (3, 0, 0, 0)
+    assert result.stats == result.expected
