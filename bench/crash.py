@@ -715,17 +715,12 @@ def run_crash(folder: Path, *, kills: int = 100, rows: int = 20_000, seed: int =
         once = _warroom(event, "ingest", "--once")
         if once.returncode != 0:
             problems.append(f"ingest --once failed with {once.returncode}: {once.stderr.strip()}")
-        stats_run = _warroom(event, "stats", "--json")
-        if stats_run.returncode != 0:
-            raise CrashFailure(f"stats --json failed with {stats_run.returncode}: {stats_run.stderr.strip()}")
-        stats = json.loads(stats_run.stdout)
-        lost, doubled, wrong = _compare(plan, *probe.contents())
+        stats, lost, doubled, wrong = _verdict(event, plan, probe)
     finally:
         if ingest.running():
             ingest.kill()
         probe.close()
-    return CrashResult(killed, plan.rows, time.monotonic() - started, lost, doubled, wrong,
-                       {key: stats[key] for key in STATS_KEYS}, plan.expected, problems, modes)
+    return CrashResult(killed, plan.rows, time.monotonic() - started, lost, doubled, wrong, stats, plan.expected, problems, modes)
 
 
 # `ingest --once` reading ahead in a second process, in batches of argv[2] rows.
@@ -793,15 +788,19 @@ def run_read_ahead_crash(folder: Path, *, kills: int = 100, rows: int = 20_000, 
         last = start(kills)
         if last.wait(timeout=600) != 0:
             problems.append(f"the last ingest --once exited with {last.returncode}")
-        stats_run = _warroom(event, "stats", "--json")
-        if stats_run.returncode != 0:
-            raise CrashFailure(f"stats --json failed with {stats_run.returncode}: {stats_run.stderr.strip()}")
-        stats = json.loads(stats_run.stdout)
-        lost, doubled, wrong = _compare(plan, *probe.contents())
+        stats, lost, doubled, wrong = _verdict(event, plan, probe)
     finally:
         probe.close()
-    return CrashResult(killed, plan.rows, time.monotonic() - started, lost, doubled, wrong,
-                       {key: stats[key] for key in STATS_KEYS}, plan.expected, problems, {"mid-backlog": killed})
+    return CrashResult(killed, plan.rows, time.monotonic() - started, lost, doubled, wrong, stats, plan.expected, problems, {"mid-backlog": killed})
+
+
+def _verdict(event: Path, plan: Plan, probe: StoreProbe) -> tuple[dict, int, int, int]:
+    """Return the figures of `stats --json` (those in STATS_KEYS), and how many rows the store has lost, doubled and got wrong against the plan."""
+    stats_run = _warroom(event, "stats", "--json")
+    if stats_run.returncode != 0:
+        raise CrashFailure(f"stats --json failed with {stats_run.returncode}: {stats_run.stderr.strip()}")
+    stats = json.loads(stats_run.stdout)
+    return ({key: stats[key] for key in STATS_KEYS}, *_compare(plan, *probe.contents()))
 
 
 def _compare(plan: Plan, orders: dict[str, tuple[str, int, int]], checkins: list[str], raws: list[str]) -> tuple[int, int, int]:
