@@ -30,7 +30,7 @@ PAGE_CSS = """
   border-radius: 16px; padding: 0.9rem 1.1rem; margin-bottom: 0.2rem; }
 .wp-label { font-size: 0.95rem; color: #aab2c3; font-weight: 600; margin-bottom: 0.35rem; }
 .wp-sub { font-size: 0.95rem; color: #8c95a8; margin-top: 0.3rem; }
-.wp-who { display: flex; justify-content: space-between; align-items: baseline; gap: 0.6rem; font-size: 1.05rem; color: #c9d1e0; }
+.wp-who { display: flex; flex-wrap: wrap; justify-content: space-between; align-items: baseline; gap: 0.1rem 0.6rem; font-size: 1.05rem; color: #c9d1e0; }
 .wp-who b { font-size: 1.35rem; color: #f2f4f8; }
 .wp-who > span:last-child { white-space: nowrap; }
 .wp-rank { font-size: 4rem; font-weight: 800; color: #ffd666; line-height: 1.05; margin-top: 0.3rem; white-space: nowrap; }
