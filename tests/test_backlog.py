@@ -19,14 +19,25 @@ def files(event_dir):
     return event_dir / "feeds"
 
 
-def checkpoint(config, kind: str, path, offset: int, done: bool = False) -> Checkpoint:
+def checkpoint(config, kind: str, path, offset: int, done: bool = False, file: tuple[int, int] | None = None) -> Checkpoint:
+    """A checkpoint of the file now at `path` (or of the file `file`, a device and inode, that path named before)."""
     label = next(feed.label for feed in config.feeds if feed.kind == kind)
-    return Checkpoint(label, "fp", str(path), offset, done)
+    if file is None:
+        info = path.stat()
+        file = (info.st_dev, info.st_ino)
+    return Checkpoint(label, f"{file[0]}:{file[1]}:256:{'0' * 40}", str(path), offset, done)
 
 
 def test_the_unread_bytes_are_what_no_checkpoint_covers(small_event, files):
     read_to = checkpoint(small_event, "orders", files / "orders.csv", 600)
     assert FeedBytes.measure(small_event, {read_to.feed: [read_to]}).unread == 400 + 300
+
+
+def test_a_rotated_files_checkpoint_does_not_count_for_the_new_file_at_its_path(small_event, files):
+    """After a rotation the path names a new file; the old file's offset says nothing of it."""
+    info = (files / "orders.csv").stat()
+    old_file = checkpoint(small_event, "orders", files / "orders.csv", 5000, file=(info.st_dev, info.st_ino + 1_000_000))
+    assert FeedBytes.measure(small_event, {old_file.feed: [old_file]}).unread == 1000 + 300
 
 
 @pytest.mark.parametrize(("offsets", "unread"), [
