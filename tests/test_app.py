@@ -243,7 +243,19 @@ def test_every_string_has_both_languages_with_the_same_placeholders():
     def fields(text: str) -> set[str]:
         return {name for _, name, _, _ in string.Formatter().parse(text) if name}
 
-    assert all(zh and en and fields(zh) == fields(en) for zh, en in STRINGS.values())
+    assert all(zh and all(form and fields(form) == fields(zh) for form in (en if isinstance(en, tuple) else (en,))) for zh, en in STRINGS.values())
+
+
+@pytest.mark.parametrize(("key", "values", "english"), [
+    ("orders_count", {"count": "1"}, "1 order"),
+    ("orders_count", {"count": "1,001"}, "1,001 orders"),
+    ("cm_earners", {"count": 1}, "1 person earning"),
+    ("cm_earners", {"count": 0}, "0 people earning"),
+    ("pt_order_screenshots_reason", {"time": "20:15", "product": "P", "orders": 1}, "The 20:15 flash sale of P is over: 1 order"),
+])
+def test_an_english_count_of_one_takes_the_singular(key, values, english):
+    assert t(key, "en", **values) == english
+    assert t(key, "zh", **values) != english  # the Chinese has no plural
 
 
 def test_a_fen_value_is_written_by_the_money_format_its_placeholder_names():

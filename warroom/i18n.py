@@ -11,10 +11,13 @@ from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 
 DEFAULT_LANG = "zh"
+# The placeholders an English (one, other) pair is chosen by.
+COUNTED = ("count", "orders")
 LANGS = ("zh", "en")
 
-# key -> (Chinese, English). Placeholders use str.format names.
-STRINGS: dict[str, tuple[str, str]] = {
+# key -> (Chinese, English). Placeholders use str.format names. Where an English string counts
+# something, it is a pair (one, other): the first when the value it counts (COUNTED) is 1.
+STRINGS: dict[str, tuple[str, str | tuple[str, str]]] = {
     # the app frame
     "app_title": ("作战室", "War room"),
     "section_live": ("现场", "Live"),
@@ -57,7 +60,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "chart_stretch": ("冲刺 {amount}", "Stretch {amount}"),
     "top_order_takers": ("接单王 TOP {n}", "Top {n} order-takers"),
     "no_sales_yet": ("暂无成交", "No sales yet"),
-    "orders_count": ("{count} 单", "{count} orders"),
+    "orders_count": ("{count} 单", ("{count} order", "{count} orders")),
 }
 
 # == access, navigation, my ranking, leaderboards, setup (app.py, pages/login.py, my_ranking.py,
@@ -103,7 +106,7 @@ STRINGS.update({
     "login_wrong_password": ("密码不正确，请重试。", "Wrong password. Please try again."),
     "login_empty_password": ("请输入密码。", "Please enter the password."),
     "login_throttled": ("密码错误次数过多，请在 {wait}后再试。", "Too many wrong passwords. Try again in {wait}."),
-    "login_tries_left": ("再错 {count} 次需要等待一段时间才能重试。", "{count} more wrong tries and sign-in will wait a while."),
+    "login_tries_left": ("再错 {count} 次需要等待一段时间才能重试。", ("{count} more wrong try and sign-in will wait a while.", "{count} more wrong tries and sign-in will wait a while.")),
     "login_bad_link": (
         "这个链接无效或已失效，请向团队长要一个新的链接。",
         "This link is not valid (any more). Ask your team lead for a new one.",
@@ -204,7 +207,7 @@ STRINGS.update({
     "setup_quarantined": ("隔离行", "Quarantined"),
     "setup_ingest_running": ("采集运行中（{ago}前心跳）", "Ingest running (heartbeat {ago} ago)"),
     "setup_ingest_stopped": ("采集未运行：请启动 `warroom ingest -c 活动文件`", "Ingest not running: start `warroom ingest -c EVENT.toml`"),
-    "setup_quarantine_note": ("有 {count} 行数据被隔离：用 `warroom quarantine -c 活动文件` 查看原因。", "{count} rows are quarantined: see why with `warroom quarantine -c EVENT.toml`."),
+    "setup_quarantine_note": ("有 {count} 行数据被隔离：用 `warroom quarantine -c 活动文件` 查看原因。", ("{count} row is quarantined: see why with `warroom quarantine -c EVENT.toml`.", "{count} rows are quarantined: see why with `warroom quarantine -c EVENT.toml`.")),
     "setup_links": ("个人链接", "Personal links"),
     "setup_links_note": (
         "每人一个二维码：扫码即打开自己的排名和提成，无需密码。链接等同于钥匙，请只发给本人；更换 link_secret 会让所有链接失效。",
@@ -233,7 +236,7 @@ STRINGS.update({
     "pt_live_now_title": ("推送「秒杀开始」：{product}", "Push “the flash sale is on”: {product}"),
     "pt_live_now_reason": ("{product} {price_fen:price} 元秒杀 {time} 开始，限时 {minutes} 分钟", "{product} at ¥{price_fen:price} went on sale at {time}, for {minutes} min"),
     "pt_order_screenshots_title": ("推送晒单：{product}", "Push order screenshots: {product}"),
-    "pt_order_screenshots_reason": ("{time} {product} 秒杀已结束，{orders} 单", "The {time} flash sale of {product} is over: {orders} orders"),
+    "pt_order_screenshots_reason": ("{time} {product} 秒杀已结束，{orders} 单", ("The {time} flash sale of {product} is over: {orders} order", "The {time} flash sale of {product} is over: {orders} orders")),
     "pt_momentum_drop_title": ("订单放缓：转发直播间高光，拉群友回直播间", "Orders slowing: share a live highlight, bring the groups back to the live room"),
     "pt_momentum_drop_reason": (
         "近 {window} 分钟 {orders_last} 单/分钟，前 {window} 分钟 {orders_before} 单/分钟（下降 {drop_percent}%）",
@@ -275,6 +278,9 @@ def t(key: str, lang: str = DEFAULT_LANG, **values: object) -> str:
     """Return the string for `key` in `lang`, with `values` filled in (a `*_fen` value by its money format, `{price_fen:price}`)."""
     zh, en = STRINGS[key]
     text = en if lang == "en" else zh
+    if isinstance(text, tuple):
+        one, other = text
+        text = one if next((str(values[name]) for name in COUNTED if name in values), None) == "1" else other
     if not values:
         return text
     return text.format(**{name: Fen(value) if name.endswith("_fen") and isinstance(value, int) else value for name, value in values.items()})
@@ -406,7 +412,7 @@ def mask_phone(text: str | None) -> str:
 # == commission, review, exports and the data poster, the operator page, the big screen's rail =====
 # (pages/commission.py, review.py, prompts.py, the rail of big_screen.py, warroom/review.py, exports.py)
 # Keys start with cm_, rv_, ex_, ps_, op_ or bs_.
-BOSS_STRINGS: dict[str, tuple[str, str]] = {
+BOSS_STRINGS: dict[str, tuple[str, str | tuple[str, str]]] = {
     # the big screen's rail
     "bs_date": ("{month}月{day}日 {weekday}", "{weekday}, {month}/{day}"),
     "bs_weekday_0": ("周一", "Mon"), "bs_weekday_1": ("周二", "Tue"), "bs_weekday_2": ("周三", "Wed"), "bs_weekday_3": ("周四", "Thu"),
@@ -424,7 +430,7 @@ BOSS_STRINGS: dict[str, tuple[str, str]] = {
     "bs_in": ("还有 {time}", "in {time}"),
     "bs_more_prompts": ("还有 {count} 条提醒，见推送页", "{count} more on the prompts page"),
     "bs_no_prompts": ("暂无需要推送的提醒", "Nothing to push right now"),
-    "bs_held_prompts": ("{count} 条提醒已静音或暂停", "{count} prompts silenced or held back"),
+    "bs_held_prompts": ("{count} 条提醒已静音或暂停", ("{count} prompt silenced or held back", "{count} prompts silenced or held back")),
     "bs_coming_sales": ("接下来的秒杀", "Coming flash sales"),
     "bs_big_orders": ("大单播报", "Big orders"),
     "bs_big_orders_from": ("{amount} 起", "from {amount}"),
@@ -441,9 +447,9 @@ BOSS_STRINGS: dict[str, tuple[str, str]] = {
     "cm_status_final": ("最终", "Final"),
     "cm_status_note_pending": ("退款期 {date} 结束后转为最终；在此之前的退款会减少提成。", "Becomes final when the refund window ends on {date}; refunds until then reduce commission."),
     "cm_status_note_final": ("退款期已于 {date} 结束，金额已确定。", "The refund window ended on {date}: the amounts are final."),
-    "cm_orders": ("{orders} 单", "{orders} orders"),
+    "cm_orders": ("{orders} 单", ("{orders} order", "{orders} orders")),
     "cm_commission_total": ("提成合计", "Commission"),
-    "cm_earners": ("{count} 人有提成", "{count} people earning"),
+    "cm_earners": ("{count} 人有提成", ("{count} person earning", "{count} people earning")),
     "cm_pool": ("团队奖金池", "Team pool"),
     "cm_pool_locked": ("未解锁", "Locked"),
     "cm_pool_unlocked": ("已解锁", "Unlocked"),
@@ -457,7 +463,7 @@ BOSS_STRINGS: dict[str, tuple[str, str]] = {
     "cm_split_equal": ("全员平分", "Shared equally"),
     "cm_split_by_revenue": ("按个人成交额分配", "Shared by revenue"),
     "cm_split_none": ("不分配给个人", "Not shared out"),
-    "cm_each": ("{count} 人，每人 {amount}", "{count} people, {amount} each"),
+    "cm_each": ("{count} 人，每人 {amount}", ("{count} person: {amount}", "{count} people, {amount} each")),
     "cm_pool_share": ("奖金池分成", "Pool share"),
     "cm_paid_total": ("已发放", "Paid out"),
     "cm_owed": ("待发放", "Owed"),
