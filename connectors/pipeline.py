@@ -39,8 +39,8 @@ from typing import TYPE_CHECKING
 
 from rbloom import Bloom
 
-from connectors.backlog import FeedBytes
 from connectors.feed import FeedReader
+from connectors.processes import is_gone
 from warroom.config import EventConfig
 from warroom.records import Batch, Checkpoint, OrderLine
 from warroom.staging import StagedOrders, write_staged_orders
@@ -62,11 +62,12 @@ ORDER_ID_CHUNK = 10_000
 STAGING_PREFIX = "warroom-ingest-"
 
 
-def read_ahead(config: EventConfig, store: Store, checkpoints: dict[str, list[Checkpoint]], batch_rows: int,
+def read_ahead(config: EventConfig, store: Store, backlog_bytes: int, checkpoints: dict[str, list[Checkpoint]], batch_rows: int,
                stop: threading.Event) -> Iterator[tuple[Batch, StagedOrders | None]]:
     """Yield each feed's batches, read by a child process, as (the batch with the order lines it may have seen before, the rest staged); commit each before taking the next.
 
     No one else may write orders to `store` meanwhile (the ingest's lease): the child is told which it holds at the start.
+    `backlog_bytes` (connectors.backlog) sizes the child's Bloom filter.
 
     Raises what the child raised (a ConfigError stays one), after the child is gone.
     """
@@ -86,7 +87,7 @@ def read_ahead(config: EventConfig, store: Store, checkpoints: dict[str, list[Ch
         channel = Connection(os.dup(ours.fileno()))
         try:
             with store.order_ids() as (stored, ids):
-                channel.send((config, staging_plan(), store.rules, checkpoints, batch_rows, Path(folder), stored))
+                channel.send((config, staging_plan(), store.rules, checkpoints, batch_rows, Path(folder), stored + backlog_bytes // BYTES_PER_ORDER_LINE))
                 # A child that failed early has gone; what it said waits below.
                 with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     for chunk in iter(lambda: list(islice(ids, ORDER_ID_CHUNK)), []):
@@ -123,22 +124,16 @@ def _remove_dead_writers_folders() -> None:
     """Remove the staging folders of ingests that no longer run (a reader removes its writer's, unless both were killed)."""
     for folder in Path(tempfile.gettempdir()).glob(f"{STAGING_PREFIX}*-*"):
         pid = folder.name.removeprefix(STAGING_PREFIX).split("-", 1)[0]
-        if not pid.isdigit():
-            continue
-        try:
-            os.kill(int(pid), 0)
-        except ProcessLookupError:
+        if pid.isdigit() and is_gone(int(pid)):
             shutil.rmtree(folder, ignore_errors=True)
-        except PermissionError:
-            continue  # alive, under another user
 
 
 def _read_feeds(channel: Connection) -> None:
     """The child: read every feed until caught up (as connectors.runner does in one process), staging the orders each batch names for the first time."""
     folder = None
     try:
-        config, plan, rules, checkpoints, batch_rows, folder, stored = channel.recv()
-        seen = Bloom(max(1, stored + FeedBytes.measure(config, checkpoints).unread // BYTES_PER_ORDER_LINE), FALSE_POSITIVE_RATE)
+        config, plan, rules, checkpoints, batch_rows, folder, expected_ids = channel.recv()
+        seen = Bloom(max(1, expected_ids), FALSE_POSITIVE_RATE)
         while ids := channel.recv():
             seen.update(ids)
         readers = [FeedReader(feed, config, checkpoints.get(feed.label, []), settle_seconds=0.0) for feed in config.feeds]

@@ -13,9 +13,11 @@ from pathlib import Path
 from connectors.backlog import FeedBytes
 from connectors.feed import FeedReader
 from connectors.pipeline import read_ahead as read_ahead_batches
+from connectors.processes import is_gone
 from connectors.watch import FeedWatcher
 from warroom.config import EventConfig
-from warroom.records import Checkpoint
+from warroom.records import Batch, Checkpoint
+from warroom.staging import StagedOrders
 from warroom.store import Store
 
 LEASE = "ingest"
@@ -144,13 +146,9 @@ def _drain_read_ahead(
     heartbeat: Callable[[], None], batch_rows: int,
 ) -> None:
     """Commit the batches a read-ahead process reads from every feed, in its order, until it is caught up."""
-    for batch, staged in read_ahead_batches(config, store, checkpoints, batch_rows, stop):
+    for batch, staged in read_ahead_batches(config, store, totals.backlog_bytes, checkpoints, batch_rows, stop):
         heartbeat()
-        result = store.apply(batch, staged)
-        staged_lines = staged.lines if staged else 0
-        totals.count(len(batch.orders) + staged_lines, len(batch.checkins), result.quarantined, batch.checkpoints)
-        if on_batch:
-            on_batch(totals, len(batch) + staged_lines)
+        _commit(store, batch, staged, totals, on_batch)
 
 
 def _process_space() -> str:
@@ -170,19 +168,8 @@ def _is_dead_here(holder: str) -> bool:
     if len(parts) != 4 or parts[0] != socket.gethostname() or not parts[1].isdigit() or not parts[3] or parts[3] != _process_space():
         return False
     pid = int(parts[1])
-    if pid == os.getpid():
-        return False  # another ingest in this very process is alive
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False  # alive, under another user
-    try:
-        # A killed process its parent has not reaped yet is a zombie: it is as dead as it gets.
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
-    except (OSError, IndexError):
-        return False
+    # Our own pid: another ingest in this very process is alive.
+    return pid != os.getpid() and is_gone(pid)
 
 
 def _drain(
@@ -195,9 +182,15 @@ def _drain(
         if stop.is_set():
             break
         heartbeat()
-        result = store.apply(batch)
-        totals.count(len(batch.orders), len(batch.checkins), result.quarantined, batch.checkpoints)
-        rows += len(batch)
-        if on_batch:
-            on_batch(totals, len(batch))
+        rows += _commit(store, batch, None, totals, on_batch)
     return rows
+
+
+def _commit(store: Store, batch: Batch, staged: StagedOrders | None, totals: IngestTotals, on_batch) -> int:
+    """Commit one batch (with its staged orders, if a reader process staged some), count it, and return its rows."""
+    result = store.apply(batch, staged)
+    staged_lines = staged.lines if staged else 0
+    totals.count(len(batch.orders) + staged_lines, len(batch.checkins), result.quarantined, batch.checkpoints)
+    if on_batch:
+        on_batch(totals, len(batch) + staged_lines)
+    return len(batch) + staged_lines

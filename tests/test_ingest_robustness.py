@@ -181,11 +181,11 @@ class _StoreWhoseSecondCommitFails(Store):
 
     commits = 0
 
-    def apply(self, batch: Batch):
+    def apply(self, batch: Batch, staged=None):
         self.commits += 1
         if self.commits == 2:
             raise OSError("No space left on device")
-        return super().apply(batch)
+        return super().apply(batch, staged)
 
 
 def test_a_failed_commit_stops_the_ingest_with_nothing_read_after_it_committed(small_event, event_dir, store):
