@@ -15,6 +15,7 @@ from pathlib import Path
 from connectors.formats import (
     BOM,
     MAX_RECORD_BYTES,
+    MAX_RECORD_LINES,
     SNIFF_BYTES,
     Record,
     Run,
@@ -47,6 +48,7 @@ from connectors.profiles import ColumnMap, HeaderError, detect_profile, map_head
 from connectors.tail import ROTATE_WAIT_SECONDS, SETTLE_SECONDS, TailedFile, Tailer, read_records
 from warroom.config import ConfigError, EventConfig, Feed
 from warroom.records import BadRow, Batch, CheckIn, Checkpoint, OrderLine
+from warroom.text import BLOCK_UNSAFE, scrub, scrub_cells
 
 
 @dataclass
@@ -111,7 +113,7 @@ class FeedReader:
 
     def poll(self, max_rows: int = 5000) -> Batch:
         """Return what is new (at most about `max_rows` rows) and the checkpoints to commit in the same transaction."""
-        batch = Batch()
+        batch = Batch(feed=self.label)
         touched: list[TailedFile] = []
         for tailed in self.tailer.scan():
             if len(batch) >= max_rows:
@@ -159,24 +161,55 @@ class FeedReader:
     def _read_text(self, tailed: TailedFile, batch: Batch, max_rows: int) -> None:
         quoted = self._format(tailed.path) == "csv"
         state = tailed.state if isinstance(tailed.state, _FileState) else self._start_text(tailed, batch, quoted)
-        if not state.refused:
-            orders, checkins, bad_rows = batch.orders, batch.checkins, batch.bad_rows
+        if not state.refused and self._read_lines(tailed, state, batch, max_rows, quoted) == _FULL:
+            return
+        if tailed.whole and (state.refused or tailed.offset >= tailed.limit):
+            self._finish(tailed, refused=state.refused)
+
+    def _read_lines(self, tailed: TailedFile, state: _FileState, batch: Batch, max_rows: int, quoted: bool) -> str:
+        """Take a text file's records from its offset until the batch is full (_FULL) or the file is read or refused (_DONE)."""
+        orders, checkins, bad_rows = batch.orders, batch.checkins, batch.bad_rows
+        reading = True
+        while reading:
+            reading = False
             for record in read_records(tailed, quoted=quoted, max_bytes=self.max_record_bytes, runs=quoted):
                 if len(orders) + len(checkins) + len(bad_rows) >= max_rows:  # len(batch), without its call
-                    return
+                    return _FULL
                 if isinstance(record, Run):
                     self._take_run(record, tailed, state, batch, max_rows)
                     if state.refused:
-                        break
+                        return _DONE
                     if tailed.offset < record.end:
-                        return  # the batch filled up within the run
+                        return _FULL  # the batch filled up within the run
                     continue
-                self._take(record, tailed, state, batch, quoted)
-                tailed.advance(record)
-                if state.refused:
+                if record.lines > 1 and state.columns is not None and not self._take_multiline(record, tailed, state, batch):
+                    reading = True  # read again from the line after the stray quote's
                     break
-        if tailed.whole and (state.refused or tailed.offset >= tailed.limit):
-            self._finish(tailed, refused=state.refused)
+                if record.lines == 1 or state.columns is None:
+                    self._take(record, tailed, state, batch, quoted)
+                    tailed.advance(record)
+                if state.refused:
+                    return _DONE
+        return _DONE
+
+    def _take_multiline(self, record: Record, tailed: TailedFile, state: _FileState, batch: Batch) -> bool:
+        """Take a record of several lines; return False if it does not read, after quarantining its first line alone.
+
+        A quote at the start of a cell that was meant as text (`"O25,…`) opens a cell that the next
+        such quote closes, lines later: read as one, the rows in between would be one bad record. So
+        when the joined lines do not read, only the first is set aside, and reading goes on from the next.
+        """
+        counted, noted = len(batch.orders) + len(batch.checkins), len(batch.bad_rows)
+        self._take(record, tailed, state, batch, quoted=True)
+        if len(batch.orders) + len(batch.checkins) > counted:
+            tailed.advance(record)
+            return True
+        del batch.bad_rows[noted:]
+        end = record.data.index(b"\n") + 1
+        first = Record(record.data[:end], record.start, record.start + end, record.line, 1, unclosed=True)
+        self._take(first, tailed, state, batch, quoted=True)
+        tailed.advance(first)
+        return False
 
     def _start_text(self, tailed: TailedFile, batch: Batch, quoted: bool) -> _FileState:
         """Return a file's fresh parse state: its codec sniffed from its start, and its header when resuming past it."""
@@ -204,14 +237,22 @@ class FeedReader:
             return
         if state.codec is None and not data.isascii():
             state.codec = detect_encoding(data) or "utf-8"
+        counted = len(batch.orders) + len(batch.checkins)
         try:
-            text = strip_line_end(decode(data, state.codec or "utf-8"))
+            # Control characters go before the record is split: a raw one would make a JSON line invalid.
+            text, repaired = scrub(strip_line_end(decode(data, state.codec or "utf-8")))
             if quoted:
                 self._take_csv(text, tailed, record, state, batch)
             else:
-                self._add(map_object(self.feed.profile, self.feed.kind, json_cells(text)), batch)
+                row = json_cells(text)
+                repaired = scrub_cells(row) or repaired  # "\u0000" and lone surrogates, written as escapes
+                self._add(map_object(self.feed.profile, self.feed.kind, row), batch)
         except (HeaderError, RowError) as error:
-            batch.bad_rows.append(BadRow(self.label, _position(tailed, record), preview(data, state.codec), error.reason))
+            reason = UNCLOSED_REASON if record.unclosed and isinstance(error, RowError) else error.reason
+            batch.bad_rows.append(BadRow(self.label, _position(tailed, record), preview(data, state.codec), reason))
+            return
+        if repaired and len(batch.orders) + len(batch.checkins) > counted:
+            batch.bad_rows.append(BadRow(self.label, _position(tailed, record), preview(data, state.codec), REPAIRED_REASON, repaired=True))
 
     def _take_run(self, run: Run, tailed: TailedFile, state: _FileState, batch: Batch, max_rows: int) -> None:
         """Take a run's lines while the batch has room, advancing the file past each line taken.
@@ -252,6 +293,9 @@ class FeedReader:
                 (batch.orders if self.feed.kind == "orders" else batch.checkins).extend(found)
             else:
                 for line, record_read in enumerate(found, start=index):
+                    if len(batch) >= max_rows:
+                        stop = line  # a line _take took gave a repair note too: the batch is full, as it is one by one
+                        break
                     if record_read is None:
                         self._take(line_record(line), tailed, state, batch, quoted=True)
                     else:
@@ -268,8 +312,9 @@ class FeedReader:
             return unread
         lines = text.split("\n")
         lines.pop()
-        # What csv_cells asks of a line to split it at its commas: no quote, CR (but the line end's), NUL, or excess length.
-        if '"' in text or "\r" in text or "\x00" in text or len(lines) != count or max(map(len, lines)) > csv.field_size_limit():
+        # What csv_cells asks of a line to split it at its commas: no quote, CR (but the line end's), or excess length;
+        # and no control character, which _take removes and notes.
+        if '"' in text or BLOCK_UNSAFE.search(text) or len(lines) != count or max(map(len, lines)) > csv.field_size_limit():
             return unread
         # A line fits the header when it has one comma fewer than the header has cells. The fitting
         # lines' cells, joined, make one flat list, in which each field's column is a slice.
@@ -362,10 +407,15 @@ class FeedReader:
                     continue
                 if len(batch) >= max_rows:
                     return
+                raw = csv_text(cells)
+                repaired = scrub_cells(cells)
                 try:
                     self._add(_cells_row(columns, cells), batch)
                 except RowError as error:
-                    batch.bad_rows.append(BadRow(self.label, position, csv_text(cells), error.reason))
+                    batch.bad_rows.append(BadRow(self.label, position, raw, error.reason))
+                else:
+                    if repaired:
+                        batch.bad_rows.append(BadRow(self.label, position, raw, REPAIRED_REASON, repaired=True))
                 tailed.offset = number
         except Exception as error:  # openpyxl raises many kinds (zip, XML, key) for a broken workbook; ingest goes on
             batch.bad_rows.append(BadRow(self.label, name, "", f"not a readable xlsx workbook: {type(error).__name__}: {error}"))
@@ -383,6 +433,11 @@ def _position(tailed: TailedFile, record: Record) -> str:
     return f"{tailed.path.name}:line {record.line}"
 
 
+UNCLOSED_REASON = f"a double quote opens a cell in this line that does not close within {MAX_RECORD_LINES} lines"
+# What _read_lines ends with: the batch is full, or the file is read as far as it can be now (or refused).
+_FULL, _DONE = "full", "done"
+# The quarantine note of a row that was stored after its control characters were removed (SPEC §5).
+REPAIRED_REASON = "control characters or broken characters were removed; the row counts"
 _ABSENT = [""]
 # Codecs in which the bytes of a line break, a comma and a double quote only ever stand for those
 # characters, so that a block of lines decodes as its lines do one by one; None is ASCII so far.

@@ -17,6 +17,9 @@ from connectors.parse import RowError
 
 BOM = codecs.BOM_UTF8
 MAX_RECORD_BYTES = 64 * 1024
+# The most line breaks one quoted cell may hold: a stray quote at the start of a cell must not hold
+# back (or swallow) every line after it until 64 KB have come. A remark or an address spans a few.
+MAX_RECORD_LINES = 20
 # The most bytes a Run of one-line records holds: a block read at once, small enough that a batch cut short wastes little.
 RUN_BYTES = 64 * 1024
 # How much of a file's start is sniffed for its encoding.
@@ -90,10 +93,12 @@ class Record(NamedTuple):
     lines: int
     # The record ran past the length limit: `data` holds only its head.
     too_long: bool = False
+    # A quoted cell opens in this line and never closes (see split_records): `data` is the line alone.
+    unclosed: bool = False
 
 
 class Run(NamedTuple):
-    """Complete one-line records from file offset `start` to `end`, none with a double quote or over the length limit; `line` is the first one's line."""
+    """Complete one-line records from file offset `start` to `end`, none with a quoted cell or over the length limit; `line` is the first one's line."""
 
     data: bytes
     start: int
@@ -103,17 +108,22 @@ class Run(NamedTuple):
 
 
 def split_records(
-    buffer: bytes, start: int, line: int, *, final: bool, quoted: bool, max_bytes: int = MAX_RECORD_BYTES, runs: bool = False
+    buffer: bytes, start: int, line: int, *, final: bool, quoted: bool, max_bytes: int = MAX_RECORD_BYTES, runs: bool = False, quiet: bool = False
 ) -> Iterator[Record | Run]:
     """Yield the complete records in `buffer` (read from file offset `start`); a partial tail is left unless `final`.
 
-    With `quoted` (CSV) a record runs on while its double quotes are unbalanced, so a quoted cell
-    may hold a line break. The byte 0x22 never occurs inside a UTF-8 or GB18030 multi-byte
-    character, so counting it on raw bytes is safe. With `runs`, consecutive one-line records
-    come together as a Run of at most RUN_BYTES, for a reader that takes them as a block.
+    With `quoted` (CSV) a double quote at the start of a cell opens a quoted cell, which may hold
+    line breaks, and the record runs on until it closes; a double quote inside a cell is text, as
+    the csv module reads it (`O25"x`). A quoted cell still open after MAX_RECORD_LINES line breaks,
+    or max_bytes, or at the end of a finished file, or over complete lines at the end of a `quiet`
+    one (nothing was appended for a while), never closes: its first line is a record alone
+    (`unclosed`), and the lines after it are read as if it were not there. The byte 0x22 never occurs
+    inside a UTF-8 or GB18030 multi-byte character, so reading it on raw bytes is safe. With `runs`,
+    consecutive one-line records come together as a Run of at most RUN_BYTES, for a reader that
+    takes them as a block.
     """
     position, size = 0, len(buffer)
-    # Up to the next double quote every line is a record of its own: those take the short way.
+    # Up to the next quoted cell every line is a record of its own: those take the short way.
     quote = _next_quote(buffer, 0, quoted)
     # A run stops short of this many bytes, so each of its lines is shorter than max_bytes, as a one-line record must be.
     run_bytes = min(RUN_BYTES, max_bytes)
@@ -133,43 +143,72 @@ def split_records(
         if quote < position:
             quote = _next_quote(buffer, position, quoted)
             continue
-        end, lines = _record_end(buffer, position, quoted=quoted, max_bytes=max_bytes)
-        if end is None:
+        end, lines, still_open = _record_end(buffer, position, quoted=quoted, max_bytes=max_bytes)
+        if end is None and not still_open:
             if not final:
                 return
-            end, lines = len(buffer), lines + 1
-        if end - position > max_bytes:
-            # Over the limit (or a quote that never closes): quarantine the first line alone, read on from the next.
+            end, lines = len(buffer), lines + 1  # a finished file's last line, without its line break
+        if end is None and not final and not (quiet and lines) and lines <= MAX_RECORD_LINES and size - position <= max_bytes:
+            return  # a quoted cell that may yet close: wait for more
+        if end is None or end - position > max_bytes:
+            # Over the limit, or a quoted cell that never closes: the first line is a record alone, read on from the next.
             first = buffer.find(b"\n", position)
             first = len(buffer) if first < 0 else first + 1
             data = buffer[position:first]
             too_long = len(data) > max_bytes
-            yield Record(data[:max_bytes], start + position, start + first, line, 1, too_long=too_long)
+            yield Record(data[:max_bytes], start + position, start + first, line, 1, too_long=too_long, unclosed=not too_long)
             position, line = first, line + 1
+            quote = _next_quote(buffer, position, quoted)
             continue
         yield Record(buffer[position:end], start + position, start + end, line, lines)
         position, line = end, line + lines
 
 
 def _next_quote(buffer: bytes, position: int, quoted: bool) -> int:
-    """Return the offset of the next double quote that matters from `position` (the buffer's length when none)."""
-    found = buffer.find(b'"', position) if quoted else -1
+    """Return the offset of the next double quote from `position` that opens a quoted cell (the buffer's length when none).
+
+    Only a quote at the start of a cell opens one: at `position` (a record's start), or right after a comma or a line break.
+    """
+    if not quoted:
+        return len(buffer)
+    found = buffer.find(b'"', position)
+    while found > position and buffer[found - 1] not in _CELL_STARTS:
+        found = buffer.find(b'"', found + 1)
     return len(buffer) if found < 0 else found
 
 
-def _record_end(buffer: bytes, position: int, *, quoted: bool, max_bytes: int) -> tuple[int | None, int]:
-    """Return the offset after the record starting at `position` (None if it is not complete) and its line breaks so far."""
-    lines, quotes, cursor = 0, 0, position
+_CELL_STARTS = b",\n"
+
+
+def _record_end(buffer: bytes, position: int, *, quoted: bool, max_bytes: int) -> tuple[int | None, int, bool]:
+    """Return the offset after the record starting at `position` (None if it is not complete), its line breaks so far, and whether a quoted cell is still open.
+
+    A quoted cell open past MAX_RECORD_LINES line breaks or max_bytes gives (None, its breaks, True) at once: it will not close.
+    """
+    lines, cursor, size = 0, position, len(buffer)
     while True:
         newline = buffer.find(b"\n", cursor)
-        if newline < 0:
-            return None, lines
-        lines += 1
-        if quoted:
-            quotes += buffer.count(b'"', cursor, newline)
-        cursor = newline + 1
-        if not quoted or quotes % 2 == 0 or cursor - position > max_bytes:
-            return cursor, lines
+        opening = _next_quote(buffer, cursor, quoted)
+        if newline >= 0 and newline < opening:
+            return newline + 1, lines + 1, False
+        if opening >= size:
+            return None, lines, False
+        # In a quoted cell: it closes at a quote that is not doubled ("" is a quote within the cell).
+        cursor = opening + 1
+        while True:
+            close = buffer.find(b'"', cursor)
+            if close < 0:
+                return None, lines + buffer.count(b"\n", opening, size), True
+            if close + 1 == size:
+                # Closed at the buffer's end, unless a quote comes next: complete only if the file is finished.
+                return None, lines + buffer.count(b"\n", opening, close), False
+            if buffer[close + 1] != 0x22:
+                break
+            cursor = close + 2
+        lines += buffer.count(b"\n", opening, close)
+        if lines > MAX_RECORD_LINES or close - position > max_bytes:
+            return None, lines, True
+        cursor = close + 1
 
 
 def strip_line_end(text: str) -> str:

@@ -62,6 +62,17 @@ _QTY = re.compile(r"^(\d+)\s*[^\d.,]*$")  # "2", or "2件" / "1袋" as some expo
 _FEN = Decimal("0.01")
 _T = TypeVar("_T")
 
+# What the store can hold of an order (SPEC §5): larger numbers are typos or a wrong column
+# (a 19-digit Douyin order id in the amount), and would overflow the store's 64-bit sums.
+MAX_MONEY_YUAN = 100_000_000
+MAX_MONEY_FEN = MAX_MONEY_YUAN * 100
+MAX_QTY = 1_000_000
+MAX_VALUE = 100_000_000
+# Times outside these years are typos or an export's placeholder (0001-01-01, 9999-12-31).
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+# An id longer than this is no id: PostgreSQL's b-tree index takes at most about 2,700 bytes a key.
+MAX_ID_CHARS = 256
+
 
 class RowError(ValueError):
     """A row that cannot be understood; `reason` is a short English sentence for quarantine."""
@@ -96,7 +107,7 @@ def parse_money_fen(text: str, field: str = "amount") -> int:
 def _money_fen(value: str | None, field: str) -> int:
     if value is None:
         raise RowError(f"{field} is missing")
-    if len(value) <= 18 and value.isdigit() and value.isascii():
+    if len(value) <= 9 and value.isdigit() and value.isascii() and int(value) <= MAX_MONEY_YUAN:
         return int(value) * 100  # plain whole yuan, the common case
     return _written_money_fen(value, field)
 
@@ -109,13 +120,15 @@ def _written_money_fen(value: str, field: str) -> int:
     number = number.lstrip("-").strip()
     number = _CURRENCY.sub("", number).strip()  # "-¥5" has its sign before the symbol
     if not _MONEY.match(number):
-        raise RowError(f"{field} {value!r} is not a number")
+        raise RowError(f"{field} {_shown(value)} is not a number")
     try:
         yuan = Decimal(number.replace(",", ""))
     except InvalidOperation:
-        raise RowError(f"{field} {value!r} is not a number") from None
+        raise RowError(f"{field} {_shown(value)} is not a number") from None
     if negative and yuan != 0:
-        raise RowError(f"{field} {value!r} is negative")
+        raise RowError(f"{field} {_shown(value)} is negative")
+    if yuan > MAX_MONEY_YUAN:
+        raise RowError(f"{field} {_shown(value)} is more than ¥{MAX_MONEY_YUAN:,}")
     return int(yuan.quantize(_FEN, rounding=ROUND_HALF_UP) * 100)
 
 
@@ -135,12 +148,14 @@ def _ts(value: str | None, tz: tzinfo) -> int:
 def _epoch_seconds(value: str, tz: tzinfo) -> int:
     match = _TIMESTAMP.match(value)
     if not match:
-        raise RowError(f"ts {value!r} is not a time")
+        raise RowError(f"ts {_shown(value)} is not a time")
     year, month, day, hour, minute, second, offset = match.groups()
+    if not FIRST_YEAR <= int(year) <= LAST_YEAR:
+        raise RowError(f"ts {_shown(value)} is outside the years {FIRST_YEAR}–{LAST_YEAR}")
     try:
         moment = datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0))
     except ValueError:
-        raise RowError(f"ts {value!r} is not a real date") from None
+        raise RowError(f"ts {_shown(value)} is not a real date") from None
     return int(moment.replace(tzinfo=tz if offset is None else _offset(offset, value)).timestamp())
 
 
@@ -150,7 +165,7 @@ def _offset(text: str, value: str) -> tzinfo:
     digits = text[1:].replace(":", "")
     hours, minutes = int(digits[:2]), int(digits[2:] or 0)
     if hours > 23 or minutes > 59:
-        raise RowError(f"ts {value!r} has an impossible offset")
+        raise RowError(f"ts {_shown(value)} has an impossible offset")
     delta = timedelta(hours=hours, minutes=minutes)
     return timezone(-delta if text[0] == "-" else delta)
 
@@ -165,7 +180,7 @@ def _status(value: str | None) -> str:
         return "paid"
     status = STATUS_LABELS.get(value.casefold())
     if status is None:
-        raise RowError(f"status {value!r} is unknown")
+        raise RowError(f"status {_shown(value)} is unknown")
     return status
 
 
@@ -173,8 +188,12 @@ def parse_whole(text: str, field: str) -> int:
     """Return a non-negative whole number written with or without thousands separators."""
     value = clean(text)
     if value is None or not _WHOLE.match(value):
-        raise RowError(f"{field} {value!r} is not a whole number")
-    return int(value.replace(",", ""))
+        raise RowError(f"{field} {_shown(value)} is not a whole number")
+    digits = value.replace(",", "")
+    # Compared as text first: int() refuses numbers of more than 4,300 digits with a ValueError.
+    if len(digits.lstrip("0")) > len(str(MAX_VALUE)) or int(digits) > MAX_VALUE:
+        raise RowError(f"{field} {_shown(value)} is more than {MAX_VALUE:,}")
+    return int(digits)
 
 
 def parse_qty(text: str | None) -> int:
@@ -185,12 +204,18 @@ def parse_qty(text: str | None) -> int:
 def _qty(value: str | None) -> int:
     if value is None:
         return 1
-    if value.isdigit() and value.isascii() and int(value) >= 1:
-        return int(value)  # a plain count, the common case
+    if len(value) <= 6 and value.isdigit() and value.isascii() and int(value) >= 1:
+        return int(value)  # a plain count under a million, the common case
     match = _QTY.match(value)
-    if not match or int(match.group(1)) < 1:
-        raise RowError(f"qty {value!r} is not a positive whole number")
-    return int(match.group(1))
+    if not match:
+        raise RowError(f"qty {_shown(value)} is not a positive whole number")
+    digits = match.group(1)
+    # Compared as text first: int() refuses numbers of more than 4,300 digits with a ValueError.
+    if len(digits.lstrip("0")) > len(str(MAX_QTY)) or int(digits) > MAX_QTY:
+        raise RowError(f"qty {_shown(value)} is more than {MAX_QTY:,}")
+    if int(digits) < 1:
+        raise RowError(f"qty {_shown(value)} is not a positive whole number")
+    return int(digits)
 
 
 # The canonical cells of an order and of a check-in, in the order that `*_from_cells` takes them.
@@ -208,6 +233,7 @@ def order_from_cells(cells: Sequence[str | None], tz: tzinfo, alias_map: dict[st
     order_id, ts, amount, status, after_sale, refund_text, sku, product, qty, customer_id, staff_id, group_id = cells
     if order_id is None:
         raise RowError("order_id is missing")
+    _check_ids(("order_id", order_id), ("sku", sku), ("customer_id", customer_id), ("staff_id", staff_id), ("group_id", group_id))
     ts = _ts(ts, tz)
     amount_fen = _money_fen(amount, "amount")
     status = _status(status)
@@ -215,7 +241,7 @@ def order_from_cells(cells: Sequence[str | None], tz: tzinfo, alias_map: dict[st
         status = "refunded"
     refund_fen = 0 if refund_text is None else _money_fen(refund_text, "refund_amount")
     if refund_fen > amount_fen:
-        raise RowError(f"refund_amount {refund_text!r} is more than amount {amount!r}")
+        raise RowError(f"refund_amount {_shown(refund_text)} is more than amount {_shown(amount)}")
     return OrderLine(
         order_id=order_id,
         ts=ts,
@@ -263,6 +289,9 @@ def orders_from_columns(columns: Sequence[Sequence[str] | None], count: int, tz:
         strict=False,  # repeat(0) is endless
     )))
     unsettled: set[int] = set()
+    for values in (order_id, sku, customer_id, staff_id, group_id):
+        if max(map(len, values), default=0) > MAX_ID_CHARS:  # with its padding: only then is a cell looked at
+            unsettled.update(index for index, value in enumerate(values) if len(value) > MAX_ID_CHARS)
     for values in (order_ids, seconds, amounts_fen, statuses, quantities):
         if None in values:  # no id, or a cell that does not read
             unsettled.update(index for index, value in enumerate(values) if value is None)
@@ -285,12 +314,13 @@ def checkin_from_row(row: dict[str, str], tz: tzinfo, alias_map: dict[str, str])
 def checkin_from_cells(cells: Sequence[str | None], tz: tzinfo, alias_map: dict[str, str]) -> CheckIn:
     """Return the check-in that a check-in's cells state: in CHECKIN_FIELDS order, each as `clean` gives it; raise RowError when it cannot be read."""
     checkin_id, ts, kind_text, customer_id, group_id, staff_text, value_text = cells
+    _check_ids(("id", checkin_id), ("customer_id", customer_id), ("group_id", group_id), ("staff_id", staff_text))
     ts = _ts(ts, tz)
     if kind_text is None:
         raise RowError("kind is missing")
     kind = kind_text.casefold()
     if kind not in CHECKIN_KINDS:
-        raise RowError(f"kind {kind_text!r} is unknown")
+        raise RowError(f"kind {_shown(kind_text)} is unknown")
     if customer_id is None and kind != "viewers":
         raise RowError("customer_id is missing")
     if value_text is None and kind == "viewers":
@@ -320,6 +350,18 @@ def checkins_from_columns(columns: Sequence[Sequence[str] | None], count: int, t
         except RowError:
             checkins.append(None)
     return checkins
+
+
+def _check_ids(*named: tuple[str, str | None]) -> None:
+    """Raise RowError when an id is longer than MAX_ID_CHARS."""
+    for name, value in named:
+        if value is not None and len(value) > MAX_ID_CHARS:
+            raise RowError(f"{name} {_shown(value)} is longer than {MAX_ID_CHARS} characters")
+
+
+def _shown(value: str | None) -> str:
+    """Return a cell as a reason quotes it: repr, cut short, so that a 60 KB cell does not make a 60 KB reason."""
+    return repr(value) if value is None or len(value) <= 40 else repr(value[:40]) + "…"
 
 
 def _credited(staff_id: str | None, alias_map: dict[str, str]) -> str | None:

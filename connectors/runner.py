@@ -13,6 +13,7 @@ from pathlib import Path
 from connectors.backlog import FeedBytes
 from connectors.feed import FeedReader
 from connectors.pipeline import read_ahead as read_ahead_batches
+from connectors.poison import apply_isolating
 from connectors.processes import is_gone
 from connectors.watch import FeedWatcher
 from warroom.config import EventConfig
@@ -46,6 +47,8 @@ class IngestTotals:
     orders: int = 0
     checkins: int = 0
     quarantined: int = 0
+    # Of the quarantined, rows that count, noted because their control characters were removed.
+    repaired: int = 0
     batches: int = 0
     backlog: FeedBytes | None = field(default=None, compare=False, repr=False)
     backlog_bytes: int = field(default=0, compare=False)
@@ -54,11 +57,12 @@ class IngestTotals:
         if self.backlog is not None:
             self.backlog_bytes = self.backlog.unread
 
-    def count(self, orders: int, checkins: int, quarantined: int, checkpoints: list[Checkpoint]) -> None:
-        """Count one committed batch, and the feed checkpoints it committed."""
+    def count(self, orders: int, checkins: int, quarantined: int, checkpoints: list[Checkpoint], repaired: int = 0) -> None:
+        """Count one committed batch (its quarantine records, `repaired` of them notes of rows that count), and the feed checkpoints it committed."""
         self.orders += orders
         self.checkins += checkins
-        self.quarantined += quarantined
+        self.quarantined += quarantined + repaired
+        self.repaired += repaired
         self.batches += 1
         if self.backlog is not None:
             self.backlog.advance(checkpoints)
@@ -188,9 +192,9 @@ def _drain(
 
 def _commit(store: Store, batch: Batch, staged: StagedOrders | None, totals: IngestTotals, on_batch) -> int:
     """Commit one batch (with its staged orders, if a reader process staged some), count it, and return its rows."""
-    result = store.apply(batch, staged)
+    result = apply_isolating(store, batch, staged)
     staged_lines = staged.lines if staged else 0
-    totals.count(len(batch.orders) + staged_lines, len(batch.checkins), result.quarantined, batch.checkpoints)
+    totals.count(len(batch.orders) + staged_lines, len(batch.checkins), result.quarantined, batch.checkpoints, result.repaired)
     if on_batch:
         on_batch(totals, len(batch) + staged_lines)
     return len(batch) + staged_lines

@@ -116,6 +116,10 @@ class TailedFile:
     whole: bool
     # Whether the last unterminated line counts as a record: a dropped export, or a rotated file past its wait.
     final: bool = False
+    # An appended file that has not grown for the settle time: a quoted cell still open over its
+    # complete lines was a stray quote, not a cell still being written (see split_records).
+    quiet: bool = False
+    grown_at: float | None = None
     done: bool = False
     gone_since: float | None = None
     # The reader's per-file parse state (header, encoding); dropped whenever the file restarts at 0.
@@ -189,7 +193,9 @@ def read_records(tailed: TailedFile, *, quoted: bool, max_bytes: int = MAX_RECOR
             return  # shrunk under us: the next scan sees the truncation
         at_end = offset + len(buffer) >= tailed.limit
         emitted = False
-        for record in split_records(buffer, offset, line, final=tailed.final and at_end, quoted=quoted, max_bytes=max_bytes, runs=runs):
+        final = tailed.final and at_end
+        quiet = (tailed.final or tailed.quiet) and at_end
+        for record in split_records(buffer, offset, line, final=final, quiet=quiet, quoted=quoted, max_bytes=max_bytes, runs=runs):
             emitted = True
             offset, line = record.end, line + record.lines
             yield record
@@ -267,7 +273,7 @@ class Tailer:
             if self.is_whole(path):
                 self._scan_whole(key, path, info, now)
             else:
-                self._scan_appended(key, path, info)
+                self._scan_appended(key, path, info, now)
         for key, tailed in list(self.files.items()):
             if key not in present:
                 self._scan_gone(key, tailed, now)
@@ -284,15 +290,20 @@ class Tailer:
 
     # -- appended files ------------------------------------------------------------------
 
-    def _scan_appended(self, key: tuple[int, int], path: Path, info: os.stat_result) -> None:
+    def _scan_appended(self, key: tuple[int, int], path: Path, info: os.stat_result, now: float) -> None:
         tailed = self.files.get(key)
         if tailed is None:
             tailed = self._open_appended(path)
             if tailed is not None:
                 self.files[(tailed.fingerprint.dev, tailed.fingerprint.ino)] = tailed
+                tailed.grown_at = now
+                tailed.quiet = self.settle_seconds <= 0
             return
         tailed.path, tailed.gone_since, tailed.final = path, None, False
+        if info.st_size != tailed.limit or tailed.grown_at is None:
+            tailed.grown_at = now
         self._follow(tailed, info.st_size)
+        tailed.quiet = now - tailed.grown_at >= self.settle_seconds
 
     def _find_rotated(self, present: dict[tuple[int, int], tuple[Path, os.stat_result]], now: float) -> None:
         """Reopen checkpointed appended files that were renamed out of the path while no ingest ran, to drain them."""

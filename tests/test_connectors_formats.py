@@ -145,17 +145,24 @@ def test_a_line_split_across_the_read_buffer_is_read_whole(small_event, event_di
     assert [(order.order_id, order.product) for order in reader.poll().orders] == [("A1", "p"), ("A2", "焕颜精华"), ("A3", "q")]
 
 
-def test_a_quoted_line_break_in_a_csv_cell_stays_in_the_row(small_event, event_dir):
+def test_a_quoted_line_break_in_a_csv_cell_keeps_the_row_whole(small_event, event_dir):
     path = event_dir / "feeds" / "orders.csv"
     path.write_text(HEADER + 'A1,2026-05-20 21:00:00,"¥1,299.00","套装\n第二行"\n' + row("A2"), encoding="utf-8")
     batch = poll(small_event, path)
-    assert [(order.order_id, order.amount_fen, order.product) for order in batch.orders] == [("A1", 129900, "套装\n第二行"), ("A2", 129900, "焕颜精华套装")]
+    # A line break is a control character: removed before the row is stored (SPEC §5).
+    assert [(order.order_id, order.amount_fen, order.product) for order in batch.orders] == [("A1", 129900, "套装第二行"), ("A2", 129900, "焕颜精华套装")]
+
+
+def test_a_quoted_line_break_is_noted_as_repaired(small_event, event_dir):
+    path = event_dir / "feeds" / "orders.csv"
+    path.write_text(HEADER + 'A1,2026-05-20 21:00:00,"¥1,299.00","套装\n第二行"\n' + row("A2"), encoding="utf-8")
+    assert [(bad.position, bad.repaired) for bad in poll(small_event, path).bad_rows] == [("orders.csv:line 2", True)]
 
 
 def test_the_line_after_a_multi_line_record_keeps_its_line_number(small_event, event_dir):
     path = event_dir / "feeds" / "orders.csv"
     path.write_text(HEADER + 'A1,2026-05-20 21:00:00,1,"a\nb"\n' + "A2,never,1,x\n", encoding="utf-8")
-    assert [bad.position for bad in poll(small_event, path).bad_rows] == ["orders.csv:line 4"]
+    assert [bad.position for bad in poll(small_event, path).bad_rows if not bad.repaired] == ["orders.csv:line 4"]
 
 
 def test_empty_lines_are_skipped(small_event, event_dir):

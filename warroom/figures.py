@@ -176,7 +176,8 @@ class Snapshot:
     viewers_now: int | None
     viewers_peak: int | None
     funnel: dict[str, int]
-    quarantined: int
+    quarantined: int  # records in quarantine: rows set aside, and the repair notes of rows that count
+    repaired: int  # of those, rows that count, noted because their control characters were removed (SPEC §5)
     revenue_by_minute: list[tuple[int, int]]  # (epoch minute, revenue that minute), ascending; shared between snapshots: read, never write
     staff_revenue_by_minute: dict[str, dict[int, int]]  # shared between snapshots until it changes: read, never write
     leaderboards: dict[str, list[Standing]]
@@ -239,6 +240,7 @@ class _Totals:
         self.counters: dict[str, int] = {}
         self.paid_out: dict[str, int] = {}
         self.quarantined = 0
+        self.repaired = 0
         # Snapshots share the per-staff minute series; a series is copied before it next changes.
         self._shared_series: set[str] = set()
         self._minute_series: list[tuple[int, int]] = []
@@ -395,8 +397,8 @@ class LiveFigures:
         totals = self._totals
         # Releasing quarantined rows takes no seq, so the (small) quarantine is counted every time,
         # in the same round trip as the seq.
-        quarantined = select(func.count()).select_from(schema.quarantine).scalar_subquery()
-        seq, totals.quarantined = conn.execute(select(schema.meta.c.value, quarantined).where(schema.meta.c.key == "seq")).one()
+        quarantined, repaired = _quarantine_counts()
+        seq, totals.quarantined, totals.repaired = conn.execute(select(schema.meta.c.value, quarantined, repaired).where(schema.meta.c.key == "seq")).one()
         if seq == self._seq:
             return
         since = self._seq
@@ -484,8 +486,15 @@ def recompute(store: Store, config: EventConfig, now: datetime, *, rank_window: 
         payouts = schema.payouts
         for staff_id, amount in conn.execute(select(payouts.c.staff_id, payouts.c.amount_fen)):
             totals.paid_out[staff_id] = totals.paid_out.get(staff_id, 0) + amount
-        totals.quarantined = conn.execute(select(func.count()).select_from(schema.quarantine)).scalar_one()
+        totals.quarantined, totals.repaired = conn.execute(select(*_quarantine_counts())).one()
     return build_snapshot(config, totals, seq, now, rank_window=rank_window)
+
+
+def _quarantine_counts() -> tuple:
+    """Return scalar subqueries of the records in quarantine and of the repair notes among them."""
+    table = schema.quarantine
+    return (select(func.count()).select_from(table).scalar_subquery(),
+            select(func.count()).where(table.c.repaired.is_(True)).scalar_subquery())
 
 
 def _earliest_inviters(conn: Connection) -> dict[str, str]:
@@ -797,6 +806,7 @@ def build_snapshot(config: EventConfig, totals: _Totals, seq: int, now: datetime
             "paid": paying,
         },
         quarantined=totals.quarantined,
+        repaired=totals.repaired,
         revenue_by_minute=totals.minute_series(),
         staff_revenue_by_minute=totals.staff_series(),
         leaderboards=_leaderboards(config, totals, sums, now, rank_window),

@@ -47,6 +47,8 @@ class BadRow:
     position: str
     raw: str
     reason: str
+    # The row was stored once its control characters were removed (SPEC §5): a note, not a row set aside.
+    repaired: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +70,8 @@ class Batch:
     checkins: list[CheckIn] = field(default_factory=list)
     bad_rows: list[BadRow] = field(default_factory=list)
     checkpoints: list[Checkpoint] = field(default_factory=list)
+    # The feed the rows came from, for quarantining a row the store refuses (connectors/poison.py).
+    feed: str = ""
 
     def __len__(self) -> int:
         return len(self.orders) + len(self.checkins) + len(self.bad_rows)

@@ -5,7 +5,7 @@ Money is integer fen, time is UTC epoch seconds. Every write transaction takes a
 changed since the seq it last saw instead of re-reading the whole order table.
 """
 
-from sqlalchemy import BigInteger, Boolean, Column, Index, Integer, MetaData, String, Table, Text, text
+from sqlalchemy import BigInteger, Boolean, Column, Index, Integer, MetaData, String, Table, Text, false, text
 
 metadata = MetaData()
 
@@ -151,6 +151,9 @@ quarantine = Table(
     Column("raw", Text, nullable=False),
     Column("reason", Text, nullable=False),
     Column("first_seen_seq", BigInteger, nullable=False),
+    # A note, not a row set aside: the row counts, once its control characters were removed (SPEC §5).
+    # With a server default, so that a store an earlier version made gains the column (warroom.store).
+    Column("repaired", Boolean, nullable=False, default=False, server_default=false()),
 )
 
 checkpoints = Table(

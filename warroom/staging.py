@@ -24,6 +24,8 @@ class StagingPlan:
     create_sql: tuple[str, ...]
     insert_sql: str
     summarize_sql: tuple[str, ...]
+    # The staged lines as OrderLine fields, in the order they were staged.
+    lines_sql: str
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,15 @@ def write_staged_orders(path: Path, lines: Sequence[OrderLine], rules: LedgerRul
     finally:
         connection.close()
     return StagedOrders(path=path, lines=len(lines))
+
+
+def read_staged_orders(staged: StagedOrders, plan: StagingPlan) -> list[OrderLine]:
+    """Return the order lines a staged file holds, as the reader read them (to take them the slow way after all)."""
+    connection = sqlite3.connect(staged.path)
+    try:
+        return [OrderLine._make(row) for row in connection.execute(plan.lines_sql)]
+    finally:
+        connection.close()
 
 
 def first_seen_rows(lines: Iterable[OrderLine], rules: LedgerRules, bands: dict[tuple[int, int], int]) -> Iterator[tuple]:

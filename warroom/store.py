@@ -31,12 +31,13 @@ from sqlalchemy import BigInteger, Column, Connection, Engine, Integer, MetaData
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.schema import CreateIndex, CreateTable
+from sqlalchemy.schema import CreateColumn, CreateIndex, CreateTable
 
 from warroom import schema
 from warroom.records import Batch, CheckIn, Checkpoint, OrderLine
 from warroom.rules import LedgerRules, state_key
 from warroom.staging import StagedOrders, StagingPlan, first_seen_rows
+from warroom.text import printable
 
 BUSY_TIMEOUT_MS = 10_000
 # SQLite's own default: a commit that leaves the WAL this many pages long checkpoints it.
@@ -81,6 +82,8 @@ class ApplyResult:
     orders: int
     checkins: int
     quarantined: int
+    # Rows that count, noted in quarantine because their control characters were removed.
+    repaired: int = 0
 
 
 def _sqlite_engine(url: str, *, immediate: bool, wal_autocheckpoint: Callable[[], int] = lambda: WAL_AUTOCHECKPOINT_PAGES) -> Engine:
@@ -216,7 +219,7 @@ class Store:
         self.dialect = self.writer.dialect.name
         schema.metadata.create_all(self.writer)
         with self.writer.begin() as conn:
-            _bring_indexes_up_to_date(conn)
+            _bring_schema_up_to_date(conn)
             _upsert(conn, schema.meta, [{"key": "seq", "value": 0}], ("key",), update_columns=())
 
     def close(self) -> None:
@@ -303,15 +306,16 @@ class Store:
         if staged is not None:
             orders += ledger.add_staged_orders(staged)
         ledger.flush()
-        quarantined = _quarantine(conn, batch, seq)
+        quarantined, repaired = _quarantine(conn, batch, seq)
         if batch.checkpoints:
             _upsert(
                 conn,
                 schema.checkpoints,
-                [{"feed": cp.feed, "fingerprint": cp.fingerprint, "path": cp.path, "offset": cp.offset, "done": cp.done, "seq": seq} for cp in batch.checkpoints],
+                # A file's name may be any bytes: kept as printable text, since the path only tells a person which file it was.
+                [{"feed": cp.feed, "fingerprint": cp.fingerprint, "path": printable(cp.path), "offset": cp.offset, "done": cp.done, "seq": seq} for cp in batch.checkpoints],
                 ("feed", "fingerprint"),
             )
-        return ApplyResult(seq=seq, orders=orders, checkins=checkins, quarantined=quarantined)
+        return ApplyResult(seq=seq, orders=orders, checkins=checkins, quarantined=quarantined, repaired=repaired)
 
     def record_payout(self, staff_id: str, amount_fen: int, paid_at: datetime, note: str = "") -> int:
         """Record money paid to a staff member (negative: money handed back) and return the payout's id."""
@@ -398,12 +402,20 @@ class Store:
             return conn.execute(select(func.count()).select_from(schema.metadata.tables[table_name])).scalar_one()
 
 
-def _bring_indexes_up_to_date(conn: Connection) -> None:
-    """Give a store an earlier version made the schema's indexes: create_all makes missing tables, not the indexes of those there.
+def _bring_schema_up_to_date(conn: Connection) -> None:
+    """Give a store an earlier version made the schema's columns and indexes: create_all makes missing tables, not the columns or indexes of those there.
 
-    Only what differs is changed, so opening a current store takes no lock beyond one catalog read.
+    Only what differs is changed, so opening a current store takes no lock beyond two catalog reads.
+    A column added later has a server default (schema.py), which fills the rows already there.
     """
-    existing = {index["name"] for indexes in inspect(conn).get_multi_indexes().values() for index in indexes}
+    inspector = inspect(conn)
+    preparer = conn.dialect.identifier_preparer
+    for (_schema, table_name), columns in inspector.get_multi_columns().items():
+        table = schema.metadata.tables.get(table_name)
+        known = {column["name"] for column in columns}
+        for column in [] if table is None else [column for column in table.columns if column.name not in known]:
+            conn.exec_driver_sql(f"ALTER TABLE {preparer.format_table(table)} ADD COLUMN {CreateColumn(column).compile(dialect=conn.dialect)}")
+    existing = {index["name"] for indexes in inspector.get_multi_indexes().values() for index in indexes}
     for name in existing.intersection(schema.REPLACED_INDEXES):
         conn.exec_driver_sql(f"DROP INDEX {conn.dialect.identifier_preparer.quote(name)}")
     for table in schema.metadata.sorted_tables:
@@ -596,13 +608,20 @@ def _select_sql(dialect, table: Table, columns: tuple[str, ...], key_column: str
     return f"SELECT {', '.join(map(quote, columns))} FROM {dialect.identifier_preparer.format_table(table)} WHERE {quote(key_column)}"
 
 
-def _quarantine(conn: Connection, batch: Batch, seq: int) -> int:
-    rows = {}
+def _quarantine(conn: Connection, batch: Batch, seq: int) -> tuple[int, int]:
+    """Store a batch's bad rows and repair notes, each line once; return how many of each were new."""
+    rows: dict[str, tuple] = {}
     for bad in batch.bad_rows:
-        digest = hashlib.sha1(f"{bad.feed}\x00{bad.raw}".encode()).hexdigest()
-        rows[digest] = (digest, bad.feed, bad.position, bad.raw, bad.reason, seq)
-    columns = ("digest", "feed", "position", "raw", "reason", "first_seen_seq")
-    return _upsert_rows(conn, schema.quarantine, columns, list(rows.values()), ("digest",), update_columns=(), bulk=True)
+        # Shown as written, with control characters and broken ones escaped: any text a file holds can be stored and read.
+        feed, position, raw, reason = map(printable, (bad.feed, bad.position, bad.raw, bad.reason))
+        digest = hashlib.sha1(f"{feed}\x00{raw}".encode()).hexdigest()
+        rows[digest] = (digest, feed, position, raw, reason, seq, bad.repaired)
+    columns = ("digest", "feed", "position", "raw", "reason", "first_seen_seq", "repaired")
+    counts = []
+    for repaired in (False, True):
+        chosen = [row for row in rows.values() if row[-1] is repaired]
+        counts.append(_upsert_rows(conn, schema.quarantine, columns, chosen, ("digest",), update_columns=(), bulk=True))
+    return counts[0], counts[1]
 
 
 # Orders seen for the first time in a write transaction, staged for the set-wise path
@@ -686,6 +705,7 @@ def staging_plan() -> StagingPlan:
             f"INSERT INTO {STAGED_CUSTOMER_SUMS.name} {_customer_sums_sql(STAGED_ORDERS.name)}",
             f"INSERT INTO {STAGED_ROLLUP_SUMS.name} {_rollup_sums_sql(STAGED_ORDERS.name, _NAMES_ITS_STAFF)}",
         ),
+        lines_sql=f"SELECT {', '.join(OrderLine._fields)} FROM {STAGED_ORDERS.name} ORDER BY rowid",
     )
 
 
