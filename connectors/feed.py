@@ -197,11 +197,12 @@ class FeedReader:
 
         A quote at the start of a cell that was meant as text (`"O25,…`) opens a cell that the next
         such quote closes, lines later: read as one, the rows in between would be one bad record. So
-        when the joined lines do not read, only the first is set aside, and reading goes on from the next.
+        when the joined lines do not even have the header's cells, only the first is set aside, and
+        reading goes on from the next. A record that fits the header is one row, good or bad.
         """
         counted, noted = len(batch.orders) + len(batch.checkins), len(batch.bad_rows)
         self._take(record, tailed, state, batch, quoted=True)
-        if len(batch.orders) + len(batch.checkins) > counted:
+        if len(batch.orders) + len(batch.checkins) > counted or self._fits_header(record, state):
             tailed.advance(record)
             return True
         del batch.bad_rows[noted:]
@@ -210,6 +211,16 @@ class FeedReader:
         self._take(first, tailed, state, batch, quoted=True)
         tailed.advance(first)
         return False
+
+    def _fits_header(self, record: Record, state: _FileState) -> bool:
+        """Return whether a CSV record splits into as many cells as the file's header has (blank cells at its end aside)."""
+        text = strip_line_end(record.data.decode(state.codec or "utf-8", errors="replace"))
+        try:
+            cells = csv_cells(text)
+        except RowError:
+            return False
+        width = state.columns.width
+        return len(cells) == width or (len(cells) > width and row_is_empty(cells[width:]))
 
     def _start_text(self, tailed: TailedFile, batch: Batch, quoted: bool) -> _FileState:
         """Return a file's fresh parse state: its codec sniffed from its start, and its header when resuming past it."""

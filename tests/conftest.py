@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -67,18 +69,27 @@ path = "feeds/checkins.jsonl"
 """
 
 
-@pytest.fixture
-def pg_schema_url():
+@contextmanager
+def fresh_pg_schema_url() -> Iterator[str]:
     """Yield a URL to a fresh PostgreSQL schema, dropped afterwards; fail (never skip) when the server is down."""
     name = f"t_{uuid.uuid4().hex[:12]}"
     admin = create_engine(PG_URL)
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{name}"'))
     separator = "&" if "?" in PG_URL else "?"
-    yield f"{PG_URL}{separator}options={quote(f'-csearch_path={name}')}"
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA "{name}" CASCADE'))
-    admin.dispose()
+    try:
+        yield f"{PG_URL}{separator}options={quote(f'-csearch_path={name}')}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{name}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def pg_schema_url():
+    """Yield a URL to a fresh PostgreSQL schema, dropped afterwards."""
+    with fresh_pg_schema_url() as url:
+        yield url
 
 
 @pytest.fixture(params=BACKENDS)
