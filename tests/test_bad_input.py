@@ -317,3 +317,10 @@ def test_a_store_an_earlier_version_made_gains_the_repaired_column(tmp_path, sma
         assert [row["repaired"] for row in reopened.quarantined_rows()] == [False]
     finally:
         reopened.close()
+
+
+def test_a_bad_cell_holding_a_line_break_is_one_bad_row(small_event, event_dir, store):
+    """Found by the property tests: a quoted refund cell `":\n"` split its row in two records, two quarantined rows for one."""
+    (event_dir / "feeds" / "orders.csv").write_text(ORDERS_HEADER + 'R0x,2026-05-20 21:00:00,1299,paid,":\n",1,c1,p\n' + order_line("R1x"), encoding="utf-8")
+    figures = ingest(small_event, store)
+    assert (figures["orders"], [row["position"] for row in store.quarantined_rows()]) == (1, ["orders.csv:line 2"])
