@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import os
 import string
 import tomllib
@@ -17,6 +18,13 @@ ROLES = ("order_taker", "community", "host", "hype", "stats", "copy", "poster", 
 Role = Literal["order_taker", "community", "host", "hype", "stats", "copy", "poster", "video", "props"]
 PROFILES = ("canonical", "douyin", "weixin", "youzan")
 DB_URL_ENV = "WARROOM_DB_URL"
+# The store backends there is a driver for: SQLite (a file path after the third slash) and PostgreSQL through psycopg 3.
+STORE_SCHEMES = ("sqlite:///", "postgresql+psycopg://")
+STORE_URL_EXPECTED = "sqlite:///PATH or postgresql+psycopg://USER@HOST/DB"
+# A staff member's fixed link token opens their page: short ones can be guessed (22 is what access.staff_token makes).
+MIN_TOKEN_LENGTH = 16
+# Keys whose value is a secret: an error about them never shows what was written (SPEC §5).
+SECRET_KEYS = ("url", "token", "link_secret", "lead_password_hash", "boss_password_hash")
 
 
 class ConfigError(Exception):
@@ -76,8 +84,25 @@ class Goals(_Strict):
         return self
 
 
+def store_url_problem(url: str) -> str | None:
+    """Return what is wrong with a store URL (one the store has no driver for), or None when it can be opened."""
+    if not url.startswith(STORE_SCHEMES) or url in STORE_SCHEMES or "\x00" in url:
+        from warroom.redact import safe_url
+
+        return f"{STORE_URL_EXPECTED}, got {safe_url(url)!r}"
+    return None
+
+
 class StoreSettings(_Strict):
-    url: str = Field("sqlite:///warroom.db", description=f"SQLAlchemy URL; a relative SQLite path is relative to the event file; {DB_URL_ENV} overrides it.")
+    url: str = Field("sqlite:///warroom.db", description=f"SQLAlchemy URL, {STORE_URL_EXPECTED}; a relative SQLite path is relative to the event file; {DB_URL_ENV} overrides it.")
+
+    @field_validator("url")
+    @classmethod
+    def _supported(cls, value: str) -> str:
+        problem = store_url_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
 
 
 class Staff(_Strict):
@@ -86,7 +111,15 @@ class Staff(_Strict):
     role: Role = Field(description="One of " + ", ".join(ROLES) + ".")
     team: str | None = Field(None, description="Optional team, for team totals.")
     aliases: tuple[str, ...] = Field((), description="Ids that shop exports use for this member.")
-    token: str | None = Field(None, description="Optional fixed token for the member's personal link.")
+    token: str | None = Field(None, description=f"Optional fixed token for the member's personal link: at least {MIN_TOKEN_LENGTH} characters, unique across staff.")
+
+    @field_validator("token")
+    @classmethod
+    def _long_enough(cls, value: str | None) -> str | None:
+        # The message never repeats the token: it is a secret (SPEC §5).
+        if value is not None and len(value.strip()) < MIN_TOKEN_LENGTH:
+            raise ValueError(f"a token of at least {MIN_TOKEN_LENGTH} characters (python -m warroom.access secret makes one)")
+        return value
 
 
 class Product(_Strict):
@@ -180,6 +213,20 @@ class Feed(_Strict):
     profile: Literal["canonical", "douyin", "weixin", "youzan"] = Field("canonical", description="The column mapping.")
     encoding: str = Field("auto", description="auto, or a codec such as utf-8 or gb18030.")
     name: str | None = Field(None, description="A label for the feed; defaults to its path.")
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_codec(cls, value: str) -> str:
+        if value.lower() == "auto":
+            return value
+        try:
+            # A bytes-to-bytes codec such as hex or rot13 is known to Python but cannot read a feed's text.
+            known = "\x00" not in value and codecs.lookup(value)._is_text_encoding
+        except LookupError:
+            known = False
+        if not known:
+            raise ValueError(f"auto or a text encoding such as utf-8 or gb18030, got {value!r}")
+        return value
 
     @model_validator(mode="after")
     def _profile_fits_kind(self) -> Feed:
@@ -333,6 +380,10 @@ class EventConfig(_Strict):
         for index, sale in enumerate(self.flash_sales):
             if known_skus and sale.sku not in known_skus:
                 raise _located(("flash_sales", index, "sku"), f"a sku from [[products]], got {sale.sku!r}")
+        seen_token: dict[str, int] = {}
+        for index, member in enumerate(self.staff):
+            if member.token is not None and seen_token.setdefault(member.token, index) != index:
+                raise _located(("staff", index, "token"), f"a token of its own, staff[{seen_token[member.token]}] has the same one")
         seen_alias: dict[str, str] = {}
         for index, member in enumerate(self.staff):
             for alias in member.aliases:
@@ -445,7 +496,7 @@ def _describe(error: dict) -> tuple[str, str]:
         return _dotted(loc), "no such key (check its spelling against SPEC §2)"
     message = error["msg"].removeprefix("Value error, ").removeprefix("Input should be ")
     message = _FRIENDLY.get(kind, message)
-    if "input" in error and kind not in ("value_error",):
+    if "input" in error and kind not in ("value_error",) and not (loc and loc[-1] in SECRET_KEYS):
         return _dotted(loc), f"{message}; got {error['input']!r}"
     return _dotted(loc), message
 
@@ -454,9 +505,14 @@ def load_event(path: str | os.PathLike) -> EventConfig:
     """Return the validated event at `path`; raise ConfigError naming the file, the key and what was expected."""
     source = Path(path)
     try:
-        raw = tomllib.loads(source.read_text(encoding="utf-8"))
+        # Windows editors (Notepad) start UTF-8 files with a byte-order mark: TOML itself does not allow one.
+        raw = tomllib.loads(source.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         raise ConfigError(f"{source}: no such event file") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{source}: expected an event file (TOML), got a folder") from None
+    except OSError as error:
+        raise ConfigError(f"{source}: could not read the event file: {error.strerror or error}") from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{source}: not valid TOML: {error}") from None
     except UnicodeDecodeError:
