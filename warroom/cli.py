@@ -11,7 +11,8 @@ import sys
 import threading
 from pathlib import Path
 
-from warroom.config import ConfigError, EventConfig, load_event
+from warroom.config import DB_URL_ENV, ConfigError, EventConfig, load_event, store_url_problem
+from warroom.redact import safe_url
 from warroom.rules import LedgerRules
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
@@ -19,16 +20,87 @@ EVENT_ENV = "WARROOM_EVENT"
 DEFAULT_PORT = 8501
 
 
-def open_store(config: EventConfig):
-    """Return the event's store, or raise ConfigError with the URL when it cannot be opened."""
-    from sqlalchemy.exc import SQLAlchemyError
+# Years a time given on the command line may fall in (SPEC §5: a time outside them is a bad row).
+FIRST_YEAR, LAST_YEAR = 2000, 2100
 
-    from warroom.store import Store
+
+def _store_key(config: EventConfig) -> str:
+    """Return where the store URL came from, for an error message: the environment variable or the file's key."""
+    return f"{DB_URL_ENV}" if os.environ.get(DB_URL_ENV) else f"{config.source}: key 'store.url'"
+
+
+def _without_secret(text: str, url: str) -> str:
+    """Return a driver's message with the URL's password, should it quote it, replaced by ***."""
+    from sqlalchemy.engine import make_url
 
     try:
-        return Store(config.store_url, LedgerRules.from_config(config))
+        password = make_url(url).password
+    except Exception:  # noqa: BLE001 - an unreadable URL was refused before; hide nothing more then
+        password = None
+    return text.replace(str(password), "***") if password else text
+
+
+def open_store(config: EventConfig, *, read_only: bool = False):
+    """Return the event's store, or raise ConfigError naming the URL (its password masked) when it cannot be opened.
+
+    `read_only`: for commands that only read (stats, quarantine, prompts): a store the user may not
+    write (a read-only file or folder) is opened for reading, without creating or upgrading anything.
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from warroom.store import Store, StoreNotReady
+
+    url = config.store_url
+    problem = store_url_problem(url)
+    if problem:
+        raise ConfigError(f"{_store_key(config)}: expected {problem}")
+    rules = LedgerRules.from_config(config)
+    try:
+        if read_only:
+            try:
+                return Store(url, rules, read_only=True)
+            except StoreNotReady:
+                pass  # a new store, or one of an earlier schema: opened for writing creates it, as ever
+        return Store(url, rules)
     except SQLAlchemyError as error:
-        raise ConfigError(f"{config.source}: key 'store.url': could not open {config.store_url}: {error.__class__.__name__}: {str(error).splitlines()[0]}") from None
+        if disk_full(error):
+            raise ConfigError(disk_full_message(url)) from None
+        detail = _without_secret(f"{error.__class__.__name__}: {str(error).splitlines()[0]}", url)
+        raise ConfigError(f"{_store_key(config)}: could not open {safe_url(url)}: {detail}") from None
+
+
+def disk_full(error: BaseException) -> bool:
+    """Return whether an error is the store's disk (or its size limit) being full: SQLITE_FULL, ENOSPC or PostgreSQL's disk_full."""
+    import errno
+    import sqlite3
+
+    for cause in (error, getattr(error, "orig", None), error.__cause__):
+        if isinstance(cause, sqlite3.Error) and getattr(cause, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
+            return True
+        if isinstance(cause, OSError) and cause.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        if getattr(cause, "sqlstate", None) == "53100":  # PostgreSQL disk_full
+            return True
+    return False
+
+
+def disk_full_message(url: str) -> str:
+    """Return the one line printed when the store's disk is full."""
+    return (f"the store's disk is full ({safe_url(url)}): nothing committed was lost; free space and run again "
+            "(the next run resumes where this one stopped)")
+
+
+def feed_warnings(config: EventConfig) -> list[str]:
+    """Return one line for each feed whose path names no file yet (a typo, or exports not yet dropped)."""
+    from connectors.tail import matching_files
+
+    warnings = []
+    for feed in config.feeds:
+        pattern = config.folder / feed.path
+        if not matching_files(pattern):
+            state = "matches no file yet" if pattern.exists() or any(ch in feed.path for ch in "*?[") else "does not exist"
+            warnings.append(f"warroom: warning: feed {feed.label}: {pattern} {state}; the ingest reads it once it appears")
+    return warnings
 
 
 def _stop_on_signals(stop: threading.Event) -> None:
@@ -45,6 +117,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
     config = load_event(args.config)
     store = open_store(config)
+    for warning in feed_warnings(config):
+        print(warning, file=sys.stderr)
     stop = threading.Event()
     _stop_on_signals(stop)
     evaluator = None
@@ -84,7 +158,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     from warroom.figures import LiveFigures, stats_json
 
     config = load_event(args.config)
-    snapshot = LiveFigures(open_store(config), config, clock=default_clock()).refresh()
+    snapshot = LiveFigures(open_store(config, read_only=True), config, clock=default_clock()).refresh()
     figures = stats_json(snapshot)
     if args.json:
         print(json.dumps(figures, ensure_ascii=False, indent=2))
@@ -102,15 +176,15 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     config = load_event(args.config)
     problems = []
+    for warning in feed_warnings(config):
+        print(warning, file=sys.stderr)
     for feed in config.feeds:
         files = matching_files(config.folder / feed.path)
-        if not files:
-            problems.append(f"feed {feed.label}: no file matches {config.folder / feed.path}")
-        else:
+        if files:
             print(f"feed {feed.label}: {len(files)} file(s), {sum(f.stat().st_size for f in files):,} bytes")
     try:
         store = open_store(config)
-        print(f"store {config.store_url}: ok, {store.seq()} write(s) so far")
+        print(f"store {safe_url(config.store_url)}: ok, {store.seq()} write(s) so far")
     except ConfigError as error:
         problems.append(str(error))
     for problem in problems:
@@ -122,14 +196,17 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_quarantine(args: argparse.Namespace) -> int:
+    from warroom.i18n import mask_phone
+
     config = load_event(args.config)
-    store = open_store(config)
+    store = open_store(config, read_only=not args.release)
     if args.release:
         released = store.release_quarantine()
         forgotten = store.forget_checkpoints()
         print(f"released {released} quarantined row(s); the next ingest re-reads {forgotten} checkpointed file(s) (already stored rows are not counted twice)")
         return 0
-    rows = store.quarantined_rows()
+    # Raw lines hold buyers' phone numbers: shown masked, as the pages show them.
+    rows = [{key: mask_phone(value) if isinstance(value, str) else value for key, value in row.items()} for row in store.quarantined_rows()]
     if args.json:
         print(json.dumps([{k: row[k] for k in ("id", "feed", "position", "raw", "reason")} for row in rows], ensure_ascii=False, indent=2))
         return 0
@@ -140,13 +217,17 @@ def cmd_quarantine(args: argparse.Namespace) -> int:
 
 
 def _event_time(text: str, config: EventConfig):
-    """Return an ISO time from the command line, in the event's timezone when it has no offset."""
+    """Return an ISO time from the command line, in the event's timezone when it has no offset; refuse one outside 2000–2100."""
     from datetime import datetime
 
+    expected = f"--at: expected a time in the years {FIRST_YEAR}–{LAST_YEAR} such as 2026-05-20T20:30:00+08:00, got {text!r}"
     try:
         moment = datetime.fromisoformat(text.strip().replace("/", "-"))
     except ValueError:
-        raise ConfigError(f"--at: expected a time such as 2026-05-20T20:30:00+08:00, got {text!r}") from None
+        raise ConfigError(expected) from None
+    if not FIRST_YEAR <= moment.year <= LAST_YEAR:
+        raise ConfigError(expected)
+    # Years 1 and 9999 cannot even be moved to UTC (OverflowError): the years are checked as written.
     return moment if moment.tzinfo else moment.replace(tzinfo=config.event.tz)
 
 
@@ -158,7 +239,7 @@ def cmd_prompts(args: argparse.Namespace) -> int:
     config = load_event(args.config)
     at = _event_time(args.at, config) if args.at else None
     states = (FIRING, PENDING) if args.all else (FIRING,)
-    moment, prompts = prompts_at(open_store(config), config, at=at, clock=default_clock(), states=states)
+    moment, prompts = prompts_at(open_store(config, read_only=True), config, at=at, clock=default_clock(), states=states)
     if not args.all:
         prompts = [prompt for prompt in prompts if prompt.active]
     tz = config.event.tz
@@ -188,7 +269,8 @@ def serve_command(config_path: Path, port: int, extra_env: dict[str, str] | None
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    load_event(args.config)
+    # The app opens the store itself: one that cannot be opened is one line here, not an error on every screen.
+    open_store(load_event(args.config)).close()
     command, env = serve_command(args.config, args.port)
     print(f"warroom: serving {args.config} at http://localhost:{args.port}", file=sys.stderr)
     try:
@@ -248,6 +330,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _url_of(args: argparse.Namespace) -> str:
+    """Return the store URL of the command's event file, for a message ("" when there is none)."""
+    try:
+        return load_event(args.config).store_url if getattr(args, "config", None) else ""
+    except ConfigError:
+        return ""
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     args = build_parser().parse_args(argv)
@@ -262,6 +352,12 @@ def main(argv: list[str] | None = None) -> int:
         # The reader of our output went away (`warroom stats --json | head`): not an error of ours.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except Exception as error:
+        # A full disk is the machine's trouble, not a bug: every batch commits with its checkpoints, so nothing is lost.
+        if not disk_full(error):
+            raise
+        print(f"warroom: {disk_full_message(_url_of(args))}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":
