@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from tests.conftest import SAMPLE, SMALL_EVENT
@@ -156,3 +159,48 @@ def test_a_short_link_secret_is_not_shown(tmp_path):
     with pytest.raises(ConfigError) as error:
         load_event(write(tmp_path, SMALL_EVENT + '\n[access]\nlink_secret = "SECRETPW"\n'))
     assert ("'access.link_secret'" in str(error.value), "SECRETPW" in str(error.value)) == (True, False)
+
+
+def _with_orders_path(tmp_path, path: str, extra: str = "") -> Path:
+    (tmp_path / "feeds").mkdir(exist_ok=True)
+    return write(tmp_path, SMALL_EVENT.replace('path = "feeds/orders.csv"', f"path = {json.dumps(path)}{extra}", 1))
+
+
+@pytest.fixture
+def outside(tmp_path):
+    """Return an event folder beside a folder of files that are not the event's (`secrets/passwd`)."""
+    (tmp_path / "secrets").mkdir()
+    (tmp_path / "secrets" / "passwd").write_text("root:x:0:0\n", encoding="utf-8")
+    event = tmp_path / "event"
+    event.mkdir()
+    return event
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["../secrets/passwd", "feeds/../../secrets/passwd", "../secrets/*", "feeds/*/../../../secrets/passwd", "/etc/passwd", "/etc/*", "../**/passwd", "feeds/link/passwd", "feeds/*"],
+    ids=["dotdot", "dotdot-inside", "glob-outside", "glob-then-dotdot", "absolute", "absolute-glob", "recursive-glob-outside", "through-a-symlinked-folder", "glob-matching-a-symlink"],
+)
+def test_a_feed_path_outside_the_event_folder_is_refused(outside, path):
+    (outside / "feeds").mkdir()
+    # Symlinks in the event's folder that lead out of it: a folder, and a file a glob matches.
+    (outside / "feeds" / "link").symlink_to(outside.parent / "secrets", target_is_directory=True)
+    (outside / "feeds" / "orders.csv").symlink_to(outside.parent / "secrets" / "passwd")
+    with pytest.raises(ConfigError) as error:
+        load_event(_with_orders_path(outside, path))
+    assert ("'feeds[0].path'" in str(error.value), "allow_outside" in str(error.value)) == (True, True), str(error.value)
+
+
+@pytest.mark.parametrize("path", ["feeds/orders.csv", "feeds/", "feeds/*.csv", "./feeds/../feeds/orders.csv", "feeds/**/*.csv", "exports/抖店/"])
+def test_a_feed_path_inside_the_event_folder_loads(tmp_path, path):
+    assert load_event(_with_orders_path(tmp_path, path)).feeds[0].path == path
+
+
+def test_a_feed_may_be_allowed_outside(outside):
+    config = load_event(_with_orders_path(outside, "../secrets/passwd", "\nallow_outside = true"))
+    assert config.feeds[0].allow_outside is True
+
+
+def test_a_feed_path_with_a_nul_is_one_error(tmp_path):
+    with pytest.raises(ConfigError, match=r"feeds\[0\]\.path"):
+        load_event(_with_orders_path(tmp_path, "feeds/a\u0000b.csv"))

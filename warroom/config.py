@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import glob
 import os
 import string
 import tomllib
@@ -213,6 +214,14 @@ class Feed(_Strict):
     profile: Literal["canonical", "douyin", "weixin", "youzan"] = Field("canonical", description="The column mapping.")
     encoding: str = Field("auto", description="auto, or a codec such as utf-8 or gb18030.")
     name: str | None = Field(None, description="A label for the feed; defaults to its path.")
+    allow_outside: bool = Field(False, description="Let the path (after symlinks and ..) lead outside the event file's folder, e.g. to a shared export folder.")
+
+    @field_validator("path")
+    @classmethod
+    def _no_nul(cls, value: str) -> str:
+        if "\x00" in value or not value.strip():
+            raise ValueError("a file, folder or glob path, without NUL characters")
+        return value
 
     @field_validator("encoding")
     @classmethod
@@ -457,6 +466,46 @@ def _located(loc: tuple, message: str) -> _LocatedError:
     return _LocatedError(loc, message)
 
 
+def _inside(path: Path, folder: Path) -> bool:
+    """Return whether `path`, with its symlinks and `..` resolved, lies in `folder` (itself resolved)."""
+    return path.resolve().is_relative_to(folder)
+
+
+def _leads_outside(folder: Path, feed_path: str) -> bool:
+    """Return whether a feed's path, or any file it names now, leads outside the event's folder.
+
+    The fixed part of a glob must lie inside, no `..` may follow its wildcards, and every file or
+    folder entry it matches now must resolve inside too (a symlink in the folder that leads out).
+    """
+    folder = folder.resolve()
+    pattern = folder / feed_path  # an absolute feed path replaces the folder
+    parts = pattern.parts
+    magic = next((index for index, part in enumerate(parts) if glob.has_magic(part)), len(parts))
+    if not _inside(Path(*parts[:magic]), folder) or ".." in parts[magic:]:
+        return True
+    if magic < len(parts):
+        matches = [Path(match) for match in glob.glob(str(pattern), recursive=True)]
+    elif pattern.is_dir():
+        matches = list(pattern.iterdir())
+    else:
+        matches = []
+    return not all(_inside(match, folder) for match in matches)
+
+
+def _check_feed_paths(config: EventConfig, source: Path) -> None:
+    """Raise ConfigError for a feed whose path leads outside the event's folder without `allow_outside = true`."""
+    for index, feed in enumerate(config.feeds):
+        try:
+            outside = not feed.allow_outside and _leads_outside(config.folder, feed.path)
+        except (OSError, ValueError, RuntimeError) as error:
+            raise ConfigError(f"{source}: key 'feeds[{index}].path': expected a path that can be read, got {feed.path!r} ({error})") from None
+        if outside:
+            raise ConfigError(
+                f"{source}: key 'feeds[{index}].path': expected a path inside the event file's folder {config.folder} "
+                f"(set allow_outside = true on this feed to read elsewhere), got {feed.path!r}"
+            )
+
+
 def _unique(section: str, values: list[str], key: str) -> None:
     seen: set[str] = set()
     for index, value in enumerate(values):
@@ -528,4 +577,6 @@ def load_event(path: str | os.PathLike) -> EventConfig:
             key, expected = _describe(first)
         more = f" (and {error.error_count() - 1} more problem(s))" if error.error_count() > 1 else ""
         raise ConfigError(f"{source}: key '{key}': expected {expected}{more}") from None
-    return config.model_copy(update={"source": source})
+    config = config.model_copy(update={"source": source})
+    _check_feed_paths(config, source)
+    return config
