@@ -11,17 +11,13 @@ import sys
 import threading
 from pathlib import Path
 
-from warroom.config import DB_URL_ENV, ConfigError, EventConfig, load_event, store_url_problem
+from warroom.config import DB_URL_ENV, FIRST_YEAR, LAST_YEAR, ConfigError, EventConfig, load_event, store_url_problem
 from warroom.redact import safe_url
 from warroom.rules import LedgerRules
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
 EVENT_ENV = "WARROOM_EVENT"
 DEFAULT_PORT = 8501
-
-
-# Years a time given on the command line may fall in (SPEC §5: a time outside them is a bad row).
-FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
 def _store_key(config: EventConfig) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 ROLES = ("order_taker", "community", "host", "hype", "stats", "copy", "poster", "video", "props")
 Role = Literal["order_taker", "community", "host", "hype", "stats", "copy", "poster", "video", "props"]
@@ -37,23 +37,36 @@ class _Strict(BaseModel):
 
 
 Yuan = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
+# Times in the file fall in these years, as a feed row's must (SPEC §5): year 1 or 9999 cannot even be moved to UTC.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+# The longest span in minutes a rule or a flash sale may name: a year. Beyond it, date arithmetic overflows.
+MAX_MINUTES = 366 * 24 * 60
+
+
+def _in_years(moment: datetime) -> datetime:
+    if not FIRST_YEAR <= moment.year <= LAST_YEAR:
+        raise ValueError(f"a date-time in the years {FIRST_YEAR}–{LAST_YEAR}, got {moment.isoformat()}")
+    return moment
+
+
+EventTime = Annotated[AwareDatetime, AfterValidator(_in_years)]
 
 
 class EventInfo(_Strict):
     name: str = Field(description="The event's name, shown on every page.")
-    start: AwareDatetime = Field(description="When the event starts (ISO 8601 with offset).")
-    end: AwareDatetime = Field(description="When the event ends (ISO 8601 with offset).")
+    start: EventTime = Field(description="When the event starts (ISO 8601 with offset).")
+    end: EventTime = Field(description="When the event ends (ISO 8601 with offset).")
     timezone: str = Field("Asia/Shanghai", description="IANA timezone for times written without an offset.")
     budget: Yuan = Field(Decimal(0), description="What the event cost, in yuan, for ROI.")
-    refund_window_days: int = Field(7, ge=0, description="Days after the event end until commission is final.")
+    refund_window_days: int = Field(7, ge=0, le=3660, description="Days after the event end until commission is final.")
 
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
         try:
             ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"an IANA timezone such as Asia/Shanghai, got {value!r}") from None
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            raise ValueError(f"an IANA timezone such as Asia/Shanghai, got {value[:60]!r}") from None
         return value
 
     @model_validator(mode="after")
@@ -157,8 +170,8 @@ class Commission(_Strict):
 class Slot(_Strict):
     """One host's time on air within a live session: `[[sessions.slots]]` with start, end and host (a staff id)."""
 
-    start: AwareDatetime = Field(description="When this host goes on air.")
-    end: AwareDatetime = Field(description="When this host goes off air.")
+    start: EventTime = Field(description="When this host goes on air.")
+    end: EventTime = Field(description="When this host goes off air.")
     host: str = Field(description="The staff id of the host on air.")
 
 
@@ -182,8 +195,8 @@ class LiveSession(_Strict):
     """
 
     name: str = Field("", description="A label, e.g. 第一晚.")
-    start: AwareDatetime = Field(description="When the live stream starts.")
-    end: AwareDatetime = Field(description="When the live stream ends.")
+    start: EventTime = Field(description="When the live stream starts.")
+    end: EventTime = Field(description="When the live stream ends.")
     slots: tuple[Slot, ...] = Field((), description="Who is on air when.")
 
     @model_validator(mode="after")
@@ -194,10 +207,10 @@ class LiveSession(_Strict):
 
 
 class FlashSale(_Strict):
-    at: AwareDatetime = Field(description="When the flash sale starts.")
+    at: EventTime = Field(description="When the flash sale starts.")
     sku: str = Field(description="The product on sale.")
     price: Yuan = Field(description="The flash-sale price, in yuan.")
-    minutes: int = Field(10, ge=1, description="How long the flash sale runs.")
+    minutes: int = Field(10, ge=1, le=MAX_MINUTES, description="How long the flash sale runs.")
     groups: tuple[str, ...] = Field((), description="Target groups; empty means every group.")
 
 
@@ -296,22 +309,22 @@ class PromptRule(_Strict):
     messages: tuple[str, ...] = Field((), description="Message templates, one or more (alternatives to compare by lift), with {placeholders} such as {product}, {price}, {countdown}, {link}; empty: the kind's defaults.")
     groups: tuple[str, ...] = Field((), description="Prompt only these group ids; empty means every group (for schedule rules: the flash sale's own groups).")
     urgency: Literal["critical", "high", "normal", "low"] | None = Field(None, description="How urgent the prompt is shown: critical, high, normal or low; default depends on the kind.")
-    for_minutes: int | None = Field(None, ge=0, description="Minutes the condition must hold before the prompt fires (pending until then), like Prometheus `for`.")
-    keep_firing_for_minutes: int | None = Field(None, ge=0, description="Minutes a prompt keeps firing after its condition clears, against flapping (Prometheus `keep_firing_for`).")
-    cooldown_minutes: int | None = Field(None, ge=0, description="Minutes after any push into a group during which this rule does not prompt that group again.")
+    for_minutes: int | None = Field(None, ge=0, le=MAX_MINUTES, description="Minutes the condition must hold before the prompt fires (pending until then), like Prometheus `for`.")
+    keep_firing_for_minutes: int | None = Field(None, ge=0, le=MAX_MINUTES, description="Minutes a prompt keeps firing after its condition clears, against flapping (Prometheus `keep_firing_for`).")
+    cooldown_minutes: int | None = Field(None, ge=0, le=MAX_MINUTES, description="Minutes after any push into a group during which this rule does not prompt that group again.")
     inhibited_by: tuple[str, ...] | None = Field(None, description="Hold the prompt back while these are active: flash_sale (a flash sale runs, or falls in the rule's look-back) or another rule's name.")
     link: str = Field("", description="The link filled into {link}; may use {sku}, e.g. https://shop.example.com/item/{sku}.")
     countdown_minutes: tuple[int, ...] | None = Field(None, description="poster: the countdown nodes, minutes before each flash sale (default 30, 10, 3).")
-    hold_minutes: int | None = Field(None, ge=1, description="live_now, order_screenshots, milestone: minutes the prompt stays up (live_now: default the sale's length).")
-    after_minutes: int | None = Field(None, ge=0, description="order_screenshots: minutes after a flash sale ends before the prompt fires.")
-    window_minutes: int | None = Field(None, ge=1, description="momentum_drop, viewer_surge: the comparison window (last N minutes against the N before); quiet_group: the minutes of silence.")
+    hold_minutes: int | None = Field(None, ge=1, le=MAX_MINUTES, description="live_now, order_screenshots, milestone: minutes the prompt stays up (live_now: default the sale's length).")
+    after_minutes: int | None = Field(None, ge=0, le=MAX_MINUTES, description="order_screenshots: minutes after a flash sale ends before the prompt fires.")
+    window_minutes: int | None = Field(None, ge=1, le=MAX_MINUTES, description="momentum_drop, viewer_surge: the comparison window (last N minutes against the N before); quiet_group: the minutes of silence.")
     drop_percent: Decimal | None = Field(None, gt=0, le=100, description="momentum_drop: how far orders per minute must fall, in percent.")
     viewers_hold_percent: Decimal | None = Field(None, ge=0, description="momentum_drop: viewers must stay at least this percent of the window before.")
     min_orders_per_minute: Decimal | None = Field(None, ge=0, description="momentum_drop: ignore drops from a window slower than this many orders per minute.")
     surge_percent: Decimal | None = Field(None, gt=0, description="viewer_surge: how far viewers must rise over the window before, in percent.")
     min_viewers: int | None = Field(None, ge=0, description="viewer_surge: the fewest viewers worth a prompt.")
     min_members: int | None = Field(None, ge=0, description="quiet_group: the fewest members (joins) a group needs to be worth waking.")
-    min_elapsed_minutes: int | None = Field(None, ge=0, description="behind_pace: minutes of live time before the projection is trusted.")
+    min_elapsed_minutes: int | None = Field(None, ge=0, le=MAX_MINUTES, description="behind_pace: minutes of live time before the projection is trusted.")
     milestones: tuple[Yuan, ...] | None = Field(None, description="milestone: revenue milestones in yuan (default a quarter, half, three quarters and all of the base goal, and the stretch goal).")
 
     @property
@@ -416,8 +429,8 @@ class EventConfig(_Strict):
             for source in rule.inhibited_by or ():
                 if source != INHIBIT_FLASH_SALE and (source not in names or source == rule.rule_name):
                     raise _located(("prompts", index, "inhibited_by"), f"{INHIBIT_FLASH_SALE} or another rule's name, got {source!r}")
-            if any(minutes < 1 for minutes in rule.countdown_minutes or ()):
-                raise _located(("prompts", index, "countdown_minutes"), "whole minutes of at least 1")
+            if any(not 1 <= minutes <= MAX_MINUTES for minutes in rule.countdown_minutes or ()):
+                raise _located(("prompts", index, "countdown_minutes"), f"whole minutes from 1 to {MAX_MINUTES}")
             for key, templates, allowed in (("messages", rule.messages, PROMPT_PLACEHOLDERS[rule.kind]), ("link", (rule.link,), LINK_PLACEHOLDERS)):
                 for template in templates:
                     try:
