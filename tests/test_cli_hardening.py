@@ -142,3 +142,40 @@ def test_a_time_option_outside_2000_to_2100_is_one_line(event_dir, moment):
 @pytest.mark.parametrize("moment", ["2000-01-01T00:00:00+08:00", "2026-05-20T20:30:00", "2100-12-31T23:59:59+08:00"])
 def test_a_time_option_inside_2000_to_2100_is_taken(event_dir, moment):
     assert warroom("prompts", "-c", str(event_dir / "event.toml"), "--at", moment, "--json").returncode == 0
+
+
+@pytest.mark.postgres
+def test_a_demo_whose_ingest_is_refused_stops_with_one_line_and_no_password(tmp_path, pg_schema_url):
+    import socket
+
+    url = with_password(pg_schema_url)
+    store = Store(url)
+    store.take_lease("ingest", "elsewhere:1:1:", int(time.time()) + 3600, 15)  # fresh for the next hour
+    store.close()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result = warroom("demo", "--dir", str(tmp_path / "demo"), "--port", str(port), env_url=url)
+    said = [line for line in result.stderr.splitlines() if "stopped" in line]
+    assert (result.returncode, SECRET in result.stderr, "Traceback" in result.stderr, len(said), "postgres:***@" in result.stderr) == (1, False, False, 1, True), result.stderr
+
+
+# -- 5. an unsupported store, a folder for the event file -------------------------------------------
+
+@pytest.mark.parametrize(
+    ("where", "url"),
+    [("file", "mysql://u:SECRETPW@127.0.0.1/db"), ("environment", "mysql://u:SECRETPW@127.0.0.1/db"), ("environment", "postgresql://u:SECRETPW@h/db")],
+)
+def test_an_unsupported_store_is_one_line_naming_where_it_came_from(event_dir, where, url):
+    event = event_dir / "event.toml"
+    if where == "file":
+        event.write_text(SMALL_EVENT + f'\n[store]\nurl = "{url}"\n', encoding="utf-8")
+    result = warroom("stats", "-c", str(event), env_url=url if where == "environment" else None)
+    named = f"{event}: key 'store.url'" if where == "file" else "WARROOM_DB_URL"
+    assert (one_line_error(result), named in result.stderr, "postgresql+psycopg://" in result.stderr, SECRET in result.stderr) == ((True, 1, False), True, True, False), result.stderr
+
+
+@pytest.mark.parametrize("command", [("check",), ("stats", "--json"), ("ingest", "--once")], ids=" ".join)
+def test_a_folder_given_to_c_is_one_line(event_dir, command):
+    result = warroom(command[0], "-c", str(event_dir), *command[1:])
+    assert (one_line_error(result), str(event_dir) in result.stderr) == ((True, 1, False), True), result.stderr

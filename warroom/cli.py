@@ -25,7 +25,7 @@ def _store_key(config: EventConfig) -> str:
     return f"{DB_URL_ENV}" if os.environ.get(DB_URL_ENV) else f"{config.source}: key 'store.url'"
 
 
-def _without_secret(text: str, url: str) -> str:
+def hide_password(text: str, url: str) -> str:
     """Return a driver's message with the URL's password, should it quote it, replaced by ***."""
     from sqlalchemy.engine import make_url
 
@@ -61,7 +61,7 @@ def open_store(config: EventConfig, *, read_only: bool = False):
     except SQLAlchemyError as error:
         if disk_full(error):
             raise ConfigError(disk_full_message(url)) from None
-        detail = _without_secret(f"{error.__class__.__name__}: {str(error).splitlines()[0]}", url)
+        detail = hide_password(f"{error.__class__.__name__}: {str(error).splitlines()[0]}", url)
         raise ConfigError(f"{_store_key(config)}: could not open {safe_url(url)}: {detail}") from None
 
 
