@@ -22,8 +22,10 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from sqlalchemy.exc import DBAPIError
 
-from tests.conftest import ROOT, SMALL_EVENT
+from tests.conftest import BACKENDS, ROOT, SMALL_EVENT
+from warroom.store import Store, StoreNotReady
 
 NOBODY = 65534
 # Imported before privileges drop: everything stats, quarantine and prompts import lazily.
@@ -119,3 +121,31 @@ def test_a_read_only_store_really_refuses_writes(read_only_event):
     event, _ = read_only_event
     result = run_unprivileged("quarantine", "-c", str(event), "--release")
     assert (result.returncode != 0, "Traceback" in result.stderr) == (True, False), result.stderr
+
+
+def test_a_read_only_store_of_an_earlier_schema_is_not_ready(tmp_path):
+    """Opened read-only, a store that lacks a column of this version's schema asks to be opened for writing first (which upgrades it)."""
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    Store(url).close()
+    with sqlite3.connect(tmp_path / "old.db") as conn:
+        conn.execute("ALTER TABLE quarantine DROP COLUMN reason")
+    with pytest.raises(StoreNotReady):
+        Store(url, read_only=True)
+
+
+def test_a_missing_sqlite_store_is_not_ready(tmp_path):
+    with pytest.raises(StoreNotReady):
+        Store(f"sqlite:///{tmp_path / 'none.db'}", read_only=True)
+    assert not (tmp_path / "none.db").exists()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_store_opened_read_only_refuses_writes(request, tmp_path, backend):
+    url = f"sqlite:///{tmp_path / 'ro.db'}" if backend == "sqlite" else request.getfixturevalue("pg_schema_url")
+    Store(url).close()
+    store = Store(url, read_only=True)
+    try:
+        with pytest.raises(DBAPIError):
+            store.release_quarantine()
+    finally:
+        store.close()

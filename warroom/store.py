@@ -267,12 +267,14 @@ class Store:
         self.dialect = self.reader.dialect.name
         try:
             with self.reader.connect() as conn:
-                present = set(inspect(conn).get_table_names())
-                seq_row = schema.meta.name in present and conn.execute(select(schema.meta.c.value).where(schema.meta.c.key == "seq")).first()
+                # Every table with every column of this version's schema (an earlier version's store lacks some until a writer opens it).
+                present = {table: {column["name"] for column in columns} for (_schema, table), columns in inspect(conn).get_multi_columns().items()}
+                complete = all({column.name for column in table.columns} <= present.get(name, set()) for name, table in schema.metadata.tables.items())
+                seq_row = complete and conn.execute(select(schema.meta.c.value).where(schema.meta.c.key == "seq")).first()
         except BaseException:
             self.reader.dispose()
             raise
-        if not set(schema.metadata.tables) <= present or not seq_row:
+        if not seq_row:
             self.reader.dispose()
             raise StoreNotReady(url)
 
