@@ -179,3 +179,9 @@ def test_an_unsupported_store_is_one_line_naming_where_it_came_from(event_dir, w
 def test_a_folder_given_to_c_is_one_line(event_dir, command):
     result = warroom(command[0], "-c", str(event_dir), *command[1:])
     assert (one_line_error(result), str(event_dir) in result.stderr) == ((True, 1, False), True), result.stderr
+
+
+@pytest.mark.parametrize(("option", "value"), [("--speed", "nan"), ("--speed", "0"), ("--speed", "-5"), ("--speed", "inf"), ("--speed", "1e400"), ("--port", "0"), ("--port", "99999"), ("--port", "-1")])
+def test_a_bad_demo_option_is_refused_before_anything_starts(tmp_path, option, value):
+    result = warroom("demo", "--dir", str(tmp_path / "demo"), option, value)
+    assert (result.returncode, "Traceback" in result.stderr, (tmp_path / "demo").exists()) == (2, False, False), result.stderr

@@ -281,6 +281,26 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(speed=args.speed, port=args.port, folder=args.dir)
 
 
+def _speed(text: str) -> float:
+    """Return a replay speed from the command line: a finite number above 0 and at most 10 000."""
+    import math
+
+    try:
+        speed = float(text)
+    except ValueError:
+        speed = math.nan
+    if not (0 < speed <= 10_000):  # also refuses NaN
+        raise argparse.ArgumentTypeError(f"expected a number of event seconds per wall second above 0 and at most 10000, got {text!r}")
+    return speed
+
+
+def _port(text: str) -> int:
+    """Return a TCP port from the command line (1–65535)."""
+    if not text.isdigit() or not 1 <= int(text) <= 65_535:
+        raise argparse.ArgumentTypeError(f"expected a port from 1 to 65535, got {text!r}")
+    return int(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of the `warroom` command."""
     parser = argparse.ArgumentParser(prog="warroom", description="A real-time war room for live-commerce sales teams.")
@@ -292,8 +312,8 @@ def build_parser() -> argparse.ArgumentParser:
         return sub
 
     demo = commands.add_parser("demo", help="replay the 520 sample event live and serve the app", description="Replay the 520 sample event live and serve the app.")
-    demo.add_argument("--speed", type=float, default=20.0, help="event seconds per wall second (default 20: an evening in about ten minutes)")
-    demo.add_argument("--port", type=int, default=DEFAULT_PORT)
+    demo.add_argument("--speed", type=_speed, default=20.0, help="event seconds per wall second (default 20: an evening in about ten minutes)")
+    demo.add_argument("--port", type=_port, default=DEFAULT_PORT)
     demo.add_argument("--dir", type=Path, default=None, help="the working folder (default: a fresh temporary folder)")
     demo.set_defaults(run=cmd_demo)
 
@@ -303,7 +323,7 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.set_defaults(run=cmd_ingest)
 
     serve = with_config("serve", "serve the app for this event")
-    serve.add_argument("--port", type=int, default=DEFAULT_PORT)
+    serve.add_argument("--port", type=_port, default=DEFAULT_PORT)
     serve.set_defaults(run=cmd_serve)
 
     stats = with_config("stats", "print the figures")
