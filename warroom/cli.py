@@ -99,6 +99,20 @@ def feed_warnings(config: EventConfig) -> list[str]:
     return warnings
 
 
+def _held_by_another_ingest(store) -> bool:
+    """Return whether the store's ingest lease was renewed lately (this ingest is about to be refused)."""
+    import time
+
+    from sqlalchemy import select
+
+    from connectors.runner import LEASE, LEASE_TTL_SECONDS
+    from warroom import schema
+
+    with store.reading() as conn:
+        heartbeat = conn.execute(select(schema.leases.c.heartbeat).where(schema.leases.c.name == LEASE)).scalar()
+    return heartbeat is not None and heartbeat > time.time() - LEASE_TTL_SECONDS
+
+
 def _stop_on_signals(stop: threading.Event) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
@@ -113,8 +127,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
     config = load_event(args.config)
     store = open_store(config)
-    for warning in feed_warnings(config):
-        print(warning, file=sys.stderr)
+    if not _held_by_another_ingest(store):
+        # A refused ingest says only why it was refused (one line); the one that runs says what it cannot find yet.
+        for warning in feed_warnings(config):
+            print(warning, file=sys.stderr)
     stop = threading.Event()
     _stop_on_signals(stop)
     evaluator = None

@@ -430,7 +430,7 @@ class EventConfig(_Strict):
                 if source != INHIBIT_FLASH_SALE and (source not in names or source == rule.rule_name):
                     raise _located(("prompts", index, "inhibited_by"), f"{INHIBIT_FLASH_SALE} or another rule's name, got {source!r}")
             if any(not 1 <= minutes <= MAX_MINUTES for minutes in rule.countdown_minutes or ()):
-                raise _located(("prompts", index, "countdown_minutes"), f"whole minutes from 1 to {MAX_MINUTES}")
+                raise _located(("prompts", index, "countdown_minutes"), f"whole minutes of at least 1 and at most {MAX_MINUTES}")
             for key, templates, allowed in (("messages", rule.messages, PROMPT_PLACEHOLDERS[rule.kind]), ("link", (rule.link,), LINK_PLACEHOLDERS)):
                 for template in templates:
                     try:
