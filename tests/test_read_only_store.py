@@ -149,3 +149,37 @@ def test_a_store_opened_read_only_refuses_writes(request, tmp_path, backend):
             store.release_quarantine()
     finally:
         store.close()
+
+
+@pytest.mark.postgres
+def test_stats_and_quarantine_read_a_postgres_store_with_a_select_only_role(tmp_path, pg_schema_url):
+    """On PostgreSQL a read-only store is a role that may only SELECT: stats and quarantine read it without writing."""
+    import uuid
+    from urllib.parse import unquote
+
+    from sqlalchemy import create_engine, text
+
+    folder = tmp_path / "event"
+    (folder / "feeds").mkdir(parents=True)
+    (folder / "event.toml").write_text(SMALL_EVENT, encoding="utf-8")
+    (folder / "feeds" / "orders.csv").write_text(ORDERS, encoding="utf-8")
+    (folder / "feeds" / "checkins.jsonl").write_text("", encoding="utf-8")
+    env = {**os.environ, "WARROOM_DB_URL": pg_schema_url}
+    assert subprocess.run([sys.executable, "-m", "warroom", "ingest", "-c", str(folder / "event.toml"), "--once"], cwd=ROOT, env=env, capture_output=True).returncode == 0
+    schema_name = unquote(pg_schema_url.rsplit("search_path%3D", 1)[-1]).split("&")[0]
+    role = f"reader_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(pg_schema_url)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE ROLE "{role}" LOGIN'))
+        conn.execute(text(f'GRANT USAGE ON SCHEMA "{schema_name}" TO "{role}"'))
+        conn.execute(text(f'GRANT SELECT ON ALL TABLES IN SCHEMA "{schema_name}" TO "{role}"'))
+    try:
+        reader_env = {**os.environ, "WARROOM_DB_URL": pg_schema_url.replace("postgres@", f"{role}@", 1)}
+        results = [subprocess.run([sys.executable, "-m", "warroom", *args, "-c", str(folder / "event.toml"), "--json"], cwd=ROOT, env=reader_env, capture_output=True, text=True)
+                   for args in (("stats",), ("quarantine",))]
+        assert ([r.returncode for r in results], json.loads(results[0].stdout)["orders"], len(json.loads(results[1].stdout))) == ([0, 0], 2, 1), results[0].stderr + results[1].stderr
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP OWNED BY "{role}"'))
+            conn.execute(text(f'DROP ROLE "{role}"'))
+        admin.dispose()
