@@ -18,6 +18,7 @@ from connectors.processes import is_gone
 from connectors.watch import FeedWatcher
 from warroom.config import EventConfig
 from warroom.records import Batch, Checkpoint
+from warroom.redact import safe_url
 from warroom.staging import StagedOrders
 from warroom.store import Store
 
@@ -99,7 +100,7 @@ def run_ingest(
         store.drop_lease(LEASE, holder)
         holder = store.take_lease(LEASE, owner, int(clock()), LEASE_TTL_SECONDS)
     if holder is not None:
-        raise IngestRefused(f"another ingest ({holder}) is already writing to {store.url}; stop it first")
+        raise IngestRefused(f"another ingest ({holder}) is already writing to {safe_url(store.url)}; stop it first")
     # In --once mode nobody is still writing the dropped exports we are asked to read now.
     settle = {"settle_seconds": 0.0} if once else {}
     checkpoints = {feed.label: store.checkpoints(feed.label) for feed in config.feeds}

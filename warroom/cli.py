@@ -11,7 +11,8 @@ import sys
 import threading
 from pathlib import Path
 
-from warroom.config import ConfigError, EventConfig, load_event
+from warroom.config import DB_URL_ENV, FIRST_YEAR, LAST_YEAR, ConfigError, EventConfig, load_event, store_url_problem
+from warroom.redact import safe_url
 from warroom.rules import LedgerRules
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
@@ -19,16 +20,97 @@ EVENT_ENV = "WARROOM_EVENT"
 DEFAULT_PORT = 8501
 
 
-def open_store(config: EventConfig):
-    """Return the event's store, or raise ConfigError with the URL when it cannot be opened."""
-    from sqlalchemy.exc import SQLAlchemyError
+def _store_key(config: EventConfig) -> str:
+    """Return where the store URL came from, for an error message: the environment variable or the file's key."""
+    return f"{DB_URL_ENV}" if os.environ.get(DB_URL_ENV) else f"{config.source}: key 'store.url'"
 
-    from warroom.store import Store
+
+def hide_password(text: str, url: str) -> str:
+    """Return a driver's message with the URL's password, should it quote it, replaced by ***."""
+    from sqlalchemy.engine import make_url
 
     try:
-        return Store(config.store_url, LedgerRules.from_config(config))
+        password = make_url(url).password
+    except Exception:  # noqa: BLE001 - an unreadable URL was refused before; hide nothing more then
+        password = None
+    return text.replace(str(password), "***") if password else text
+
+
+def open_store(config: EventConfig, *, read_only: bool = False):
+    """Return the event's store, or raise ConfigError naming the URL (its password masked) when it cannot be opened.
+
+    `read_only`: for commands that only read (stats, quarantine, prompts): a store the user may not
+    write (a read-only file or folder) is opened for reading, without creating or upgrading anything.
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from warroom.store import Store, StoreNotReady
+
+    url = config.store_url
+    problem = store_url_problem(url)
+    if problem:
+        raise ConfigError(f"{_store_key(config)}: expected {problem}")
+    rules = LedgerRules.from_config(config)
+    try:
+        if read_only:
+            try:
+                return Store(url, rules, read_only=True)
+            except StoreNotReady:
+                pass  # a new store, or one of an earlier schema: opened for writing creates it, as ever
+        return Store(url, rules)
     except SQLAlchemyError as error:
-        raise ConfigError(f"{config.source}: key 'store.url': could not open {config.store_url}: {error.__class__.__name__}: {str(error).splitlines()[0]}") from None
+        if disk_full(error):
+            raise ConfigError(disk_full_message(url)) from None
+        detail = hide_password(f"{error.__class__.__name__}: {str(error).splitlines()[0]}", url)
+        raise ConfigError(f"{_store_key(config)}: could not open {safe_url(url)}: {detail}") from None
+
+
+def disk_full(error: BaseException) -> bool:
+    """Return whether an error is the store's disk (or its size limit) being full: SQLITE_FULL, ENOSPC or PostgreSQL's disk_full."""
+    import errno
+    import sqlite3
+
+    for cause in (error, getattr(error, "orig", None), error.__cause__):
+        if isinstance(cause, sqlite3.Error) and getattr(cause, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
+            return True
+        if isinstance(cause, OSError) and cause.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        if getattr(cause, "sqlstate", None) == "53100":  # PostgreSQL disk_full
+            return True
+    return False
+
+
+def disk_full_message(url: str) -> str:
+    """Return the one line printed when the store's disk is full."""
+    return (f"the store's disk is full ({safe_url(url)}): nothing committed was lost; free space and run again "
+            "(the next run resumes where this one stopped)")
+
+
+def feed_warnings(config: EventConfig) -> list[str]:
+    """Return one line for each feed whose path names no file yet (a typo, or exports not yet dropped)."""
+    from connectors.tail import matching_files
+
+    warnings = []
+    for feed in config.feeds:
+        pattern = config.folder / feed.path
+        if not matching_files(pattern):
+            state = "matches no file yet" if pattern.exists() or any(ch in feed.path for ch in "*?[") else "does not exist"
+            warnings.append(f"warroom: warning: feed {feed.label}: {pattern} {state}; the ingest reads it once it appears")
+    return warnings
+
+
+def _held_by_another_ingest(store) -> bool:
+    """Return whether the store's ingest lease was renewed lately (this ingest is about to be refused)."""
+    import time
+
+    from sqlalchemy import select
+
+    from connectors.runner import LEASE, LEASE_TTL_SECONDS
+    from warroom import schema
+
+    with store.reading() as conn:
+        heartbeat = conn.execute(select(schema.leases.c.heartbeat).where(schema.leases.c.name == LEASE)).scalar()
+    return heartbeat is not None and heartbeat > time.time() - LEASE_TTL_SECONDS
 
 
 def _stop_on_signals(stop: threading.Event) -> None:
@@ -45,6 +127,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
     config = load_event(args.config)
     store = open_store(config)
+    if not _held_by_another_ingest(store):
+        # A refused ingest says only why it was refused (one line); the one that runs says what it cannot find yet.
+        for warning in feed_warnings(config):
+            print(warning, file=sys.stderr)
     stop = threading.Event()
     _stop_on_signals(stop)
     evaluator = None
@@ -84,7 +170,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     from warroom.figures import LiveFigures, stats_json
 
     config = load_event(args.config)
-    snapshot = LiveFigures(open_store(config), config, clock=default_clock()).refresh()
+    snapshot = LiveFigures(open_store(config, read_only=True), config, clock=default_clock()).refresh()
     figures = stats_json(snapshot)
     if args.json:
         print(json.dumps(figures, ensure_ascii=False, indent=2))
@@ -102,15 +188,15 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     config = load_event(args.config)
     problems = []
+    for warning in feed_warnings(config):
+        print(warning, file=sys.stderr)
     for feed in config.feeds:
         files = matching_files(config.folder / feed.path)
-        if not files:
-            problems.append(f"feed {feed.label}: no file matches {config.folder / feed.path}")
-        else:
+        if files:
             print(f"feed {feed.label}: {len(files)} file(s), {sum(f.stat().st_size for f in files):,} bytes")
     try:
         store = open_store(config)
-        print(f"store {config.store_url}: ok, {store.seq()} write(s) so far")
+        print(f"store {safe_url(config.store_url)}: ok, {store.seq()} write(s) so far")
     except ConfigError as error:
         problems.append(str(error))
     for problem in problems:
@@ -122,14 +208,17 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_quarantine(args: argparse.Namespace) -> int:
+    from warroom.i18n import mask_phone
+
     config = load_event(args.config)
-    store = open_store(config)
+    store = open_store(config, read_only=not args.release)
     if args.release:
         released = store.release_quarantine()
         forgotten = store.forget_checkpoints()
         print(f"released {released} quarantined row(s); the next ingest re-reads {forgotten} checkpointed file(s) (already stored rows are not counted twice)")
         return 0
-    rows = store.quarantined_rows()
+    # Raw lines hold buyers' phone numbers: shown masked, as the pages show them.
+    rows = [{key: mask_phone(value) if isinstance(value, str) else value for key, value in row.items()} for row in store.quarantined_rows()]
     if args.json:
         print(json.dumps([{k: row[k] for k in ("id", "feed", "position", "raw", "reason")} for row in rows], ensure_ascii=False, indent=2))
         return 0
@@ -140,13 +229,17 @@ def cmd_quarantine(args: argparse.Namespace) -> int:
 
 
 def _event_time(text: str, config: EventConfig):
-    """Return an ISO time from the command line, in the event's timezone when it has no offset."""
+    """Return an ISO time from the command line, in the event's timezone when it has no offset; refuse one outside 2000–2100."""
     from datetime import datetime
 
+    expected = f"--at: expected a time in the years {FIRST_YEAR}–{LAST_YEAR} such as 2026-05-20T20:30:00+08:00, got {text!r}"
     try:
         moment = datetime.fromisoformat(text.strip().replace("/", "-"))
     except ValueError:
-        raise ConfigError(f"--at: expected a time such as 2026-05-20T20:30:00+08:00, got {text!r}") from None
+        raise ConfigError(expected) from None
+    if not FIRST_YEAR <= moment.year <= LAST_YEAR:
+        raise ConfigError(expected)
+    # Years 1 and 9999 cannot even be moved to UTC (OverflowError): the years are checked as written.
     return moment if moment.tzinfo else moment.replace(tzinfo=config.event.tz)
 
 
@@ -158,7 +251,7 @@ def cmd_prompts(args: argparse.Namespace) -> int:
     config = load_event(args.config)
     at = _event_time(args.at, config) if args.at else None
     states = (FIRING, PENDING) if args.all else (FIRING,)
-    moment, prompts = prompts_at(open_store(config), config, at=at, clock=default_clock(), states=states)
+    moment, prompts = prompts_at(open_store(config, read_only=True), config, at=at, clock=default_clock(), states=states)
     if not args.all:
         prompts = [prompt for prompt in prompts if prompt.active]
     tz = config.event.tz
@@ -188,7 +281,8 @@ def serve_command(config_path: Path, port: int, extra_env: dict[str, str] | None
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    load_event(args.config)
+    # The app opens the store itself: one that cannot be opened is one line here, not an error on every screen.
+    open_store(load_event(args.config)).close()
     command, env = serve_command(args.config, args.port)
     print(f"warroom: serving {args.config} at http://localhost:{args.port}", file=sys.stderr)
     try:
@@ -203,6 +297,26 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(speed=args.speed, port=args.port, folder=args.dir)
 
 
+def _speed(text: str) -> float:
+    """Return a replay speed from the command line: a finite number above 0 and at most 10 000."""
+    import math
+
+    try:
+        speed = float(text)
+    except ValueError:
+        speed = math.nan
+    if not (0 < speed <= 10_000):  # also refuses NaN
+        raise argparse.ArgumentTypeError(f"expected a number of event seconds per wall second above 0 and at most 10000, got {text!r}")
+    return speed
+
+
+def _port(text: str) -> int:
+    """Return a TCP port from the command line (1–65535)."""
+    if not text.isdigit() or not 1 <= int(text) <= 65_535:
+        raise argparse.ArgumentTypeError(f"expected a port from 1 to 65535, got {text!r}")
+    return int(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of the `warroom` command."""
     parser = argparse.ArgumentParser(prog="warroom", description="A real-time war room for live-commerce sales teams.")
@@ -214,8 +328,8 @@ def build_parser() -> argparse.ArgumentParser:
         return sub
 
     demo = commands.add_parser("demo", help="replay the 520 sample event live and serve the app", description="Replay the 520 sample event live and serve the app.")
-    demo.add_argument("--speed", type=float, default=20.0, help="event seconds per wall second (default 20: an evening in about ten minutes)")
-    demo.add_argument("--port", type=int, default=DEFAULT_PORT)
+    demo.add_argument("--speed", type=_speed, default=20.0, help="event seconds per wall second (default 20: an evening in about ten minutes)")
+    demo.add_argument("--port", type=_port, default=DEFAULT_PORT)
     demo.add_argument("--dir", type=Path, default=None, help="the working folder (default: a fresh temporary folder)")
     demo.set_defaults(run=cmd_demo)
 
@@ -225,7 +339,7 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.set_defaults(run=cmd_ingest)
 
     serve = with_config("serve", "serve the app for this event")
-    serve.add_argument("--port", type=int, default=DEFAULT_PORT)
+    serve.add_argument("--port", type=_port, default=DEFAULT_PORT)
     serve.set_defaults(run=cmd_serve)
 
     stats = with_config("stats", "print the figures")
@@ -248,6 +362,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _url_of(args: argparse.Namespace) -> str:
+    """Return the store URL of the command's event file, for a message ("" when there is none)."""
+    try:
+        return load_event(args.config).store_url if getattr(args, "config", None) else ""
+    except ConfigError:
+        return ""
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     args = build_parser().parse_args(argv)
@@ -262,6 +384,12 @@ def main(argv: list[str] | None = None) -> int:
         # The reader of our output went away (`warroom stats --json | head`): not an error of ours.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except Exception as error:
+        # A full disk is the machine's trouble, not a bug: every batch commits with its checkpoints, so nothing is lost.
+        if not disk_full(error):
+            raise
+        print(f"warroom: {disk_full_message(_url_of(args))}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import codecs
+import glob
 import os
 import string
 import tomllib
@@ -11,12 +13,19 @@ from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 ROLES = ("order_taker", "community", "host", "hype", "stats", "copy", "poster", "video", "props")
 Role = Literal["order_taker", "community", "host", "hype", "stats", "copy", "poster", "video", "props"]
 PROFILES = ("canonical", "douyin", "weixin", "youzan")
 DB_URL_ENV = "WARROOM_DB_URL"
+# The store backends there is a driver for: SQLite (a file path after the third slash) and PostgreSQL through psycopg 3.
+STORE_SCHEMES = ("sqlite:///", "postgresql+psycopg://")
+STORE_URL_EXPECTED = "sqlite:///PATH or postgresql+psycopg://USER@HOST/DB"
+# A staff member's fixed link token opens their page: short ones can be guessed (22 is what access.staff_token makes).
+MIN_TOKEN_LENGTH = 16
+# Keys whose value is a secret: an error about them never shows what was written (SPEC §5).
+SECRET_KEYS = ("url", "token", "link_secret", "lead_password_hash", "boss_password_hash")
 
 
 class ConfigError(Exception):
@@ -28,23 +37,36 @@ class _Strict(BaseModel):
 
 
 Yuan = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
+# Times in the file fall in these years, as a feed row's must (SPEC §5): year 1 or 9999 cannot even be moved to UTC.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+# The longest span in minutes a rule or a flash sale may name: a year. Beyond it, date arithmetic overflows.
+MAX_MINUTES = 366 * 24 * 60
+
+
+def _in_years(moment: datetime) -> datetime:
+    if not FIRST_YEAR <= moment.year <= LAST_YEAR:
+        raise ValueError(f"a date-time in the years {FIRST_YEAR}–{LAST_YEAR}, got {moment.isoformat()}")
+    return moment
+
+
+EventTime = Annotated[AwareDatetime, AfterValidator(_in_years)]
 
 
 class EventInfo(_Strict):
     name: str = Field(description="The event's name, shown on every page.")
-    start: AwareDatetime = Field(description="When the event starts (ISO 8601 with offset).")
-    end: AwareDatetime = Field(description="When the event ends (ISO 8601 with offset).")
+    start: EventTime = Field(description="When the event starts (ISO 8601 with offset).")
+    end: EventTime = Field(description="When the event ends (ISO 8601 with offset).")
     timezone: str = Field("Asia/Shanghai", description="IANA timezone for times written without an offset.")
     budget: Yuan = Field(Decimal(0), description="What the event cost, in yuan, for ROI.")
-    refund_window_days: int = Field(7, ge=0, description="Days after the event end until commission is final.")
+    refund_window_days: int = Field(7, ge=0, le=3660, description="Days after the event end until commission is final.")
 
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
         try:
             ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"an IANA timezone such as Asia/Shanghai, got {value!r}") from None
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            raise ValueError(f"an IANA timezone such as Asia/Shanghai, got {value[:60]!r}") from None
         return value
 
     @model_validator(mode="after")
@@ -76,8 +98,25 @@ class Goals(_Strict):
         return self
 
 
+def store_url_problem(url: str) -> str | None:
+    """Return what is wrong with a store URL (one the store has no driver for), or None when it can be opened."""
+    if not url.startswith(STORE_SCHEMES) or url in STORE_SCHEMES or "\x00" in url:
+        from warroom.redact import safe_url
+
+        return f"{STORE_URL_EXPECTED}, got {safe_url(url)!r}"
+    return None
+
+
 class StoreSettings(_Strict):
-    url: str = Field("sqlite:///warroom.db", description=f"SQLAlchemy URL; a relative SQLite path is relative to the event file; {DB_URL_ENV} overrides it.")
+    url: str = Field("sqlite:///warroom.db", description=f"SQLAlchemy URL, {STORE_URL_EXPECTED}; a relative SQLite path is relative to the event file; {DB_URL_ENV} overrides it.")
+
+    @field_validator("url")
+    @classmethod
+    def _supported(cls, value: str) -> str:
+        problem = store_url_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
 
 
 class Staff(_Strict):
@@ -86,7 +125,15 @@ class Staff(_Strict):
     role: Role = Field(description="One of " + ", ".join(ROLES) + ".")
     team: str | None = Field(None, description="Optional team, for team totals.")
     aliases: tuple[str, ...] = Field((), description="Ids that shop exports use for this member.")
-    token: str | None = Field(None, description="Optional fixed token for the member's personal link.")
+    token: str | None = Field(None, description=f"Optional fixed token for the member's personal link: at least {MIN_TOKEN_LENGTH} characters, unique across staff.")
+
+    @field_validator("token")
+    @classmethod
+    def _long_enough(cls, value: str | None) -> str | None:
+        # The message never repeats the token: it is a secret (SPEC §5).
+        if value is not None and len(value.strip()) < MIN_TOKEN_LENGTH:
+            raise ValueError(f"a token of at least {MIN_TOKEN_LENGTH} characters (python -m warroom.access secret makes one)")
+        return value
 
 
 class Product(_Strict):
@@ -123,8 +170,8 @@ class Commission(_Strict):
 class Slot(_Strict):
     """One host's time on air within a live session: `[[sessions.slots]]` with start, end and host (a staff id)."""
 
-    start: AwareDatetime = Field(description="When this host goes on air.")
-    end: AwareDatetime = Field(description="When this host goes off air.")
+    start: EventTime = Field(description="When this host goes on air.")
+    end: EventTime = Field(description="When this host goes off air.")
     host: str = Field(description="The staff id of the host on air.")
 
 
@@ -148,8 +195,8 @@ class LiveSession(_Strict):
     """
 
     name: str = Field("", description="A label, e.g. 第一晚.")
-    start: AwareDatetime = Field(description="When the live stream starts.")
-    end: AwareDatetime = Field(description="When the live stream ends.")
+    start: EventTime = Field(description="When the live stream starts.")
+    end: EventTime = Field(description="When the live stream ends.")
     slots: tuple[Slot, ...] = Field((), description="Who is on air when.")
 
     @model_validator(mode="after")
@@ -160,10 +207,10 @@ class LiveSession(_Strict):
 
 
 class FlashSale(_Strict):
-    at: AwareDatetime = Field(description="When the flash sale starts.")
+    at: EventTime = Field(description="When the flash sale starts.")
     sku: str = Field(description="The product on sale.")
     price: Yuan = Field(description="The flash-sale price, in yuan.")
-    minutes: int = Field(10, ge=1, description="How long the flash sale runs.")
+    minutes: int = Field(10, ge=1, le=MAX_MINUTES, description="How long the flash sale runs.")
     groups: tuple[str, ...] = Field((), description="Target groups; empty means every group.")
 
 
@@ -180,6 +227,28 @@ class Feed(_Strict):
     profile: Literal["canonical", "douyin", "weixin", "youzan"] = Field("canonical", description="The column mapping.")
     encoding: str = Field("auto", description="auto, or a codec such as utf-8 or gb18030.")
     name: str | None = Field(None, description="A label for the feed; defaults to its path.")
+    allow_outside: bool = Field(False, description="Let the path (after symlinks and ..) lead outside the event file's folder, e.g. to a shared export folder.")
+
+    @field_validator("path")
+    @classmethod
+    def _no_nul(cls, value: str) -> str:
+        if "\x00" in value or not value.strip():
+            raise ValueError("a file, folder or glob path, without NUL characters")
+        return value
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_codec(cls, value: str) -> str:
+        if value.lower() == "auto":
+            return value
+        try:
+            # A bytes-to-bytes codec such as hex or rot13 is known to Python but cannot read a feed's text.
+            known = "\x00" not in value and codecs.lookup(value)._is_text_encoding
+        except LookupError:
+            known = False
+        if not known:
+            raise ValueError(f"auto or a text encoding such as utf-8 or gb18030, got {value!r}")
+        return value
 
     @model_validator(mode="after")
     def _profile_fits_kind(self) -> Feed:
@@ -240,22 +309,22 @@ class PromptRule(_Strict):
     messages: tuple[str, ...] = Field((), description="Message templates, one or more (alternatives to compare by lift), with {placeholders} such as {product}, {price}, {countdown}, {link}; empty: the kind's defaults.")
     groups: tuple[str, ...] = Field((), description="Prompt only these group ids; empty means every group (for schedule rules: the flash sale's own groups).")
     urgency: Literal["critical", "high", "normal", "low"] | None = Field(None, description="How urgent the prompt is shown: critical, high, normal or low; default depends on the kind.")
-    for_minutes: int | None = Field(None, ge=0, description="Minutes the condition must hold before the prompt fires (pending until then), like Prometheus `for`.")
-    keep_firing_for_minutes: int | None = Field(None, ge=0, description="Minutes a prompt keeps firing after its condition clears, against flapping (Prometheus `keep_firing_for`).")
-    cooldown_minutes: int | None = Field(None, ge=0, description="Minutes after any push into a group during which this rule does not prompt that group again.")
+    for_minutes: int | None = Field(None, ge=0, le=MAX_MINUTES, description="Minutes the condition must hold before the prompt fires (pending until then), like Prometheus `for`.")
+    keep_firing_for_minutes: int | None = Field(None, ge=0, le=MAX_MINUTES, description="Minutes a prompt keeps firing after its condition clears, against flapping (Prometheus `keep_firing_for`).")
+    cooldown_minutes: int | None = Field(None, ge=0, le=MAX_MINUTES, description="Minutes after any push into a group during which this rule does not prompt that group again.")
     inhibited_by: tuple[str, ...] | None = Field(None, description="Hold the prompt back while these are active: flash_sale (a flash sale runs, or falls in the rule's look-back) or another rule's name.")
     link: str = Field("", description="The link filled into {link}; may use {sku}, e.g. https://shop.example.com/item/{sku}.")
     countdown_minutes: tuple[int, ...] | None = Field(None, description="poster: the countdown nodes, minutes before each flash sale (default 30, 10, 3).")
-    hold_minutes: int | None = Field(None, ge=1, description="live_now, order_screenshots, milestone: minutes the prompt stays up (live_now: default the sale's length).")
-    after_minutes: int | None = Field(None, ge=0, description="order_screenshots: minutes after a flash sale ends before the prompt fires.")
-    window_minutes: int | None = Field(None, ge=1, description="momentum_drop, viewer_surge: the comparison window (last N minutes against the N before); quiet_group: the minutes of silence.")
+    hold_minutes: int | None = Field(None, ge=1, le=MAX_MINUTES, description="live_now, order_screenshots, milestone: minutes the prompt stays up (live_now: default the sale's length).")
+    after_minutes: int | None = Field(None, ge=0, le=MAX_MINUTES, description="order_screenshots: minutes after a flash sale ends before the prompt fires.")
+    window_minutes: int | None = Field(None, ge=1, le=MAX_MINUTES, description="momentum_drop, viewer_surge: the comparison window (last N minutes against the N before); quiet_group: the minutes of silence.")
     drop_percent: Decimal | None = Field(None, gt=0, le=100, description="momentum_drop: how far orders per minute must fall, in percent.")
     viewers_hold_percent: Decimal | None = Field(None, ge=0, description="momentum_drop: viewers must stay at least this percent of the window before.")
     min_orders_per_minute: Decimal | None = Field(None, ge=0, description="momentum_drop: ignore drops from a window slower than this many orders per minute.")
     surge_percent: Decimal | None = Field(None, gt=0, description="viewer_surge: how far viewers must rise over the window before, in percent.")
     min_viewers: int | None = Field(None, ge=0, description="viewer_surge: the fewest viewers worth a prompt.")
     min_members: int | None = Field(None, ge=0, description="quiet_group: the fewest members (joins) a group needs to be worth waking.")
-    min_elapsed_minutes: int | None = Field(None, ge=0, description="behind_pace: minutes of live time before the projection is trusted.")
+    min_elapsed_minutes: int | None = Field(None, ge=0, le=MAX_MINUTES, description="behind_pace: minutes of live time before the projection is trusted.")
     milestones: tuple[Yuan, ...] | None = Field(None, description="milestone: revenue milestones in yuan (default a quarter, half, three quarters and all of the base goal, and the stretch goal).")
 
     @property
@@ -333,6 +402,10 @@ class EventConfig(_Strict):
         for index, sale in enumerate(self.flash_sales):
             if known_skus and sale.sku not in known_skus:
                 raise _located(("flash_sales", index, "sku"), f"a sku from [[products]], got {sale.sku!r}")
+        seen_token: dict[str, int] = {}
+        for index, member in enumerate(self.staff):
+            if member.token is not None and seen_token.setdefault(member.token, index) != index:
+                raise _located(("staff", index, "token"), f"a token of its own, staff[{seen_token[member.token]}] has the same one")
         seen_alias: dict[str, str] = {}
         for index, member in enumerate(self.staff):
             for alias in member.aliases:
@@ -356,8 +429,8 @@ class EventConfig(_Strict):
             for source in rule.inhibited_by or ():
                 if source != INHIBIT_FLASH_SALE and (source not in names or source == rule.rule_name):
                     raise _located(("prompts", index, "inhibited_by"), f"{INHIBIT_FLASH_SALE} or another rule's name, got {source!r}")
-            if any(minutes < 1 for minutes in rule.countdown_minutes or ()):
-                raise _located(("prompts", index, "countdown_minutes"), "whole minutes of at least 1")
+            if any(not 1 <= minutes <= MAX_MINUTES for minutes in rule.countdown_minutes or ()):
+                raise _located(("prompts", index, "countdown_minutes"), f"whole minutes of at least 1 and at most {MAX_MINUTES}")
             for key, templates, allowed in (("messages", rule.messages, PROMPT_PLACEHOLDERS[rule.kind]), ("link", (rule.link,), LINK_PLACEHOLDERS)):
                 for template in templates:
                     try:
@@ -406,6 +479,46 @@ def _located(loc: tuple, message: str) -> _LocatedError:
     return _LocatedError(loc, message)
 
 
+def _inside(path: Path, folder: Path) -> bool:
+    """Return whether `path`, with its symlinks and `..` resolved, lies in `folder` (itself resolved)."""
+    return path.resolve().is_relative_to(folder)
+
+
+def _leads_outside(folder: Path, feed_path: str) -> bool:
+    """Return whether a feed's path, or any file it names now, leads outside the event's folder.
+
+    The fixed part of a glob must lie inside, no `..` may follow its wildcards, and every file or
+    folder entry it matches now must resolve inside too (a symlink in the folder that leads out).
+    """
+    folder = folder.resolve()
+    pattern = folder / feed_path  # an absolute feed path replaces the folder
+    parts = pattern.parts
+    magic = next((index for index, part in enumerate(parts) if glob.has_magic(part)), len(parts))
+    if not _inside(Path(*parts[:magic]), folder) or ".." in parts[magic:]:
+        return True
+    if magic < len(parts):
+        matches = [Path(match) for match in glob.glob(str(pattern), recursive=True)]
+    elif pattern.is_dir():
+        matches = list(pattern.iterdir())
+    else:
+        matches = []
+    return not all(_inside(match, folder) for match in matches)
+
+
+def _check_feed_paths(config: EventConfig, source: Path) -> None:
+    """Raise ConfigError for a feed whose path leads outside the event's folder without `allow_outside = true`."""
+    for index, feed in enumerate(config.feeds):
+        try:
+            outside = not feed.allow_outside and _leads_outside(config.folder, feed.path)
+        except (OSError, ValueError, RuntimeError) as error:
+            raise ConfigError(f"{source}: key 'feeds[{index}].path': expected a path that can be read, got {feed.path!r} ({error})") from None
+        if outside:
+            raise ConfigError(
+                f"{source}: key 'feeds[{index}].path': expected a path inside the event file's folder {config.folder} "
+                f"(set allow_outside = true on this feed to read elsewhere), got {feed.path!r}"
+            )
+
+
 def _unique(section: str, values: list[str], key: str) -> None:
     seen: set[str] = set()
     for index, value in enumerate(values):
@@ -445,7 +558,7 @@ def _describe(error: dict) -> tuple[str, str]:
         return _dotted(loc), "no such key (check its spelling against SPEC §2)"
     message = error["msg"].removeprefix("Value error, ").removeprefix("Input should be ")
     message = _FRIENDLY.get(kind, message)
-    if "input" in error and kind not in ("value_error",):
+    if "input" in error and kind not in ("value_error",) and not (loc and loc[-1] in SECRET_KEYS):
         return _dotted(loc), f"{message}; got {error['input']!r}"
     return _dotted(loc), message
 
@@ -454,9 +567,14 @@ def load_event(path: str | os.PathLike) -> EventConfig:
     """Return the validated event at `path`; raise ConfigError naming the file, the key and what was expected."""
     source = Path(path)
     try:
-        raw = tomllib.loads(source.read_text(encoding="utf-8"))
+        # Windows editors (Notepad) start UTF-8 files with a byte-order mark: TOML itself does not allow one.
+        raw = tomllib.loads(source.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         raise ConfigError(f"{source}: no such event file") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{source}: expected an event file (TOML), got a folder") from None
+    except OSError as error:
+        raise ConfigError(f"{source}: could not read the event file: {error.strerror or error}") from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{source}: not valid TOML: {error}") from None
     except UnicodeDecodeError:
@@ -472,4 +590,6 @@ def load_event(path: str | os.PathLike) -> EventConfig:
             key, expected = _describe(first)
         more = f" (and {error.error_count() - 1} more problem(s))" if error.error_count() > 1 else ""
         raise ConfigError(f"{source}: key '{key}': expected {expected}{more}") from None
-    return config.model_copy(update={"source": source})
+    config = config.model_copy(update={"source": source})
+    _check_feed_paths(config, source)
+    return config

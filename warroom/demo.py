@@ -150,10 +150,26 @@ def prepare_folder(folder: Path | None) -> Path:
     return folder
 
 
+def _guarded(name: str, target, stop: threading.Event, url: str):
+    """Return `target` wrapped for a thread: an error ends the demo with one line (its store password masked), not a thread's traceback."""
+    from warroom.cli import disk_full, disk_full_message, hide_password
+
+    def run(*args, **kwargs) -> None:
+        try:
+            target(*args, **kwargs)
+        except Exception as error:  # noqa: BLE001 - any failure of a demo thread is reported the same way
+            first = (str(error).splitlines() or [""])[0]
+            line = disk_full_message(url) if disk_full(error) else hide_password(f"{error.__class__.__name__}: {first}", url)
+            print(f"warroom demo: the {name} stopped: {line}", file=sys.stderr)
+            stop.set()
+
+    return run
+
+
 def run_demo(*, speed: float, port: int, folder: Path | None) -> int:
     """Run the demo until Ctrl-C; return the exit code."""
     from connectors.runner import run_ingest
-    from warroom.cli import open_store, serve_command
+    from warroom.cli import hide_password, open_store, serve_command
     from warroom.prompt_state import run_evaluator
 
     folder = prepare_folder(folder)
@@ -162,9 +178,10 @@ def run_demo(*, speed: float, port: int, folder: Path | None) -> int:
     history = replay.start()
     store = open_store(config)
     stop = threading.Event()
-    ingest = threading.Thread(target=run_ingest, args=(config, store), kwargs={"once": False, "stop": stop}, name="ingest", daemon=True)
-    replayer = threading.Thread(target=replay.run, args=(stop,), name="replay", daemon=True)
-    prompts = threading.Thread(target=run_evaluator, args=(store, config, stop), kwargs={"clock": replay.clock}, name="prompts", daemon=True)
+    url = config.store_url
+    ingest = threading.Thread(target=_guarded("ingest", run_ingest, stop, url), args=(config, store), kwargs={"once": False, "stop": stop}, name="ingest", daemon=True)
+    replayer = threading.Thread(target=_guarded("replay", replay.run, stop, url), args=(stop,), name="replay", daemon=True)
+    prompts = threading.Thread(target=_guarded("prompt evaluator", run_evaluator, stop, url), args=(store, config, stop), kwargs={"clock": replay.clock}, name="prompts", daemon=True)
     command, env = serve_command(folder / "event.toml", port, {REPLAY_CLOCK_ENV: str(replay.clock.path)})
     server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     ingest.start()
@@ -176,8 +193,10 @@ def run_demo(*, speed: float, port: int, folder: Path | None) -> int:
     print("  stop            Ctrl-C", file=sys.stderr)
     try:
         while server.poll() is None:
-            time.sleep(0.5)
-        print(f"warroom demo: the app server stopped: {server.stderr.read().decode(errors='replace').strip()[-400:]}", file=sys.stderr)
+            if stop.wait(0.5):
+                return 1  # a thread stopped and said why
+        said = hide_password(server.stderr.read().decode(errors="replace").strip()[-400:], url)
+        print(f"warroom demo: the app server stopped: {said}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("\nwarroom demo: stopping", file=sys.stderr)

@@ -86,13 +86,38 @@ class ApplyResult:
     repaired: int = 0
 
 
-def _sqlite_engine(url: str, *, immediate: bool, wal_autocheckpoint: Callable[[], int] = lambda: WAL_AUTOCHECKPOINT_PAGES) -> Engine:
-    """Return an engine whose transactions begin as BEGIN IMMEDIATE (a writer's) or BEGIN; `wal_autocheckpoint` is read at each begin."""
+def _sqlite_read_only_uri(path: str) -> str:
+    """Return the URI that opens a SQLite file for reading only, by SQLite's rules for read-only WAL databases.
+
+    `mode=ro` reads the WAL through its `-shm` index, which SQLite creates when it is missing: in a
+    folder we may not write, a store closed cleanly (no -wal, no -shm) cannot be opened that way.
+    Such a store has nothing outside its main file, and no writer can start one there, so it is
+    opened `immutable=1` (no locks, no -shm). With a -wal present, `immutable` would ignore it
+    (commits not yet checkpointed); `mode=ro` reads it, from a read-only -shm too (SQLite ≥ 3.22).
+    """
+    import os
+    from urllib.parse import quote
+
+    folder = os.path.dirname(path) or "."
+    immutable = not os.path.exists(path + "-wal") and not os.access(folder, os.W_OK)
+    return f"file:{quote(path)}?" + ("immutable=1" if immutable else "mode=ro")
+
+
+def _sqlite_engine(url: str, *, immediate: bool, wal_autocheckpoint: Callable[[], int] = lambda: WAL_AUTOCHECKPOINT_PAGES, read_only: bool = False) -> Engine:
+    """Return an engine whose transactions begin as BEGIN IMMEDIATE (a writer's) or BEGIN; `wal_autocheckpoint` is read at each begin.
+
+    `read_only`: every connection opens the file for reading only (see _sqlite_read_only_uri).
+    """
     # Python 3.11's sqlite3 looks for an adapter for every bound None, and each miss formats two
     # AttributeErrors: with half an order's columns empty, that was a third of the insert's cost.
     # Registering None's own adapter (a C function that returns None) binds NULL just the same.
     sqlite3.register_adapter(type(None), {}.get)
-    engine = create_engine(url)
+    if read_only:
+        path = make_url(url).database or ""
+        # Decided at each connect: a -wal may appear or go between connections.
+        engine = create_engine(url, creator=lambda: sqlite3.connect(_sqlite_read_only_uri(path), uri=True, check_same_thread=False))
+    else:
+        engine = create_engine(url)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
@@ -100,7 +125,8 @@ def _sqlite_engine(url: str, *, immediate: bool, wal_autocheckpoint: Callable[[]
         # begins lazily, which is what makes a reader-turned-writer deadlock possible).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
+        if not read_only:
+            cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         if immediate:
@@ -200,20 +226,31 @@ class _WalCheckpointer:
             connection.close()
 
 
-def _make_engine(url: str, *, writer: bool, **sqlite_options) -> Engine:
+def _make_engine(url: str, *, writer: bool, read_only: bool = False, **sqlite_options) -> Engine:
     if make_url(url).get_backend_name() == "sqlite":
-        return _sqlite_engine(url, immediate=writer, **sqlite_options)
+        return _sqlite_engine(url, immediate=writer, read_only=read_only, **sqlite_options)
     options = {} if writer else {"isolation_level": "REPEATABLE READ"}
+    if read_only:
+        options["execution_options"] = {"postgresql_readonly": True}
     return create_engine(url, pool_pre_ping=True, **options)
+
+
+class StoreNotReady(Exception):
+    """A store opened read-only does not exist yet, or lacks tables of the current schema: it must be opened for writing once."""
 
 
 class Store:
     """The event's database: write batches with `apply`, read with `reading()`."""
 
-    def __init__(self, url: str, rules: LedgerRules | None = None):
+    def __init__(self, url: str, rules: LedgerRules | None = None, *, read_only: bool = False):
+        """Open the store; with `read_only`, only for reading (creating nothing; raise StoreNotReady when its schema is not all there)."""
         self.url = url
         self.rules = rules or LedgerRules(band_floors_fen=(0,), group_owner={})
         self._checkpointer: _WalCheckpointer | None = None
+        self.read_only = read_only
+        if read_only:
+            self._open_read_only(url)
+            return
         self.writer = _make_engine(url, writer=True, wal_autocheckpoint=lambda: WAL_AUTOCHECKPOINT_PAGES if self._checkpointer is None else 0)
         self.reader = _make_engine(url, writer=False)
         self.dialect = self.writer.dialect.name
@@ -221,6 +258,28 @@ class Store:
         with self.writer.begin() as conn:
             _bring_schema_up_to_date(conn)
             _upsert(conn, schema.meta, [{"key": "seq", "value": 0}], ("key",), update_columns=())
+
+    def _open_read_only(self, url: str) -> None:
+        import os
+
+        parsed = make_url(url)
+        if parsed.get_backend_name() == "sqlite" and not os.path.exists(parsed.database or ""):
+            raise StoreNotReady(url)
+        # One engine: a write through a read-only store fails in the database (SQLITE_READONLY, a read-only transaction).
+        self.writer = self.reader = _make_engine(url, writer=False, read_only=True)
+        self.dialect = self.reader.dialect.name
+        try:
+            with self.reader.connect() as conn:
+                # Every table with every column of this version's schema (an earlier version's store lacks some until a writer opens it).
+                present = {table: {column["name"] for column in columns} for (_schema, table), columns in inspect(conn).get_multi_columns().items()}
+                complete = all({column.name for column in table.columns} <= present.get(name, set()) for name, table in schema.metadata.tables.items())
+                seq_row = complete and conn.execute(select(schema.meta.c.value).where(schema.meta.c.key == "seq")).first()
+        except BaseException:
+            self.reader.dispose()
+            raise
+        if not seq_row:
+            self.reader.dispose()
+            raise StoreNotReady(url)
 
     def close(self) -> None:
         """Release every pooled connection."""
