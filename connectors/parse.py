@@ -11,6 +11,7 @@ from functools import lru_cache
 from itertools import repeat
 from typing import TypeVar
 
+from warroom.config import FIRST_YEAR, LAST_YEAR
 from warroom.records import CHECKIN_KINDS, CheckIn, OrderLine
 
 # Cells that exports write for "nothing here".
@@ -68,8 +69,6 @@ MAX_MONEY_YUAN = 100_000_000
 MAX_MONEY_FEN = MAX_MONEY_YUAN * 100
 MAX_QTY = 1_000_000
 MAX_VALUE = 100_000_000
-# Times outside these years are typos or an export's placeholder (0001-01-01, 9999-12-31).
-FIRST_YEAR, LAST_YEAR = 2000, 2100
 # An id longer than this is no id: PostgreSQL's b-tree index takes at most about 2,700 bytes a key.
 MAX_ID_CHARS = 256
 

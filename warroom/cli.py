@@ -161,7 +161,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             stop.set()
             if evaluator:
                 evaluator.join(timeout=10)
-    print(f"ingested {totals.orders} order rows, {totals.checkins} check-in rows; {totals.quarantined} newly quarantined", file=sys.stderr)
+    repaired = f" ({totals.repaired} of them rows that count, with control characters removed)" if totals.repaired else ""
+    print(f"ingested {totals.orders} order rows, {totals.checkins} check-in rows; {totals.quarantined} newly quarantined{repaired}", file=sys.stderr)
     return 0
 
 
@@ -176,7 +177,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
         print(json.dumps(figures, ensure_ascii=False, indent=2))
         return 0
     print(f"{figures['event']}: revenue ¥{figures['revenue']:,.2f} from {figures['orders']} orders and {figures['paying_customers']} buyers")
-    print(f"  base goal {figures['goals']['base_progress']:.1%}, stretch goal {figures['goals']['stretch_progress']:.1%}; refunds {figures['refunds']['orders']} (¥{figures['refunds']['amount']:,.2f}); quarantined rows {figures['quarantined']}")
+    print(f"  base goal {figures['goals']['base_progress']:.1%}, stretch goal {figures['goals']['stretch_progress']:.1%}; refunds {figures['refunds']['orders']} (¥{figures['refunds']['amount']:,.2f}); quarantined rows {figures['quarantined']}"
+          + (f" ({snapshot.repaired} of them repaired rows that count)" if snapshot.repaired else ""))
     for role, board in figures["leaderboards"].items():
         top = ", ".join(f"{row['rank']}. {row['name']} {row['value']:,}" for row in board[:3])
         print(f"  {role} by {board[0]['metric'] if board else '-'}: {top}")
@@ -220,10 +222,11 @@ def cmd_quarantine(args: argparse.Namespace) -> int:
     # Raw lines hold buyers' phone numbers: shown masked, as the pages show them.
     rows = [{key: mask_phone(value) if isinstance(value, str) else value for key, value in row.items()} for row in store.quarantined_rows()]
     if args.json:
-        print(json.dumps([{k: row[k] for k in ("id", "feed", "position", "raw", "reason")} for row in rows], ensure_ascii=False, indent=2))
+        print(json.dumps([{k: row[k] for k in ("id", "feed", "position", "raw", "reason", "repaired")} for row in rows], ensure_ascii=False, indent=2))
         return 0
     for row in rows:
-        print(f"#{row['id']} {row['feed']} {row['position']}: {row['reason']}\n    {row['raw']}")
+        counted = " [repaired: the row counts]" if row["repaired"] else ""
+        print(f"#{row['id']} {row['feed']} {row['position']}{counted}: {row['reason']}\n    {row['raw']}")
     print(f"{len(rows)} quarantined row(s). Fix the source, then run: warroom quarantine -c {args.config} --release && warroom ingest -c {args.config} --once")
     return 0
 
