@@ -31,6 +31,7 @@ st.title(t("op_title", lang))
 
 
 @st.fragment(run_every=ui.RAIL_CLOCK_SECONDS)
+@ui.guarded("sale_card")
 def sale_card() -> None:
     now = ui.event_now(live)
     st.html(ui.operator_sale_html(next_flash_sale(config, now), now, config, lang))
@@ -65,6 +66,7 @@ def hush(minutes: int, rule: str | None, title: str) -> None:
 
 
 @st.fragment(run_every=ui.OPERATOR_REFRESH_SECONDS)
+@ui.guarded("prompt_list")
 def prompt_list() -> None:
     now = ui.event_now(live)
     flash = st.session_state.pop("op_flash", None)

@@ -34,6 +34,7 @@ people.dataframe(staff_rows(config, lang), hide_index=True)
 
 
 @st.fragment(run_every=ui.SETUP_REFRESH_SECONDS)
+@ui.guarded("feeds")
 def feeds() -> None:
     st.markdown(f"#### {t('setup_feeds', lang)}")
     health = ingest_health(live.figures.store, config, live.figures.clock.now(), wall_now=datetime.now(UTC))

@@ -30,7 +30,14 @@ STRINGS: dict[str, tuple[str, str | tuple[str, str]]] = {
     ),
     "event_invalid": ("活动文件有误：{error}", "The event file has a problem: {error}"),
     "store_unavailable": ("无法打开数据库：{error}", "Cannot open the store: {error}"),
-    "refresh_failed": ("暂时读不到最新数据，正在自动重试（{error}）", "Could not read the latest figures, retrying ({error})"),
+    "refresh_failed": ("暂时读不到最新数据，正在自动重试。", "Could not read the latest figures; retrying."),
+    # what a viewer sees when something fails: never the exception, a path or a secret (SPEC §5)
+    "app_unavailable": ("作战室暂时打不开，请告诉团队长。", "The war room cannot open right now. Please tell the team lead."),
+    "panel_failed": ("这一块暂时显示不了，其他部分照常更新。", "This panel cannot be shown right now; the rest keeps updating."),
+    "page_failed": ("这个页面暂时显示不了，请稍后刷新。", "This page cannot be shown right now. Please reload in a moment."),
+    "error_detail": ("详情（仅团队长可见，完整记录在服务器日志）：{detail}", "Detail (team leads only; the full record is in the server log): {detail}"),
+    "store_replaced": ("数据库文件在 {time} 被替换，已重新打开。", "The store file was replaced at {time} and has been reopened."),
+    "store_deleted": ("数据库文件在 {time} 被删除，已新建一个空的数据库。", "The store file was deleted at {time}; a new, empty store was started."),
     # the big screen
     "revenue": ("累计成交额", "Revenue"),
     "updated_at": ("更新于 {time}", "Updated {time}"),
