@@ -795,7 +795,7 @@ _SESSION_ID_KEY = "warroom_session_id"  # throttles this session's wrong passwor
 
 @st.cache_resource(show_spinner=False)
 def login_throttle() -> access.LoginThrottle:
-    """Return the process's count of wrong passwords, per role and per session."""
+    """Return the process's count of wrong passwords, per client and role, and each role's budget of them."""
     return access.LoginThrottle()
 
 
@@ -815,12 +815,16 @@ def request_cookie(name: str) -> str | None:
 
 
 def attempt_sign_in(settings: access.AccessSettings, role: str, password: str) -> access.SignInAttempt:
-    """Return what a password gives, throttled per role and per browser session (see warroom.access.LoginThrottle)."""
+    """Return what a password gives, throttled per client (address and browser session) and role (see warroom.access.LoginThrottle)."""
     import secrets as random_secrets
-    import time
 
     session = st.session_state.setdefault(_SESSION_ID_KEY, random_secrets.token_hex(8))
-    return access.attempt_sign_in(settings, login_throttle(), role, password, session=session, now=time.monotonic())
+    try:
+        address = st.context.ip_address
+    except (AttributeError, RuntimeError):
+        address = None
+    client = access.client_key(address if isinstance(address, str) else None, session)
+    return access.attempt_sign_in(settings, login_throttle(), role, password, client=client, now=time.monotonic())
 
 
 def _viewer_from_cookie(settings: access.AccessSettings) -> access.Viewer | None:
