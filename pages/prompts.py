@@ -41,7 +41,7 @@ sale_card()
 
 if viewer.role == access.STAFF:
     me = viewer.staff_id
-    st.caption(t("op_me", lang, name=staff[me].name))
+    st.caption(t("op_me", lang, name=ui.plain(staff[me].name)))
 else:
     # A lead or a boss pushes as one of the team; the hype squad and community ops come first.
     choices = sorted(staff, key=lambda sid: (ROLE_ORDER.get(staff[sid].role, 9), sid))
@@ -55,8 +55,8 @@ def push(prompt, groups: list[str]) -> None:
     except KeyError:
         st.session_state["op_flash"] = ("warning", t("op_ack_not_stored", lang))
         return
-    names = fmt_list((group_names.get(group, group) for group in groups), lang) or t("op_all_groups", lang)
-    st.session_state["op_flash"] = ("success", t("op_acked", lang, title=title_and_reason(prompt, lang)[0], groups=names))
+    names = fmt_list((ui.plain(group_names.get(group, group)) for group in groups), lang) or t("op_all_groups", lang)
+    st.session_state["op_flash"] = ("success", t("op_acked", lang, title=ui.plain(title_and_reason(prompt, lang)[0]), groups=names))
 
 
 def hush(minutes: int, rule: str | None, title: str) -> None:
@@ -94,7 +94,7 @@ def prompt_list() -> None:
             # Keyed on the groups too: after a partial push the remaining groups are a new set of toggles.
             chosen = st.pills(
                 t("op_groups", lang), options=list(prompt.groups), default=list(prompt.groups), selection_mode="multi",
-                format_func=lambda g: group_names.get(g, g), key=f"op_groups_{prompt.key}_{zlib.crc32('|'.join(prompt.groups).encode())}",
+                format_func=lambda g: ui.plain(group_names.get(g, g)), key=f"op_groups_{prompt.key}_{zlib.crc32('|'.join(prompt.groups).encode())}",
             ) if prompt.groups else []
             done, hold = st.columns([3, 2])
             with done:
@@ -113,7 +113,7 @@ def prompt_list() -> None:
             left, right = st.columns([3, 1], vertical_alignment="center")
             scope = item.rule or item.kind or t("op_all_prompts", lang)
             who = staff[item.created_by].name if item.created_by in staff else item.created_by
-            left.caption(t("op_silence_line", lang, scope=scope, until=ui.event_time(item.ends_at, config).strftime("%H:%M"), who=who))
+            left.caption(t("op_silence_line", lang, scope=ui.plain(scope), until=ui.event_time(item.ends_at, config).strftime("%H:%M"), who=ui.plain(who)))
             right.button(t("op_unsilence", lang), key=f"op_end_{item.id}", on_click=expire_silence, args=(live.figures.store, item.id), kwargs={"at": now})
 
 

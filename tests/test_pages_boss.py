@@ -94,9 +94,11 @@ def rendered(app: AppTest) -> str:
 
 
 def texts(app: AppTest) -> str:
-    """Return every message, caption and code block the run showed."""
+    """Return every message, caption and code block the run showed, as the viewer reads them (names are Markdown-escaped: ui.plain)."""
+    import re
+
     parts = [element.value for kind in ("info", "warning", "success", "error", "caption", "code") for element in getattr(app, kind)]
-    return "\n".join([rendered(app), *map(str, parts)])
+    return "\n".join([rendered(app), *(re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", str(part)) for part in parts)])
 
 
 @pytest.mark.parametrize("script", [COMMISSION, REVIEW, PROMPTS], ids=lambda path: path.name)

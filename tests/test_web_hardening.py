@@ -268,3 +268,128 @@ def test_a_staff_member_alone_in_a_ranked_role_gets_their_page(lone_community_me
     app = open_app(ROOT / "pages" / "my_ranking.py", viewer=Viewer(role="staff", staff_id="S20", name="阿青", via="link"))
     body = panels(app)
     assert (not app.exception, not app.error, "wp-whatif" in body, "wp-money" in body) == (True, True, True, True)
+
+
+# -- 6. the store file deleted or replaced while the app serves ------------------------------------------------
+
+
+@pytest.fixture
+def sqlite_event(event_dir, monkeypatch, read_afresh):
+    """Return the small event on its default SQLite store, with two orders sold, named by WARROOM_EVENT."""
+    for name in ("WARROOM_DB_URL", "WARROOM_REPLAY_CLOCK"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("WARROOM_EVENT", str(event_dir / "event.toml"))
+    config = load_event(event_dir / "event.toml")
+    sell(config, ("A1", 12_345, "S01"), ("A2", 1_000, "S02"))
+    return config
+
+
+def store_path(config) -> Path:
+    return Path(config.store_url.removeprefix("sqlite:///"))
+
+
+def replace_store(config) -> None:
+    """Put another store file in the store's place, holding one ¥500 order, as a copy from elsewhere would."""
+    path = store_path(config)
+    other = path.with_name("other.db")
+    store = Store(f"sqlite:///{other}", LedgerRules.from_config(config))
+    store.apply(Batch(orders=[OrderLine(order_id="B1", ts=int(__import__("datetime").datetime.fromisoformat("2026-05-20T21:00:00+08:00").timestamp()),
+                                        amount_fen=50_000, customer_id="C-B1", staff_id="S01")]))
+    store.close()
+    for suffix in ("-wal", "-shm"):
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
+    other.replace(path)
+
+
+def delete_store(config) -> None:
+    """Delete the store's files, as `rm warroom.db*` would."""
+    path = store_path(config)
+    for suffix in ("", "-wal", "-shm"):
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
+
+
+@pytest.mark.parametrize(("change", "revenue"), [(replace_store, "¥500"), (delete_store, "¥0")], ids=["replaced", "deleted"])
+def test_a_new_session_reads_the_store_now_at_the_path(sqlite_event, change, revenue):
+    open_app(viewer=KIOSK)
+    change(sqlite_event)
+    assert f'>{revenue}</div>' in panels(open_app(viewer=KIOSK))
+
+
+def test_a_screen_already_up_reads_the_store_now_at_the_path(sqlite_event):
+    app = open_app(viewer=KIOSK)
+    replace_store(sqlite_event)
+    assert '>¥500</div>' in panels(app.run())
+
+
+@pytest.mark.parametrize(("change", "key"), [(replace_store, "store_replaced"), (delete_store, "store_deleted")], ids=["replaced", "deleted"])
+def test_the_big_screen_s_footer_says_the_store_was_opened_again(sqlite_event, change, key):
+    open_app(viewer=KIOSK)
+    change(sqlite_event)
+    footer = [body for body in panels(open_app(viewer=KIOSK)).splitlines() if "wr-footer" in body]
+    assert len(footer) == 1 and t(key, time="|").split("|")[1] in footer[0]
+
+
+def test_the_setup_page_says_the_store_was_opened_again(sqlite_event):
+    open_app(viewer=LEAD)
+    replace_store(sqlite_event)
+    app = open_app(ROOT / "pages" / "setup.py", viewer=LEAD)
+    assert [element.value for element in app.warning if t("store_replaced", time="|").split("|")[1] in element.value] != []
+
+
+@pytest.mark.parametrize("change", [replace_store, delete_store], ids=["replaced", "deleted"])
+def test_the_app_lets_go_of_the_old_file(sqlite_event, change):
+    import os
+
+    open_app(viewer=KIOSK)
+    change(sqlite_event)
+    open_app(viewer=KIOSK)
+    # Linux names a file that is open but no longer in its folder "… (deleted)".
+    held = [os.readlink(fd) for fd in Path("/proc/self/fd").iterdir() if fd.is_symlink()]
+    assert [name for name in held if name.startswith(str(store_path(sqlite_event))) and name.endswith("(deleted)")] == []
+
+
+# -- 5. feed text is text everywhere ----------------------------------------------------------------------------
+
+HOSTILE = ['<a href="https://evil.example">领红包</a>', "<img src=x onerror=alert(1)>", "**bold**", "[link](https://x)", "$x$"]
+
+
+@pytest.mark.parametrize("name", HOSTILE[:2])  # plotly reads HTML; the Markdown ones are the captions' (below)
+@pytest.mark.parametrize("chart", ["bar", "bar_horizontal", "donut"])
+def test_a_chart_label_shows_feed_text_as_written(name, chart):
+    figure = {"bar": lambda: ui.bar_figure([name], [100], "zh"), "bar_horizontal": lambda: ui.bar_figure([name], [100], "zh", horizontal=True),
+              "donut": lambda: ui.donut_figure([name], [100], "zh")}[chart]()
+    trace = figure.data[0]
+    values = [trace.labels] if chart == "donut" else [trace.x, trace.y]
+    labels = [value for column in values for value in (column or ()) if isinstance(value, str)]
+    # (figure.to_json() writes "<" as \u003c whatever the label is: the labels themselves are what plotly reads as HTML.)
+    assert labels and not [label for label in labels if "<" in label or ">" in label]
+
+
+def test_a_chart_label_is_escaped_once():
+    assert list(ui.bar_figure(['<a href="https://evil.example">领红包</a> & co'], [100], "zh").data[0].x) == [
+        '&lt;a href="https://evil.example"&gt;领红包&lt;/a&gt; &amp; co']
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_markdown_in_a_name_is_shown_as_written(name):
+    import re
+
+    # Every Markdown character is escaped: what Markdown shows is the name, character for character.
+    assert re.sub(r"\\(.)", r"\1", ui.plain(name)) == name and not re.search(r"(?<!\\)[*\[\]()$<>]", ui.plain(name))
+
+
+def test_the_review_s_groups_chart_shows_a_hostile_group_id_as_text(served):
+    store = Store(served.store_url, LedgerRules.from_config(served))
+    store.apply(Batch(orders=[OrderLine(order_id="H1", ts=int(__import__("datetime").datetime.fromisoformat("2026-05-20T21:00:00+08:00").timestamp()),
+                                        amount_fen=70_000, customer_id="C-H1", staff_id="S01", group_id=HOSTILE[0])]))
+    store.close()
+    specs = "".join(chart.proto.spec for chart in open_app(viewer=BOSS).get("plotly_chart"))
+    assert ("&lt;a href" in specs, "<a href" in specs) == (True, False)
+
+
+@pytest.mark.parametrize("page", ["review.py", "commission.py"])
+def test_markdown_in_the_event_name_is_escaped_in_a_caption(event_dir, served, page):
+    source = event_dir / "event.toml"
+    source.write_text(source.read_text(encoding="utf-8").replace('name = "小测试"', 'name = "**粗体** [链接](https://x)"', 1), encoding="utf-8")
+    captions = [caption.value for caption in open_app(ROOT / "pages" / page, viewer=BOSS).caption]
+    assert any(r"\*\*粗体\*\* \[链接\]\(https\:\/\/x\)" in caption for caption in captions)

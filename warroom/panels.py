@@ -313,7 +313,8 @@ def race_figure(config: EventConfig, snapshot: Snapshot, lang: str, top: int = R
         moments.append(max(local(end), moments[-1]))
         totals.append(running / 100)
         figure.add_trace(go.Scatter(
-            x=moments, y=totals, mode="lines", name=row.name, line={"color": RACE_COLORS[index % len(RACE_COLORS)], "width": 3, "shape": "hv"},
+            # plotly reads a legend entry as HTML: a name is text.
+            x=moments, y=totals, mode="lines", name=html.escape(row.name), line={"color": RACE_COLORS[index % len(RACE_COLORS)], "width": 3, "shape": "hv"},
             hovertemplate="%{x|%H:%M} · ¥%{y:,.0f}<extra>" + html.escape(row.name) + "</extra>",
         ))
     breaks = [

@@ -697,7 +697,7 @@ def revenue_figure(config: EventConfig, snapshot: Snapshot, lang: str) -> go.Fig
                                "line": {"color": "#3a4458", "width": 1.5, "dash": "dot"}})
                 # Above the plot area, where the line and the goal labels never reach.
                 annotations.append({"x": local(session.start), "y": 1, "yref": "paper", "xanchor": "left", "yanchor": "bottom", "showarrow": False,
-                                    "text": html.escape(session.name), "font": {"color": MUTED, "size": 18}})
+                                    "text": plot_text(session.name), "font": {"color": MUTED, "size": 18}})
     line = {"type": "scatter", "x": times, "y": [fen / 100 for fen in totals], "mode": "lines", "line": {"color": GOLD, "width": 5, "shape": "hv"},
             "fill": "tozeroy", "fillcolor": "rgba(255, 214, 102, 0.14)"}
     return go.Figure(data=[line], layout=dict(
@@ -1409,12 +1409,12 @@ def commission_figure(rows: list, config: EventConfig, lang: str, top: int = 25)
     # People with commission of their own; those with only a pool share are in the table, not here.
     earners = sorted((row for row in rows if row.commission_fen > 0), key=lambda row: (-row.total_fen, row.staff_id))[:top]
     earners.reverse()  # plotly draws the first bar at the bottom
-    names = [f"{row.name}" for row in earners]
+    names = [plot_text(row.name) for row in earners]
     colors = ("#69b1ff", "#ffa940", "#ff4d4f", "#b37feb", "#5cdbd3", "#ff85c0")
     figure = go.Figure()
     for index, label in enumerate(band_labels(config)):
         figure.add_bar(y=names, x=[to_yuan(row.band_commission_fen[index]) for row in earners], orientation="h",
-                       name=t("cm_band_commission", lang, band=label), marker_color=colors[index % len(colors)])
+                       name=plot_text(t("cm_band_commission", lang, band=label)), marker_color=colors[index % len(colors)])
     figure.add_bar(y=names, x=[to_yuan(row.pool_share_fen) for row in earners], orientation="h", name=t("cm_pool_share", lang), marker_color=GOLD)
     figure.update_layout(
         barmode="stack", height=max(260, 28 * len(earners) + 110), margin={"l": 10, "r": 10, "t": 40, "b": 10},
@@ -1466,10 +1466,10 @@ def review_revenue_figure(review, config: EventConfig, lang: str, height: int = 
         xs.append(local(sale.at))
         ys.append(totals[max(at, 0)] / 100)
         short = sale.product if len(sale.product) <= 7 else sale.product[:6] + "…"
-        hovers.append(f"{local(sale.at):%m-%d %H:%M} {sale.product}<br>{t('bs_sale_price', lang, price=fmt_yuan(sale.price_fen))}")
+        hovers.append(f"{local(sale.at):%m-%d %H:%M} {plot_text(sale.product)}<br>{plot_text(t('bs_sale_price', lang, price=fmt_yuan(sale.price_fen)))}")
         # Labels above the curve (it only rises), at two heights so that neighbours do not collide.
         figure.add_annotation(
-            x=xs[-1], y=ys[-1], text=f"{index + 1}" if compact else f"{index + 1}. {html.escape(short)}", showarrow=True, arrowhead=0, arrowcolor="rgba(255, 120, 117, 0.7)",
+            x=xs[-1], y=ys[-1], text=f"{index + 1}" if compact else f"{index + 1}. {plot_text(short)}", showarrow=True, arrowhead=0, arrowcolor="rgba(255, 120, 117, 0.7)",
             ax=-8, ay=-34 if index % 2 == 0 else -62, font={"size": 11, "color": "#ffb3b3"}, bgcolor="rgba(11, 16, 32, 0.75)",
         )
     if xs:
@@ -1495,6 +1495,7 @@ def bar_figure(labels: list[str], values: list[int | float], lang: str, *, horiz
     shown = [value / 100 for value in values] if money else list(values)
     text = [fmt_compact(value, lang) for value in values] if money else [f"{value:,.1f}".removesuffix(".0") for value in values]
     template = "¥%{VALUE:,.2f}" if money else "%{VALUE:,.1f}"
+    labels = [plot_text(label) for label in labels]  # names from the feeds and the event file: text, not plotly's HTML
     if horizontal:
         bar = go.Bar(y=labels[::-1], x=shown[::-1], text=text[::-1], orientation="h", marker_color=color, textposition="auto",
                      hovertemplate="%{y}<br>" + template.replace("VALUE", "x") + "<extra></extra>")
@@ -1511,7 +1512,7 @@ def bar_figure(labels: list[str], values: list[int | float], lang: str, *, horiz
 def donut_figure(labels: list[str], values_fen: list[int], lang: str, height: int = 320) -> go.Figure:
     """Return a donut of money shares by label."""
     colors = [GOLD, RED, BLUE, GREEN, ORANGE, "#b37feb", "#5cdbd3", MUTED]
-    figure = go.Figure(go.Pie(labels=labels, values=[fen / 100 for fen in values_fen], hole=0.55, sort=False,
+    figure = go.Figure(go.Pie(labels=[plot_text(label) for label in labels], values=[fen / 100 for fen in values_fen], hole=0.55, sort=False,
                               marker={"colors": colors[:len(labels)]}, textinfo="label+percent",
                               hovertemplate="%{label}<br>¥%{value:,.2f} (%{percent})<extra></extra>"))
     figure.update_layout(height=height, margin={"l": 10, "r": 10, "t": 10, "b": 10}, showlegend=False, font={"family": FONT_STACK})
