@@ -8,9 +8,8 @@ import zlib
 import streamlit as st
 
 from warroom import access, ui
-from warroom.i18n import fmt_list, fmt_yuan, t
-from warroom.prompt_state import acknowledge, active_silences, expire_silence, silence
-from warroom.prompts import title_and_reason
+from warroom.i18n import fmt_yuan, t
+from warroom.prompt_state import active_silences, expire_silence
 from warroom.review import next_flash_sale
 
 ROLE_ORDER = {"hype": 0, "community": 1}
@@ -50,19 +49,12 @@ else:
 
 def push(prompt, groups: list[str]) -> None:
     """Record that `me` pushed the prompt's message into `groups`."""
-    try:
-        acknowledge(live.figures.store, prompt.key, me, at=ui.event_now(live), groups=groups, template=prompt.template)
-    except KeyError:
-        st.session_state["op_flash"] = ("warning", t("op_ack_not_stored", lang))
-        return
-    names = fmt_list((ui.plain(group_names.get(group, group)) for group in groups), lang) or t("op_all_groups", lang)
-    st.session_state["op_flash"] = ("success", t("op_acked", lang, title=ui.plain(title_and_reason(prompt, lang)[0]), groups=names))
+    st.session_state["op_flash"] = ui.record_push(live.figures.store, prompt, me, groups, ui.event_now(live), group_names, lang)
 
 
 def hush(minutes: int, rule: str | None, title: str) -> None:
     """Silence one rule's prompts, or all of them, for some minutes."""
-    silence(live.figures.store, minutes=minutes, created_by=me or viewer.role, at=ui.event_now(live), rule=rule, comment=title)
-    st.session_state["op_flash"] = ("success", t("op_silenced", lang, minutes=minutes))
+    st.session_state["op_flash"] = ui.record_silence(live.figures.store, minutes, me or viewer.role, ui.event_now(live), rule, title, lang)
 
 
 @st.fragment(run_every=ui.OPERATOR_REFRESH_SECONDS)

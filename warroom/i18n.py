@@ -668,6 +668,7 @@ BOSS_STRINGS: dict[str, tuple[str, str | tuple[str, str]]] = {
     "op_silence_rule": ("静音这一类提醒", "Silence prompts like this"),
     "op_silence_all": ("静音全部提醒", "Silence every prompt"),
     "op_silenced": ("已静音 {minutes} 分钟", "Silenced for {minutes} min"),
+    "op_silence_refused": ("静音时长须在 1 到 {limit} 分钟之间，没有静音。", "A silence lasts 1 to {limit} minutes; nothing was silenced."),
     "op_silences": ("静音中", "Silences"),
     "op_all_prompts": ("全部提醒", "every prompt"),
     "op_silence_line": ("{scope} 静音到 {until}（{who}）", "{scope} silenced until {until} ({who})"),

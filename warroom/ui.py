@@ -1589,6 +1589,47 @@ def operator_sale_html(sale, now: datetime, config: EventConfig, lang: str) -> s
     )
 
 
+# SPEC §5: text keeps any Unicode but NUL and the other C0 controls, tab aside; a lone surrogate cannot be stored at all.
+_CONTROLS = re.compile(r"[\x00-\x08\x0a-\x1f]")
+_SURROGATES = re.compile(r"[\ud800-\udfff]")
+TEXT_LIMIT = 500  # characters of a viewer's text kept in the store
+SILENCE_LIMIT_MINUTES = 24 * 60
+
+
+def clean_text(text: object, limit: int = TEXT_LIMIT) -> str:
+    """Return text fit to store from a form: C0 controls (but tab) removed, lone surrogates as U+FFFD, at most `limit` characters."""
+    return _CONTROLS.sub("", _SURROGATES.sub("\ufffd", str(text)))[:limit]
+
+
+def record_push(store, prompt, staff_id: str | None, groups: list[str], at: datetime, group_names: dict[str, str], lang: str) -> tuple[str, str]:
+    """Record the operator page's "I pushed it" and return its (kind, message) flash; a bad value gets a warning, never an exception."""
+    from warroom.i18n import fmt_list
+    from warroom.prompt_state import acknowledge
+
+    # Only the prompt's own groups, once each, in its order: a form cannot record a push into anything else.
+    chosen = [group for group in prompt.groups if group in set(groups)]
+    if not staff_id:
+        return ("warning", t("op_ack_not_stored", lang))
+    try:
+        acknowledge(store, prompt.key, clean_text(staff_id), at=at, groups=chosen, template=prompt.template)
+    except (KeyError, ValueError):
+        return ("warning", t("op_ack_not_stored", lang))
+    names = fmt_list((plain(group_names.get(group, group)) for group in chosen), lang) or t("op_all_groups", lang)
+    return ("success", t("op_acked", lang, title=plain(title_and_reason(prompt, lang)[0]), groups=names))
+
+
+def record_silence(store, minutes: object, created_by: str, at: datetime, rule: str | None, title: str, lang: str) -> tuple[str, str]:
+    """Record a silence from the operator page and return its (kind, message) flash; minutes outside 1 minute to a day are refused."""
+    import math
+
+    from warroom.prompt_state import silence
+
+    if isinstance(minutes, bool) or not isinstance(minutes, int | float) or not math.isfinite(minutes) or not 1 <= minutes <= SILENCE_LIMIT_MINUTES:
+        return ("warning", t("op_silence_refused", lang, limit=SILENCE_LIMIT_MINUTES))
+    silence(store, minutes=minutes, created_by=clean_text(created_by), at=at, rule=None if rule is None else clean_text(rule), comment=clean_text(title))
+    return ("success", t("op_silenced", lang, minutes=fmt_int(minutes)))
+
+
 def operator_status_html(line: str) -> str:
     """Return the operator page's status line (the time, how many prompts, revenue), escaped."""
     return f'<div class="wb wb-muted" style="font-size:0.92rem">{html.escape(line)}</div>'
