@@ -56,7 +56,6 @@ def main() -> None:
     live = ui.open_event(lang)
     viewer = ui.current_viewer(live, ui.access_settings(live))
     role = viewer.role if viewer else None
-    ui.write_session_cookie()
 
     staff = live.config.staff_by_id().get(viewer.staff_id or "") if viewer else None
     keys = access.pages_for(role, staff.role if staff else None)
@@ -69,9 +68,12 @@ def main() -> None:
         menu[t("nav_account", lang)] = [st.Page(ui.sign_out, title=t("nav_sign_out", lang), icon=":material/logout:", url_path="sign_out")]
     menu[""] += [elsewhere(lang, key, viewer, landing, keys[0]) for key in [*PAGES, *([] if signs_out else ["sign_out"])] if key not in keys]
 
+    chosen = st.navigation(menu, position="top" if role in (access.LEAD, access.BOSS, access.STAFF) else "hidden")
+    # After a sign-in or a sign-out, the browser fetches the route that writes its cookie, then comes back to this page.
+    ui.write_session_cookie("" if chosen.url_path == landing.url_path else chosen.url_path)
     # A page that fails says so in a line, in the page's language; the detail goes to the server log.
     with ui.page_boundary(lang):
-        st.navigation(menu, position="top" if role in (access.LEAD, access.BOSS, access.STAFF) else "hidden").run()
+        chosen.run()
 
 
 if __name__ == "__main__":

@@ -864,21 +864,24 @@ def redeem_cookie_code(code: str, now: float) -> str | None:
     return value if expires > now else None
 
 
-def write_session_cookie() -> None:
+def write_session_cookie(page_path: str = "") -> None:
     """Have the browser fetch SESSION_ROUTE when its sign-in cookie should change, which writes it HttpOnly; call in app.py.
 
     A script in the page cannot write an HttpOnly cookie, so the page only sends the browser to the
-    route with a one-use code; the route writes (or removes) the cookie and sends the browser back.
+    route with a one-use code; the route writes (or removes) the cookie and sends the browser back
+    to `page_path` (the page the run shows, "" for the front page) with the page's query.
     """
     import json
+    from urllib.parse import urlencode
 
     wanted = st.session_state.get(_COOKIE_WANTED_KEY)
     if wanted is None or wanted == (request_cookie(access.SESSION_COOKIE) or "") or st.session_state.get(_COOKIE_SENT_KEY) == wanted:
         return
     st.session_state[_COOKIE_SENT_KEY] = wanted  # once: the browser comes back from the route in a new session
-    code = json.dumps(cookie_code(wanted, time.monotonic()))
-    st.html(f'<div class="wr-cookie"></div><script>const next = location.pathname + location.search;'
-            f'location.replace("{SESSION_ROUTE}?" + new URLSearchParams({{code: {code}, next: next}}));</script>',
+    query = urlencode(st.query_params.to_dict())
+    # Worked out here, not from the browser's address, which may still be the one before the sign-in's rerun.
+    target = {"code": cookie_code(wanted, time.monotonic()), "next": f"/{page_path}" + (f"?{query}" if query else "")}
+    st.html(f'<div class="wr-cookie"></div><script>location.replace("{SESSION_ROUTE}?" + new URLSearchParams({json.dumps(target)}));</script>',
             unsafe_allow_javascript=True)
 
 
