@@ -29,6 +29,8 @@ Staying signed in. A lead's or a boss's sign-in is kept in the browser as a cook
 keyed with the link secret and the role's password hash; it expires after `SESSION_HOURS`, and
 signing out revokes it in this process (and deletes it). So a reload keeps a lead signed in, a
 changed password or link secret signs everyone out, and nobody can forge one without the secrets.
+The app's own HTTP route writes it (warroom.ui.SESSION_ROUTE): HttpOnly, so no script in a page can
+read it, SameSite=Lax, and Secure when the app is served over https.
 
 Wrong passwords are throttled (`LoginThrottle`) per client (its address and browser session) and
 role: after `FREE_FAILURES` failures, that client's sign-in as that role is refused without checking
