@@ -129,6 +129,11 @@ def test_the_revenue_line_leaves_out_a_minute_it_cannot_draw(year_one_order):
     assert (figure.data[0].x[0].year, figure.data[0].y[-1]) == (2026, 18_345)
 
 
+def test_the_leaderboards_race_leaves_out_a_minute_it_cannot_draw(year_one_order):
+    app = open_app(ROOT / "pages" / "leaderboards.py", viewer=LEAD)
+    assert (not app.exception, not app.error, len(app.get("plotly_chart"))) == (True, True, 1)
+
+
 # -- 2. an unreachable store: no secret and no path ----------------------------------------------------
 
 BAD_STORE = "postgresql+psycopg://u:PASSWORD@127.0.0.1:1/db"

@@ -33,7 +33,7 @@ from warroom.clock import default_clock
 from warroom.config import ConfigError, EventConfig, load_event
 from warroom.figures import MONEY_METRICS, LiveFigures, Pace, Snapshot, Standing, at_minute, live_sessions
 from warroom.i18n import fmt_axis_money, fmt_compact, fmt_duration, fmt_int, fmt_pct, fmt_yuan, normalize_lang, t
-from warroom.panels import PAGE_CSS
+from warroom.panels import CHART_MINUTES, PAGE_CSS
 from warroom.prompt_state import prompts_seq
 from warroom.prompts import title_and_reason
 from warroom.redact import safe_url
@@ -637,10 +637,6 @@ def _nice_step(top_fen: int) -> int:
             if top_fen / step <= 6:
                 return step
         magnitude *= 10
-
-
-# The epoch minutes a chart can draw: SPEC §5 keeps times within the years 2000-2100.
-CHART_MINUTES = (int(datetime(2000, 1, 1, tzinfo=UTC).timestamp()) // 60, int(datetime(2101, 1, 1, tzinfo=UTC).timestamp()) // 60)
 
 
 def revenue_figure(config: EventConfig, snapshot: Snapshot, lang: str) -> go.Figure:
