@@ -326,6 +326,14 @@ def test_a_screen_already_up_reads_the_store_now_at_the_path(sqlite_event):
     assert '>¥500</div>' in panels(app.run())
 
 
+@pytest.mark.parametrize("change", [replace_store, delete_store], ids=["replaced", "deleted"])
+def test_the_ticker_forgets_the_big_orders_of_the_old_store(sqlite_event, change):
+    assert "¥12,345" in panels(open_app(viewer=KIOSK))
+    change(sqlite_event)
+    ticker = [body for body in panels(open_app(viewer=KIOSK)).splitlines() if "wr-ticker" in body]
+    assert len(ticker) == 1 and "¥12,345" not in ticker[0] and t("bs_no_big_orders") in ticker[0]
+
+
 @pytest.mark.parametrize(("change", "key"), [(replace_store, "store_replaced"), (delete_store, "store_deleted")], ids=["replaced", "deleted"])
 def test_the_big_screen_s_footer_says_the_store_was_opened_again(sqlite_event, change, key):
     open_app(viewer=KIOSK)

@@ -64,6 +64,9 @@ class LiveEvent:
     figures: LiveFigures
     latest: dict[str, Latest] = field(default_factory=dict, compare=False, repr=False)
     store_file: tuple[int, int] | None = None  # the SQLite file's (device, inode) when it was opened; None on PostgreSQL
+    # When it was opened: the caches of what was read from the store are keyed on it, since a file opened again may
+    # get the old one's inode, and its seq starts anew.
+    opened: int = field(default_factory=time.monotonic_ns)
 
     def shared(self, name: str) -> Latest:
         """Return the process's holder of one shared value (the snapshot, the revenue line, the big orders)."""
@@ -460,7 +463,9 @@ BIG_SCREEN_CSS = scaled(f":root {{ --wr-u: clamp(8px, calc(100vw / 120), 48px); 
 .wr-row.r1 .wr-bar i { background: linear-gradient(90deg, #d4b106, #ffd666); }
 .wr-value { text-align: right; font-weight: 800; white-space: nowrap; }
 .wr-empty { font-size: 1.6rem; color: #8c95a8; padding: 2rem 0; text-align: center; }
-.wr-footer { font-size: 1.2rem; color: #ffc069; padding: 0.3rem 0.2rem; }
+/* Fixed at the foot of the screen: a TV cannot scroll down to a line under the panels. */
+.wr-footer { position: fixed; left: 0; right: 0; bottom: 0; z-index: 999980; font-size: 1.3rem; color: #ffc069;
+  background: rgba(43, 31, 0, 0.94); border-top: 1px solid rgba(255, 169, 64, 0.5); padding: 0.5rem 2.2rem; }
 """)
 
 
@@ -1161,7 +1166,8 @@ def open_boss_page(lang: str) -> tuple[LiveEvent, Snapshot]:
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _big_order_feed(source: str, _modified_ns: int, _config: EventConfig):
+def _big_order_feed(source: str, _modified_ns: int, opened: int, _config: EventConfig):
+    # Keyed on when the store was opened too: a feed remembers the orders it read, which a store opened again does not hold.
     from warroom.review import BigOrderFeed
 
     return BigOrderFeed(_config)
@@ -1170,7 +1176,7 @@ def _big_order_feed(source: str, _modified_ns: int, _config: EventConfig):
 def big_orders(live: LiveEvent, now: datetime, limit: int = TICKER_ROWS) -> list:
     """Return the newest big orders up to `now` from one feed per process (each poll reads only the orders changed since the last)."""
     source = live.config.source.resolve()
-    feed = _big_order_feed(str(source), source.stat().st_mtime_ns if source.exists() else 0, live.config)
+    feed = _big_order_feed(str(source), source.stat().st_mtime_ns if source.exists() else 0, live.opened, live.config)
     store = live.figures.store
     return live.shared(f"big_orders:{limit}").get(store_seq(live), lambda: feed.poll(store, now=now, limit=limit), max_age=SHARED_MAX_AGE)
 
@@ -1181,7 +1187,7 @@ def event_now(live: LiveEvent) -> datetime:
 
 
 @st.cache_data(show_spinner=False, ttl=600, max_entries=16)
-def _cached_review(source: str, seq: int, prompts_seq: int, minute: int, lang: str, _live: LiveEvent, _snapshot: Snapshot):
+def _cached_review(source: str, opened: int, seq: int, prompts_seq: int, minute: int, lang: str, _live: LiveEvent, _snapshot: Snapshot):
     from warroom.review import build_review
 
     return build_review(_live.figures.store, _live.config, _snapshot, lang)
@@ -1190,11 +1196,12 @@ def _cached_review(source: str, seq: int, prompts_seq: int, minute: int, lang: s
 def review_of(live: LiveEvent, snapshot: Snapshot, lang: str):
     """Return the review at this snapshot, built once per change to the store or the pushes (and per minute, for the lift windows)."""
     pushes = prompts_seq(live.figures.store)
-    return _cached_review(str(live.config.source), snapshot.seq, pushes, int(snapshot.as_of.timestamp()) // 60, lang, live, snapshot)
+    # When the store was opened keys it too: a store opened again starts its seq anew.
+    return _cached_review(str(live.config.source), live.opened, snapshot.seq, pushes, int(snapshot.as_of.timestamp()) // 60, lang, live, snapshot)
 
 
 @st.cache_data(show_spinner=False, ttl=120, max_entries=32)
-def _cached_prompts(source: str, minute: int, prompts_seq: int, states: tuple[str, ...], _now_ts: int, _live: LiveEvent):
+def _cached_prompts(source: str, opened: int, minute: int, prompts_seq: int, states: tuple[str, ...], _now_ts: int, _live: LiveEvent):
     from datetime import UTC
 
     from warroom.clock import FixedClock
@@ -1220,7 +1227,7 @@ def live_prompts(live: LiveEvent, now: datetime, *, include_pending: bool = Fals
     # on every store write: the rules read whole minutes, and re-running them for every order made
     # thirty TVs wait on a 0.1-0.3 s computation every second or so.
     pushes = live.shared("prompts_seq").get(None, lambda: prompts_seq(live.figures.store), max_age=SEQ_MAX_AGE)
-    return _cached_prompts(str(live.config.source), minute, pushes, states, int(now.timestamp()), live)
+    return _cached_prompts(str(live.config.source), live.opened, minute, pushes, states, int(now.timestamp()), live)
 
 
 # -- the big screen's rail (pure: values in, HTML out) --------------------------------------------------
