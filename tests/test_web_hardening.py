@@ -406,3 +406,16 @@ def test_markdown_in_the_event_name_is_escaped_in_a_caption(event_dir, served, p
     source.write_text(source.read_text(encoding="utf-8").replace('name = "小测试"', 'name = "**粗体** [链接](https://x)"', 1), encoding="utf-8")
     captions = [caption.value for caption in open_app(ROOT / "pages" / page, viewer=BOSS).caption]
     assert any(r"\*\*粗体\*\* \[链接\]\(https\:\/\/x\)" in caption for caption in captions)
+
+
+def test_the_server_log_of_a_failure_has_its_traceback_and_no_password(caplog):
+    try:
+        raise ValueError("could not open postgresql+psycopg://u:PASSWORD@db.example/x")
+    except ValueError as error:
+        ui.log_failure("panel test", error)
+    assert ("Traceback" in caplog.text, "PASSWORD" in caplog.text, "u:***@db.example" in caplog.text) == (True, False, True)
+
+
+def test_the_sign_in_page_without_passwords_names_no_file(sqlite_event):
+    body = shown_text(open_app(ROOT / "pages" / "login.py"))
+    assert (t("login_no_passwords") in body.replace("\\", ""), "secrets.toml" in body, ".toml" in body) == (True, False, False)

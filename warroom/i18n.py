@@ -120,9 +120,10 @@ STRINGS.update({
     ),
     "login_staff_hint": ("接单员和团队成员：请直接打开团队长发给你的个人链接（或扫码）。", "Staff: open the personal link (or QR code) your team lead gave you."),
     "login_demo_hint": ("演示密码：团队长 `lead520`，老板 `boss520`", "Demo passwords: team lead `lead520`, boss `boss520`"),
+    # Seen by visitors who are not signed in: no file names or paths (SPEC §5); the README says where the hashes go.
     "login_no_passwords": (
-        "还没有设置登录密码。请在 `.streamlit/secrets.toml` 的 `[warroom.passwords]` 或活动文件的 `[access]` 中加入密码的 bcrypt 哈希（生成：`python -m warroom.access hash`）。",
-        "No password is set yet. Add a bcrypt hash of one under `[warroom.passwords]` in `.streamlit/secrets.toml` or `[access]` in the event file (make one with `python -m warroom.access hash`).",
+        "还没有设置登录密码。请团队长按 README「Who sees what」一节的说明，用 `python -m warroom.access hash` 生成密码哈希并配置。",
+        "No password is set yet. The team lead makes a hash with `python -m warroom.access hash` and sets it up as the README's \"Who sees what\" says.",
     ),
     "login_oidc": ("使用单位账号登录", "Sign in with your company account"),
     "login_oidc_refused": ("账号 {email} 没有作战室的权限。", "The account {email} has no access to the war room."),
