@@ -91,8 +91,9 @@ def test_a_year_one_order_leaves_the_big_screen_s_other_panels_running(year_one_
         "wr-revenue", "wr-clock-time", "wr-countdown", "wr-board-title"]
 
 
-def test_the_failing_panel_is_replaced_by_a_short_message(year_one_order):
-    assert [element.value for element in open_app(viewer=KIOSK).error] == [t("panel_failed")] * 2
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_failing_panel_is_replaced_by_a_short_message(year_one_order, lang):
+    assert [element.value for element in open_app(viewer=KIOSK, lang=lang).error] == [t("panel_failed", lang)] * 2
 
 
 @pytest.mark.parametrize("viewer", [KIOSK, BOSS], ids=["kiosk", "boss"])
