@@ -8,6 +8,7 @@ Screenshots go to tests/artifacts/browser/.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -44,10 +45,10 @@ AT_21H = int(datetime.fromisoformat("2026-05-20T21:00:00+08:00").timestamp())
 class Served:
     """`streamlit run app.py` for one event file, as `warroom serve` runs it, in a process group of its own."""
 
-    def __init__(self, event: Path):
+    def __init__(self, event: Path, extra_env: dict[str, str] | None = None):
         self.event, self.port = event, free_port()
         command, env = serve_command(event, self.port)
-        env = {key: value for key, value in env.items() if key not in ("WARROOM_DB_URL", "WARROOM_REPLAY_CLOCK")}
+        env = {key: value for key, value in env.items() if key not in ("WARROOM_DB_URL", "WARROOM_REPLAY_CLOCK")} | (extra_env or {})
         self.log = event.with_suffix(".log").open("wb")
         self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
 
@@ -132,6 +133,9 @@ def hostile_event(folder: Path) -> Path:
     text = (SMALL_EVENT.replace('name = "小测试"', f"name = '{EVENT_NAME}'", 1).replace('name = "小林"', f"name = '{EVIL_LINK}'")
             .replace('name = "宠粉 1 群"', 'name = "**bold** 群"'))
     text += f'\n[access]\nlead_password_hash = "{access.hash_password(LEAD_PASSWORD, rounds=4)}"\nlink_secret = "{SECRET}"\n'
+    # A hype member and a flash sale at 20:40 of a product whose name is Markdown: at 20:36 the poster prompt fires, with the groups as pills.
+    text += ('\n[[staff]]\nid = "S23"\nname = "阿豪"\nrole = "hype"\n\n[[products]]\nsku = "P1"\nname = "[link](https://x)"\nprice = 199\n'
+             '\n[[flash_sales]]\nat = "2026-05-20T20:40:00+08:00"\nsku = "P1"\nprice = 99\nminutes = 10\n')
     event = folder / "event.toml"
     event.write_text(text, encoding="utf-8")
     config = load_event(event)
@@ -148,7 +152,11 @@ def hostile_event(folder: Path) -> Path:
 @pytest.fixture(scope="module")
 def hostile(tmp_path_factory) -> Iterator[Served]:
     """Yield the app serving the hostile event."""
-    served = Served(hostile_event(tmp_path_factory.mktemp("hostile")))
+    folder = tmp_path_factory.mktemp("hostile")
+    # The event clock stands at 20:36, four minutes before the flash sale (as `warroom demo`'s replay clock would).
+    clock = folder / "replay_clock.json"
+    clock.write_text(json.dumps({"event_now": "2026-05-20T20:36:00+08:00", "wall": time.time(), "speed": 0.0}), encoding="utf-8")
+    served = Served(hostile_event(folder), {"WARROOM_REPLAY_CLOCK": str(clock)})
     try:
         yield served.wait_ready()
     finally:
@@ -261,6 +269,16 @@ def test_the_big_screen_shows_hostile_names_as_written(hostile, new_tab):
     page.locator(".wr-board-title").wait_for(state="visible", timeout=LOAD_MS)
     shot(page, "20_big_screen_hostile_names")
     assert EVIL_LINK in page.locator(".wr-name").all_inner_texts()
+    assert_nothing_rendered(page)
+
+
+def test_the_operator_page_shows_group_and_product_names_as_written(hostile, new_tab):
+    page = signed_in_lead(hostile, new_tab, "prompts")
+    pill = page.locator('[data-testid="stButtonGroup"] button').filter(has_text="群").first
+    pill.wait_for(state="visible", timeout=LOAD_MS)
+    page.wait_for_timeout(1000)
+    shot(page, "22_operator_hostile_names")
+    assert "**bold** 群" in pill.inner_text() and "[link](https://x)" in page.locator(".wb-prompt-title").first.inner_text()
     assert_nothing_rendered(page)
 
 
