@@ -72,7 +72,7 @@ def main() -> None:
     # After a sign-in or a sign-out, the browser fetches the route that writes its cookie, then comes back to this page.
     ui.write_session_cookie("" if chosen.url_path == landing.url_path else chosen.url_path)
     # A page that fails says so in a line, in the page's language; the detail goes to the server log.
-    with ui.page_boundary(lang):
+    with ui.page_boundary():
         chosen.run()
 
 

@@ -334,8 +334,8 @@ def guarded(name: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
 
 
 @contextmanager
-def page_boundary(lang: str) -> Iterator[None]:
-    """Run a page; when it fails, show the short message under what it drew and log the detail (st.stop and st.rerun pass)."""
+def page_boundary() -> Iterator[None]:
+    """Run a page; when it fails, show the short message (in the page's language) under what it drew and log the detail (st.stop and st.rerun pass)."""
     try:
         yield
     except Exception as error:  # the last boundary of a run: nothing of the exception reaches the viewer
