@@ -3,6 +3,12 @@
 Only the pages of the viewer's role are given to `st.navigation`, so no other page can be opened,
 not even by typing its address (warroom.access.ROLE_PAGES says which role gets which pages): the
 address of another page runs the sign-in page, or sends a signed-in viewer to their own page.
+
+The same file is the ASGI app that `streamlit run app.py` serves (Streamlit finds the `st.App` below
+and runs it with uvicorn): imported by uvicorn it only builds that app, with the route that writes
+the sign-in cookie (HttpOnly, which a script in the page cannot write) and the hook that turns any
+error a run leaves uncaught into a short message. Run by Streamlit as the page script (`__main__`),
+it routes the viewer.
 """
 
 import streamlit as st
@@ -22,35 +28,15 @@ PAGES = {
     "login": ("pages/login.py", "nav_login", ":material/login:"),
 }
 
-ui.app_ran()
-ui.remember_language()
-lang = ui.language()
-ui.configure_app(lang)
-live = ui.open_event(lang)
-viewer = ui.current_viewer(live, ui.access_settings(live))
-role = viewer.role if viewer else None
-ui.write_session_cookie()
 
-
-def page(key: str, *, default: bool = False, hidden: bool = False) -> st.Page:
+def page(lang: str, key: str, *, default: bool = False, hidden: bool = False) -> st.Page:
     """Return the st.Page of one page key, at the URL path of the same name (the default page at the root)."""
     path, title, icon = PAGES[key]
     return st.Page(path, title=t(title, lang), icon=icon, url_path=f"{key}_home" if default else key, default=default,
                    visibility="hidden" if hidden else "visible")
 
 
-staff = live.config.staff_by_id().get(viewer.staff_id or "") if viewer else None
-keys = access.pages_for(role, staff.role if staff else None)
-# The landing page is served at the root; a hidden twin answers its own address too, so that a
-# bookmark or a reload of /big_screen (or /review, /my_ranking) finds it instead of "Page not found".
-landing = page(keys[0], default=True)
-menu = {"": [landing, *(page(key) for key in keys[1:]), page(keys[0], hidden=True)]}
-signs_out = viewer is not None and viewer.via in ("password", "oidc")
-if signs_out:
-    menu[t("nav_account", lang)] = [st.Page(ui.sign_out, title=t("nav_sign_out", lang), icon=":material/logout:", url_path="sign_out")]
-
-
-def elsewhere(key: str) -> st.Page:
+def elsewhere(lang: str, key: str, viewer: access.Viewer | None, landing: st.Page, landing_key: str) -> st.Page:
     """Return what the address of a page this viewer may not open runs, instead of Streamlit's "Page not found" (in English).
 
     Signed out: the sign-in page, at that address, so that a lead's bookmark of /review opens the review
@@ -58,9 +44,40 @@ def elsewhere(key: str) -> st.Page:
     """
     if viewer is None:
         return st.Page(PAGES["login"][0], title=t("nav_login", lang), url_path=key, visibility="hidden")
-    return st.Page(lambda: st.switch_page(landing, query_params=st.query_params.to_dict()), title=t(PAGES[keys[0]][1], lang), url_path=key, visibility="hidden")
+    return st.Page(lambda: st.switch_page(landing, query_params=st.query_params.to_dict()), title=t(PAGES[landing_key][1], lang), url_path=key, visibility="hidden")
 
 
-menu[""] += [elsewhere(key) for key in [*PAGES, *([] if signs_out else ["sign_out"])] if key not in keys]
+def main() -> None:
+    """Work out who is looking and run the page they chose, from their role's list."""
+    ui.app_ran()
+    ui.remember_language()
+    lang = ui.language()
+    ui.configure_app(lang)
+    live = ui.open_event(lang)
+    viewer = ui.current_viewer(live, ui.access_settings(live))
+    role = viewer.role if viewer else None
 
-st.navigation(menu, position="top" if role in (access.LEAD, access.BOSS, access.STAFF) else "hidden").run()
+    staff = live.config.staff_by_id().get(viewer.staff_id or "") if viewer else None
+    keys = access.pages_for(role, staff.role if staff else None)
+    # The landing page is served at the root; a hidden twin answers its own address too, so that a
+    # bookmark or a reload of /big_screen (or /review, /my_ranking) finds it instead of "Page not found".
+    landing = page(lang, keys[0], default=True)
+    menu = {"": [landing, *(page(lang, key) for key in keys[1:]), page(lang, keys[0], hidden=True)]}
+    signs_out = viewer is not None and viewer.via in ("password", "oidc")
+    if signs_out:
+        menu[t("nav_account", lang)] = [st.Page(ui.sign_out, title=t("nav_sign_out", lang), icon=":material/logout:", url_path="sign_out")]
+    menu[""] += [elsewhere(lang, key, viewer, landing, keys[0]) for key in [*PAGES, *([] if signs_out else ["sign_out"])] if key not in keys]
+
+    chosen = st.navigation(menu, position="top" if role in (access.LEAD, access.BOSS, access.STAFF) else "hidden")
+    # After a sign-in or a sign-out, the browser fetches the route that writes its cookie, then comes back to this page.
+    ui.write_session_cookie("" if chosen.url_path == landing.url_path else chosen.url_path)
+    # A page that fails says so in a line, in the page's language; the detail goes to the server log.
+    with ui.page_boundary():
+        chosen.run()
+
+
+if __name__ == "__main__":
+    main()
+else:
+    # Imported by uvicorn (`streamlit run app.py` found this st.App): the server, with its cookie route and error hook.
+    app = st.App(__file__, routes=ui.http_routes(), on_script_error=ui.page_failed)

@@ -20,22 +20,27 @@ ui.require_viewer(lang, (access.LEAD, access.KIOSK))
 ui.rail_styles()
 
 
+# Each panel is a boundary (ui.panel): one that fails says so in its place, and the others keep running.
+
+
 @st.fragment(run_every=ui.REFRESH_SECONDS)
+@ui.guarded("live_board")
 def live_board() -> None:
     snapshot = ui.take_snapshot(live, lang)
     if snapshot is None:
         return
-    st.html(ui.header_html(live.config, snapshot, lang))
+    with ui.panel("header", lang):
+        st.html(ui.header_html(live.config, snapshot, lang))
     revenue, tiles = st.columns([11, 9], gap="medium")
-    with revenue:
+    with revenue, ui.panel("revenue", lang):
         st.html(ui.revenue_html(live.config, snapshot, lang))
-    with tiles:
+    with tiles, ui.panel("kpi_tiles", lang):
         st.html(ui.kpi_tiles_html(snapshot, lang))
     chart, board = st.columns([11, 9], gap="medium")
-    with chart:
+    with chart, ui.panel("revenue_line", lang):
         # As tall as the leaderboard card beside it, which scales with the screen.
         st.plotly_chart(ui.live_revenue_figure(live, snapshot, lang), config=ui.STATIC_CHART, theme=None, key="revenue_line", height="stretch")
-    with board:
+    with board, ui.panel("leaderboard", lang):
         st.html(ui.leaderboard_html(snapshot, lang))
 
 
@@ -47,11 +52,14 @@ def live_board() -> None:
 @st.fragment(run_every=ui.RAIL_CLOCK_SECONDS)
 def clock_and_countdown() -> None:
     now = ui.event_now(live)
-    st.html(ui.clock_html(now, live.config, lang))
-    st.html(ui.countdown_html(next_flash_sale(live.config, now), now, live.config, lang))
+    with ui.panel("clock", lang):
+        st.html(ui.clock_html(now, live.config, lang))
+    with ui.panel("countdown", lang):
+        st.html(ui.countdown_html(next_flash_sale(live.config, now), now, live.config, lang))
 
 
 @st.fragment(run_every=ui.RAIL_PROMPTS_SECONDS)
+@ui.guarded("prompts")
 def prompts_panel() -> None:
     now = ui.event_now(live)
     st.html(ui.prompts_panel_html(ui.live_prompts(live, now), flash_sales(live.config), now, live.config, lang))
@@ -60,8 +68,14 @@ def prompts_panel() -> None:
 @st.fragment(run_every=ui.REFRESH_SECONDS)
 def big_orders_and_celebration() -> None:
     now = ui.event_now(live)
-    st.html(ui.ticker_html(ui.big_orders(live, now), now, live.config, lang, BIG_ORDER_FEN))
-    # Balloons once per milestone per session, for the milestones crossed while the screen is up.
+    with ui.panel("ticker", lang):
+        st.html(ui.ticker_html(ui.big_orders(live, now), now, live.config, lang, BIG_ORDER_FEN))
+    with ui.panel("celebration", lang):
+        celebration()
+
+
+def celebration() -> None:
+    """Balloons once per milestone per session, for the milestones crossed while the screen is up."""
     seen = st.session_state.setdefault("milestones_seen", None)
     snapshot = ui.take_snapshot(live, lang)
     if snapshot is None:
@@ -85,3 +99,7 @@ with rail:
     clock_and_countdown()
     prompts_panel()
     big_orders_and_celebration()
+# The store file was deleted or replaced under the app, and opened again: the TV says so at its foot.
+notice = ui.store_notice(live, lang)
+if notice:
+    st.html(ui.footer_notice_html(notice))

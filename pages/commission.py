@@ -18,7 +18,7 @@ as_of = ui.event_time(snapshot.as_of, config).strftime("%Y-%m-%d %H:%M:%S")
 head, refresh = st.columns([5, 1], vertical_alignment="bottom")
 with head:
     st.title(t("cm_title", lang))
-    st.caption(t("cm_caption", lang, event=config.event.name, time=as_of))
+    st.caption(t("cm_caption", lang, event=ui.plain(config.event.name), time=as_of))
 with refresh:
     st.button(t("cm_refresh", lang), icon=":material/refresh:", width="stretch")
 

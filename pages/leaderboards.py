@@ -18,6 +18,7 @@ member = live.config.staff_by_id().get(viewer.staff_id or "")
 
 
 @st.fragment(run_every=ui.PERSONAL_REFRESH_SECONDS)
+@ui.guarded("boards")
 def boards() -> None:
     snapshot = ui.take_snapshot(live, lang)
     if snapshot is None:

@@ -16,14 +16,15 @@ _, middle, _ = st.columns([1, 2, 1])
 with middle, st.container(width=460):
     top, switch = st.columns([3, 1], vertical_alignment="center")
     top.markdown(f"### {t('login_title', lang)}")
-    top.caption(live.config.event.name)
+    # Names are text: Markdown in them (bold, links) shows as written (ui.plain).
+    top.caption(ui.plain(live.config.event.name))
     with switch:
         ui.language_switch(lang)
 
     viewer = ui.signed_in()
     if viewer is not None:
         who = t(f"viewer_{viewer.role}", lang) if viewer.role in access.PASSWORD_ROLES else viewer.name or viewer.role
-        st.success(t("login_signed_in", lang, who=who))
+        st.success(t("login_signed_in", lang, who=ui.plain(who)))
         if st.button(t("nav_sign_out", lang), icon=":material/logout:"):
             ui.sign_out()
         st.stop()
@@ -34,7 +35,7 @@ with middle, st.container(width=460):
 
     if settings.oidc:
         if st.user.is_logged_in:
-            st.error(t("login_oidc_refused", lang, email=st.user.get("email", "")))
+            st.error(t("login_oidc_refused", lang, email=ui.plain(st.user.get("email", ""))))
             if st.button(t("nav_sign_out", lang), key="oidc_sign_out"):
                 st.logout()
         elif st.button(t("login_oidc", lang), icon=":material/badge:", type="primary", width="stretch"):

@@ -20,6 +20,7 @@ products = {product.sku: product for product in live.config.products}
 
 
 @st.fragment(run_every=ui.PERSONAL_REFRESH_SECONDS)
+@ui.guarded("my_page")
 def my_page() -> None:
     snapshot = ui.take_snapshot(live, lang)
     if snapshot is None:
@@ -31,11 +32,10 @@ def my_page() -> None:
         st.error(t("login_bad_link", lang))
         return
     updated = t("updated_short", lang, time=ui.event_time(snapshot.as_of, live.config).strftime("%H:%M:%S"))
-    st.html(my_rank_html(view, lang, snapshot.rank_window_minutes, updated))
-    if view.standing is not None:
-        st.html(around_me_html(view, lang))
-        st.html(rival_html(view, lang))
-    st.html(my_commission_html(view, snapshot, live.config, lang))
+    # A panel with nothing to show (no rival for someone alone in their role) is left out: st.html("") raises.
+    for panel in (my_rank_html(view, lang, snapshot.rank_window_minutes, updated), around_me_html(view, lang), rival_html(view, lang),
+                  my_commission_html(view, snapshot, live.config, lang)):
+        ui.show_html(panel)
 
     with st.container(border=True):
         st.markdown(f"**{t('whatif_title', lang)}**")

@@ -8,9 +8,8 @@ import zlib
 import streamlit as st
 
 from warroom import access, ui
-from warroom.i18n import fmt_list, fmt_yuan, t
-from warroom.prompt_state import acknowledge, active_silences, expire_silence, silence
-from warroom.prompts import title_and_reason
+from warroom.i18n import fmt_yuan, t
+from warroom.prompt_state import active_silences, expire_silence
 from warroom.review import next_flash_sale
 
 ROLE_ORDER = {"hype": 0, "community": 1}
@@ -31,6 +30,7 @@ st.title(t("op_title", lang))
 
 
 @st.fragment(run_every=ui.RAIL_CLOCK_SECONDS)
+@ui.guarded("sale_card")
 def sale_card() -> None:
     now = ui.event_now(live)
     st.html(ui.operator_sale_html(next_flash_sale(config, now), now, config, lang))
@@ -40,7 +40,7 @@ sale_card()
 
 if viewer.role == access.STAFF:
     me = viewer.staff_id
-    st.caption(t("op_me", lang, name=staff[me].name))
+    st.caption(t("op_me", lang, name=ui.plain(staff[me].name)))
 else:
     # A lead or a boss pushes as one of the team; the hype squad and community ops come first.
     choices = sorted(staff, key=lambda sid: (ROLE_ORDER.get(staff[sid].role, 9), sid))
@@ -49,22 +49,16 @@ else:
 
 def push(prompt, groups: list[str]) -> None:
     """Record that `me` pushed the prompt's message into `groups`."""
-    try:
-        acknowledge(live.figures.store, prompt.key, me, at=ui.event_now(live), groups=groups, template=prompt.template)
-    except KeyError:
-        st.session_state["op_flash"] = ("warning", t("op_ack_not_stored", lang))
-        return
-    names = fmt_list((group_names.get(group, group) for group in groups), lang) or t("op_all_groups", lang)
-    st.session_state["op_flash"] = ("success", t("op_acked", lang, title=title_and_reason(prompt, lang)[0], groups=names))
+    st.session_state["op_flash"] = ui.record_push(live.figures.store, prompt, me, groups, ui.event_now(live), group_names, lang)
 
 
 def hush(minutes: int, rule: str | None, title: str) -> None:
     """Silence one rule's prompts, or all of them, for some minutes."""
-    silence(live.figures.store, minutes=minutes, created_by=me or viewer.role, at=ui.event_now(live), rule=rule, comment=title)
-    st.session_state["op_flash"] = ("success", t("op_silenced", lang, minutes=minutes))
+    st.session_state["op_flash"] = ui.record_silence(live.figures.store, minutes, me or viewer.role, ui.event_now(live), rule, title, lang)
 
 
 @st.fragment(run_every=ui.OPERATOR_REFRESH_SECONDS)
+@ui.guarded("prompt_list")
 def prompt_list() -> None:
     now = ui.event_now(live)
     flash = st.session_state.pop("op_flash", None)
@@ -92,7 +86,7 @@ def prompt_list() -> None:
             # Keyed on the groups too: after a partial push the remaining groups are a new set of toggles.
             chosen = st.pills(
                 t("op_groups", lang), options=list(prompt.groups), default=list(prompt.groups), selection_mode="multi",
-                format_func=lambda g: group_names.get(g, g), key=f"op_groups_{prompt.key}_{zlib.crc32('|'.join(prompt.groups).encode())}",
+                format_func=lambda g: ui.plain(group_names.get(g, g)), key=f"op_groups_{prompt.key}_{zlib.crc32('|'.join(prompt.groups).encode())}",
             ) if prompt.groups else []
             done, hold = st.columns([3, 2])
             with done:
@@ -111,7 +105,7 @@ def prompt_list() -> None:
             left, right = st.columns([3, 1], vertical_alignment="center")
             scope = item.rule or item.kind or t("op_all_prompts", lang)
             who = staff[item.created_by].name if item.created_by in staff else item.created_by
-            left.caption(t("op_silence_line", lang, scope=scope, until=ui.event_time(item.ends_at, config).strftime("%H:%M"), who=who))
+            left.caption(t("op_silence_line", lang, scope=ui.plain(scope), until=ui.event_time(item.ends_at, config).strftime("%H:%M"), who=ui.plain(who)))
             right.button(t("op_unsilence", lang), key=f"op_end_{item.id}", on_click=expire_silence, args=(live.figures.store, item.id), kwargs={"at": now})
 
 

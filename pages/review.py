@@ -18,7 +18,7 @@ tables = {table.key: table for table in review_tables(review, lang)}
 as_of = ui.event_time(review.data_time, config).strftime("%Y-%m-%d %H:%M")
 
 st.title(t("rv_title", lang))
-st.caption(t("rv_caption", lang, event=config.event.name, time=as_of))
+st.caption(t("rv_caption", lang, event=ui.plain(config.event.name), time=as_of))
 if snapshot.pace.on_air:
     st.info(t("rv_still_live", lang), icon=":material/live_tv:")
 

@@ -19,11 +19,15 @@ config = live.config
 ui.page_style()
 
 title, switch = st.columns([4, 1], vertical_alignment="center")
-title.markdown(f"## {t('setup_title', lang)} · {config.event.name}")
+title.markdown(f"## {t('setup_title', lang)} · {ui.plain(config.event.name)}")
 with switch:
     ui.language_switch(lang)
 if config.access.demo_hint:
     st.warning(t("setup_demo_warning", lang), icon=":material/warning:")
+# The SQLite store file was deleted or replaced while the app served, and was opened again.
+store_notice = ui.store_notice(live, lang)
+if store_notice:
+    st.warning(store_notice, icon=":material/database:")
 
 st.markdown(f"#### {t('setup_event', lang)}")
 st.html(glance_html(config, lang))
@@ -34,6 +38,7 @@ people.dataframe(staff_rows(config, lang), hide_index=True)
 
 
 @st.fragment(run_every=ui.SETUP_REFRESH_SECONDS)
+@ui.guarded("feeds")
 def feeds() -> None:
     st.markdown(f"#### {t('setup_feeds', lang)}")
     health = ingest_health(live.figures.store, config, live.figures.clock.now(), wall_now=datetime.now(UTC))

@@ -190,7 +190,7 @@ def test_a_link_is_absolute_with_its_query():
 def throttle_after(failures: int, at: float = 0.0) -> access.LoginThrottle:
     throttle = access.LoginThrottle()
     for _ in range(failures):
-        throttle.failed(["role:lead"], at)
+        throttle.failed(LEAD, "c1", at)
     return throttle
 
 
@@ -208,45 +208,95 @@ def throttle_after(failures: int, at: float = 0.0) -> access.LoginThrottle:
     ],
 )
 def test_wrong_passwords_wait_longer_and_longer(failures, later, wait):
-    assert throttle_after(failures).wait_seconds(["role:lead"], later) == wait
+    assert throttle_after(failures).wait_seconds(LEAD, "c1", later) == wait
 
 
 def test_failures_are_forgotten_after_an_hour_of_quiet():
-    assert (throttle_after(4).failures_left(["role:lead"], 3599), throttle_after(4).failures_left(["role:lead"], 3600)) == (1, 5)
+    assert (throttle_after(4).failures_left(LEAD, "c1", 3599), throttle_after(4).failures_left(LEAD, "c1", 3600)) == (1, 5)
 
 
 def test_a_right_password_forgets_the_failures(settings):
     throttle = access.LoginThrottle()
     for _ in range(4):
-        access.attempt_sign_in(settings, throttle, LEAD, "wrong", session="s1", now=0)
-    access.attempt_sign_in(settings, throttle, LEAD, "lead-pw", session="s1", now=1)
-    assert throttle.failures_left(access.throttle_keys(LEAD, "s1"), 2) == 5
+        access.attempt_sign_in(settings, throttle, LEAD, "wrong", client="c1", now=0)
+    access.attempt_sign_in(settings, throttle, LEAD, "lead-pw", client="c1", now=1)
+    assert throttle.failures_left(LEAD, "c1", 2) == 5
 
 
 def test_while_waiting_even_the_right_password_is_refused_unchecked(settings):
     throttle = access.LoginThrottle()
-    attempts = [access.attempt_sign_in(settings, throttle, LEAD, "wrong", session="s1", now=second) for second in range(5)]
-    refused = access.attempt_sign_in(settings, throttle, LEAD, "lead-pw", session="s1", now=10)
-    later = access.attempt_sign_in(settings, throttle, LEAD, "lead-pw", session="s1", now=34)
+    attempts = [access.attempt_sign_in(settings, throttle, LEAD, "wrong", client="c1", now=second) for second in range(5)]
+    refused = access.attempt_sign_in(settings, throttle, LEAD, "lead-pw", client="c1", now=10)
+    later = access.attempt_sign_in(settings, throttle, LEAD, "lead-pw", client="c1", now=34)
     assert ([attempt.failures_left for attempt in attempts], refused, later.viewer) == (
         [4, 3, 2, 1, 0], access.SignInAttempt(viewer=None, wait_seconds=24, failures_left=0), Viewer(role=LEAD))
 
 
 @pytest.mark.parametrize(
-    ("role", "session", "waits"),
+    ("role", "client", "waits"),
     [
-        (LEAD, "s2", True),  # the same role from another browser: the role ("user") is throttled
-        (BOSS, "s1", True),  # another role from the same browser: so is the session
-        (BOSS, "s2", False),  # neither
+        (LEAD, "c1", True),  # the client that failed, as that role: it waits
+        (LEAD, "c2", False),  # a lead on another client gets in at once: nobody can lock the leads out
+        (BOSS, "c1", False),  # the same client as another role: its own count
     ],
 )
-def test_throttled_per_role_and_per_session(settings, role, session, waits):
+def test_throttled_per_client_and_role(settings, role, client, waits):
     throttle = access.LoginThrottle()
     for second in range(5):
-        access.attempt_sign_in(settings, throttle, LEAD, "wrong", session="s1", now=second)
+        access.attempt_sign_in(settings, throttle, LEAD, "wrong", client="c1", now=second)
     password = "lead-pw" if role == LEAD else "boss-pw"
-    attempt = access.attempt_sign_in(settings, throttle, role, password, session=session, now=5)
+    attempt = access.attempt_sign_in(settings, throttle, role, password, client=client, now=5)
     assert (attempt.viewer is None, attempt.wait_seconds > 0) == (waits, waits)
+
+
+def test_a_client_is_its_address_and_its_browser_session():
+    assert (access.client_key("203.0.113.5", "s1"), access.client_key(None, "s1")) == ("203.0.113.5|s1", "local|s1")
+
+
+def spent_budget(settings, clients: int = access.GLOBAL_FREE_FAILURES) -> access.LoginThrottle:
+    """Return a throttle after one wrong lead password from each of `clients` clients, at time 0: the role's budget is spent."""
+    throttle = access.LoginThrottle()
+    for number in range(clients):
+        throttle.failed(LEAD, f"bot{number}", 0.0)
+    return throttle
+
+
+def test_with_the_budget_spent_a_client_that_failed_waits_for_it(settings):
+    attempt = access.attempt_sign_in(settings, spent_budget(settings), LEAD, "lead-pw", client="bot0", now=0)
+    assert (attempt.viewer, attempt.wait_seconds) == (None, access.GLOBAL_REFILL_SECONDS)
+
+
+def test_with_the_budget_spent_a_fresh_client_s_right_password_is_taken(settings):
+    assert access.attempt_sign_in(settings, spent_budget(settings), LEAD, "lead-pw", client="the-lead", now=0).viewer == Viewer(role=LEAD)
+
+
+def test_with_the_budget_spent_a_fresh_client_s_first_wrong_password_makes_it_wait(settings):
+    attempt = access.attempt_sign_in(settings, spent_budget(settings), LEAD, "wrong", client="bot-new", now=0)
+    # The budget now owes one more: the wait until it is back in credit.
+    assert (attempt.wait_seconds, attempt.failures_left) == (2 * access.GLOBAL_REFILL_SECONDS, 0)
+
+
+def test_past_the_budget_the_wait_grows_slowly_up_to_the_longest(settings):
+    throttle = spent_budget(settings, access.GLOBAL_FREE_FAILURES + 1_000)
+    assert (throttle.wait_seconds(LEAD, "bot0", 0), spent_budget(settings, access.GLOBAL_FREE_FAILURES + 3).wait_seconds(LEAD, "bot0", 0)) == (
+        access.MAX_WAIT_SECONDS, 4 * access.GLOBAL_REFILL_SECONDS)
+
+
+def test_the_budget_grows_back_one_wrong_password_at_a_time(settings):
+    throttle = spent_budget(settings)
+    waits = [throttle.wait_seconds(LEAD, "bot0", now) for now in (0, access.GLOBAL_REFILL_SECONDS / 2, access.GLOBAL_REFILL_SECONDS)]
+    assert waits == [access.GLOBAL_REFILL_SECONDS, access.GLOBAL_REFILL_SECONDS / 2, 0]
+
+
+def test_the_budget_is_per_role(settings):
+    assert access.attempt_sign_in(settings, spent_budget(settings), BOSS, "boss-pw", client="bot0", now=0).viewer == Viewer(role=BOSS)
+
+
+def test_the_throttle_remembers_at_most_max_clients():
+    throttle = access.LoginThrottle(max_clients=50)
+    for number in range(200):
+        throttle.failed(LEAD, f"bot{number}", float(number))
+    assert len(throttle) == 50
 
 
 # -- staying signed in -------------------------------------------------------------------------------------

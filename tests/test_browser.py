@@ -351,7 +351,8 @@ def test_a_lead_stays_signed_in_across_a_reload_until_signing_out(demo, new_page
     page.locator('[data-testid="stFormSubmitButton"] button').click()
     page.locator(".wr-revenue").wait_for(state="visible", timeout=LOAD_MS)
     cookie = next(cookie for cookie in page.context.cookies() if cookie["name"] == "warroom_session")
-    assert (cookie["sameSite"], cookie["value"].split(".")[0]) == ("Strict", "lead")
+    # Written by the app's route, not by a script in the page: a script cannot read it either.
+    assert (cookie["sameSite"], cookie["httpOnly"], cookie["value"].split(".")[0]) == ("Lax", True, "lead")
 
     # A reload is a new Streamlit session: the signed cookie brings the lead back, menu and all.
     page.reload()

@@ -94,9 +94,11 @@ def rendered(app: AppTest) -> str:
 
 
 def texts(app: AppTest) -> str:
-    """Return every message, caption and code block the run showed."""
+    """Return every message, caption and code block the run showed, as the viewer reads them (names are Markdown-escaped: ui.plain)."""
+    import re
+
     parts = [element.value for kind in ("info", "warning", "success", "error", "caption", "code") for element in getattr(app, kind)]
-    return "\n".join([rendered(app), *map(str, parts)])
+    return "\n".join([rendered(app), *(re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", str(part)) for part in parts)])
 
 
 @pytest.mark.parametrize("script", [COMMISSION, REVIEW, PROMPTS], ids=lambda path: path.name)
@@ -258,3 +260,11 @@ def test_celebration_only_for_milestones_crossed_on_screen(event):
 
 def test_boss_strings_do_not_shadow_shared_ones():
     assert all(key.split("_")[0] in ("cm", "rv", "ex", "ps", "op", "bs") and STRINGS[key] == value for key, value in BOSS_STRINGS.items())
+
+
+def test_a_group_name_is_text_in_the_operator_page_s_pills(event, event_dir):
+    source = event_dir / "event.toml"
+    source.write_text(source.read_text(encoding="utf-8").replace('name = "宠粉 1 群"', 'name = "**粗体** [链接](https://x) 群"'), encoding="utf-8")
+    app = run(PROMPTS)
+    labels = [option.content for group in app.get("button_group") for option in group.proto.options]
+    assert r"\*\*粗体\*\* \[链接\]\(https\:\/\/x\) 群" in labels

@@ -29,10 +29,18 @@ Staying signed in. A lead's or a boss's sign-in is kept in the browser as a cook
 keyed with the link secret and the role's password hash; it expires after `SESSION_HOURS`, and
 signing out revokes it in this process (and deletes it). So a reload keeps a lead signed in, a
 changed password or link secret signs everyone out, and nobody can forge one without the secrets.
+The app's own HTTP route writes it (warroom.ui.SESSION_ROUTE): HttpOnly, so no script in a page can
+read it, SameSite=Lax, and Secure when the app is served over https.
 
-Wrong passwords are throttled (`LoginThrottle`): after `FREE_FAILURES` failures for a role or in
-one session, sign-in is refused without checking the password for 30 s, then twice as long after
-each further failure, up to 15 minutes. The counts live in process memory.
+Wrong passwords are throttled (`LoginThrottle`) per client (its address and browser session) and
+role: after `FREE_FAILURES` failures, that client's sign-in as that role is refused without checking
+the password for 30 s, then twice as long after each further failure, up to 15 minutes. Failures
+from one client never hold back another, so nobody can lock the leads out. What bounds guessing
+from many clients at once is a budget per role: `GLOBAL_FREE_FAILURES` wrong passwords, growing by
+one every `GLOBAL_REFILL_SECONDS`; while it is spent, a client that already failed waits for it,
+and a client's first wrong password makes it wait at once. A client that has not failed is always
+checked, so a lead on their own device gets in during an attack. The counts live in process
+memory, at most `MAX_CLIENTS` of them.
 
 Changing `link_secret` revokes every link at once. Where an OIDC provider is set up for
 `st.login` (an `[auth]` section in the secrets), leads and bosses may sign in with it instead;
@@ -47,7 +55,8 @@ import hmac
 import secrets as random_secrets
 import sys
 import threading
-from collections.abc import Iterable, Mapping
+from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -68,6 +77,9 @@ FREE_FAILURES = 5  # wrong passwords allowed before sign-in waits
 FIRST_WAIT_SECONDS = 30.0  # the wait after the last free failure; it doubles after each further one
 MAX_WAIT_SECONDS = 15 * 60.0
 FORGET_FAILURES_SECONDS = 3600.0  # failures this old, with none since, are forgotten
+GLOBAL_FREE_FAILURES = 100  # wrong passwords per role, from all clients together, before the budget holds them back
+GLOBAL_REFILL_SECONDS = 30.0  # the budget grows by one wrong password this often (120 an hour, sustained)
+MAX_CLIENTS = 10_000  # clients whose failures are remembered; the oldest are forgotten first
 
 # Each role's pages, in menu order; the first is where the role lands.
 ROLE_PAGES: dict[str | None, tuple[str, ...]] = {
@@ -169,15 +181,21 @@ def sign_in(settings: AccessSettings, role: str, password: str) -> Viewer | None
 
 
 class LoginThrottle:
-    """Failed sign-ins per key (a role, a session), and how long each key must wait: kept in process memory, time passed in."""
+    """Failed sign-ins per (client, role) and a budget of failures per role: kept in process memory, time passed in."""
 
     def __init__(self, free_failures: int = FREE_FAILURES, first_wait: float = FIRST_WAIT_SECONDS, max_wait: float = MAX_WAIT_SECONDS,
-                 forget_after: float = FORGET_FAILURES_SECONDS):
+                 forget_after: float = FORGET_FAILURES_SECONDS, global_free: int = GLOBAL_FREE_FAILURES,
+                 global_refill: float = GLOBAL_REFILL_SECONDS, max_clients: int = MAX_CLIENTS):
         self.free_failures, self.first_wait, self.max_wait, self.forget_after = free_failures, first_wait, max_wait, forget_after
-        self._failures: dict[str, tuple[int, float]] = {}  # key -> (failures, time of the last one)
+        self.global_free, self.global_refill, self.max_clients = global_free, global_refill, max_clients
+        self._failures: OrderedDict[tuple[str, str], tuple[int, float]] = OrderedDict()  # (role, client) -> (failures, last), oldest first
+        self._budget: dict[str, tuple[float, float]] = {}  # role -> (failures it may still take, when that was counted)
         self._lock = threading.Lock()
 
-    def _count(self, key: str, now: float) -> tuple[int, float]:
+    def __len__(self) -> int:
+        return len(self._failures)
+
+    def _count(self, key: tuple[str, str], now: float) -> tuple[int, float]:
         failures, last = self._failures.get(key, (0, 0.0))
         if failures and now - last >= max(self.forget_after, self._wait_after(failures)):
             self._failures.pop(key, None)
@@ -189,29 +207,44 @@ class LoginThrottle:
             return 0.0
         return min(self.first_wait * 2 ** (failures - self.free_failures), self.max_wait)
 
-    def wait_seconds(self, keys: Iterable[str], now: float) -> float:
-        """Return how many seconds these keys must still wait before a password is checked again; 0 when they may try now."""
-        with self._lock:
-            waits = [last + self._wait_after(failures) - now for failures, last in (self._count(key, now) for key in keys)]
-        return max([0.0, *waits])
+    def _left(self, role: str, now: float) -> float:
+        left, counted = self._budget.get(role, (float(self.global_free), now))
+        return min(left + max(now - counted, 0.0) / self.global_refill, float(self.global_free))
 
-    def failures_left(self, keys: Iterable[str], now: float) -> int:
-        """Return how many more wrong passwords these keys may give before they must wait."""
+    def wait_seconds(self, role: str, client: str, now: float) -> float:
+        """Return how many seconds this client must still wait before its password for `role` is checked; 0 when it may try now."""
         with self._lock:
-            return max(self.free_failures - max(self._count(key, now)[0] for key in keys), 0)
+            failures, last = self._count((role, client), now)
+            wait = last + self._wait_after(failures) - now
+            if failures:
+                # Only a client that failed before waits for the role's budget: a fresh one is always checked.
+                # Each wrong password past the budget puts it further behind, up to the longest wait.
+                wait = max(wait, min((1 - self._left(role, now)) * self.global_refill, self.max_wait))
+        return max(wait, 0.0)
 
-    def failed(self, keys: Iterable[str], now: float) -> None:
-        """Count a wrong password against each key."""
+    def failures_left(self, role: str, client: str, now: float) -> int:
+        """Return how many more wrong passwords this client may give as `role` before it must wait."""
         with self._lock:
-            for key in keys:
-                failures, _last = self._count(key, now)
-                self._failures[key] = (failures + 1, now)
+            free = self.free_failures if self._left(role, now) >= 1 else 0
+            return max(free - self._count((role, client), now)[0], 0)
 
-    def succeeded(self, keys: Iterable[str]) -> None:
-        """Forget the failures of these keys after a right password."""
+    def failed(self, role: str, client: str, now: float) -> None:
+        """Count a wrong password from this client as `role`, against the client and the role's budget."""
         with self._lock:
-            for key in keys:
-                self._failures.pop(key, None)
+            left = self._left(role, now)
+            self._budget[role] = (left - 1, now)
+            failures, _last = self._count((role, client), now)
+            # With the budget spent, a client's first wrong password already makes it wait.
+            failures = failures + 1 if left >= 1 else max(failures + 1, self.free_failures)
+            self._failures.pop((role, client), None)
+            self._failures[(role, client)] = (failures, now)
+            while len(self._failures) > self.max_clients:
+                self._failures.popitem(last=False)
+
+    def succeeded(self, role: str, client: str) -> None:
+        """Forget this client's failures as `role` after a right password."""
+        with self._lock:
+            self._failures.pop((role, client), None)
 
 
 @dataclass(frozen=True)
@@ -223,22 +256,21 @@ class SignInAttempt:
     failures_left: int = FREE_FAILURES
 
 
-def throttle_keys(role: str, session: str) -> tuple[str, str]:
-    """Return the keys a sign-in is throttled by: the role signed in as (the "user") and the browser session."""
-    return f"role:{role}", f"session:{session}"
+def client_key(address: str | None, session: str) -> str:
+    """Return the client a sign-in is throttled by: its network address and its browser session."""
+    return f"{address or 'local'}|{session}"
 
 
-def attempt_sign_in(settings: AccessSettings, throttle: LoginThrottle, role: str, password: str, *, session: str, now: float) -> SignInAttempt:
-    """Return the viewer a password signs in, unless this role or session failed too often lately (then wait, unchecked)."""
-    keys = throttle_keys(role, session)
-    wait = throttle.wait_seconds(keys, now)
+def attempt_sign_in(settings: AccessSettings, throttle: LoginThrottle, role: str, password: str, *, client: str, now: float) -> SignInAttempt:
+    """Return the viewer a password signs in, unless this client failed too often lately as this role (then wait, unchecked)."""
+    wait = throttle.wait_seconds(role, client, now)
     if wait > 0:
         return SignInAttempt(viewer=None, wait_seconds=wait, failures_left=0)
     viewer = sign_in(settings, role, password)
     if viewer is None:
-        throttle.failed(keys, now)
-        return SignInAttempt(viewer=None, wait_seconds=throttle.wait_seconds(keys, now), failures_left=throttle.failures_left(keys, now))
-    throttle.succeeded(keys)
+        throttle.failed(role, client, now)
+        return SignInAttempt(viewer=None, wait_seconds=throttle.wait_seconds(role, client, now), failures_left=throttle.failures_left(role, client, now))
+    throttle.succeeded(role, client)
     return SignInAttempt(viewer=viewer)
 
 

@@ -30,7 +30,14 @@ STRINGS: dict[str, tuple[str, str | tuple[str, str]]] = {
     ),
     "event_invalid": ("活动文件有误：{error}", "The event file has a problem: {error}"),
     "store_unavailable": ("无法打开数据库：{error}", "Cannot open the store: {error}"),
-    "refresh_failed": ("暂时读不到最新数据，正在自动重试（{error}）", "Could not read the latest figures, retrying ({error})"),
+    "refresh_failed": ("暂时读不到最新数据，正在自动重试。", "Could not read the latest figures; retrying."),
+    # what a viewer sees when something fails: never the exception, a path or a secret (SPEC §5)
+    "app_unavailable": ("作战室暂时打不开，请告诉团队长。", "The war room cannot open right now. Please tell the team lead."),
+    "panel_failed": ("这一块暂时显示不了，其他部分照常更新。", "This panel cannot be shown right now; the rest keeps updating."),
+    "page_failed": ("这个页面暂时显示不了，请稍后刷新。", "This page cannot be shown right now. Please reload in a moment."),
+    "error_detail": ("详情（仅团队长可见，完整记录在服务器日志）：{detail}", "Detail (team leads only; the full record is in the server log): {detail}"),
+    "store_replaced": ("数据库文件在 {time} 被替换，已重新打开。", "The store file was replaced at {time} and has been reopened."),
+    "store_deleted": ("数据库文件在 {time} 被删除，已新建一个空的数据库。", "The store file was deleted at {time}; a new, empty store was started."),
     # the big screen
     "revenue": ("累计成交额", "Revenue"),
     "updated_at": ("更新于 {time}", "Updated {time}"),
@@ -113,9 +120,10 @@ STRINGS.update({
     ),
     "login_staff_hint": ("接单员和团队成员：请直接打开团队长发给你的个人链接（或扫码）。", "Staff: open the personal link (or QR code) your team lead gave you."),
     "login_demo_hint": ("演示密码：团队长 `lead520`，老板 `boss520`", "Demo passwords: team lead `lead520`, boss `boss520`"),
+    # Seen by visitors who are not signed in: no file names or paths (SPEC §5); the README says where the hashes go.
     "login_no_passwords": (
-        "还没有设置登录密码。请在 `.streamlit/secrets.toml` 的 `[warroom.passwords]` 或活动文件的 `[access]` 中加入密码的 bcrypt 哈希（生成：`python -m warroom.access hash`）。",
-        "No password is set yet. Add a bcrypt hash of one under `[warroom.passwords]` in `.streamlit/secrets.toml` or `[access]` in the event file (make one with `python -m warroom.access hash`).",
+        "还没有设置登录密码。请团队长按 README「Who sees what」一节的说明，用 `python -m warroom.access hash` 生成密码哈希并配置。",
+        "No password is set yet. The team lead makes a hash with `python -m warroom.access hash` and sets it up as the README's \"Who sees what\" says.",
     ),
     "login_oidc": ("使用单位账号登录", "Sign in with your company account"),
     "login_oidc_refused": ("账号 {email} 没有作战室的权限。", "The account {email} has no access to the war room."),
@@ -661,6 +669,7 @@ BOSS_STRINGS: dict[str, tuple[str, str | tuple[str, str]]] = {
     "op_silence_rule": ("静音这一类提醒", "Silence prompts like this"),
     "op_silence_all": ("静音全部提醒", "Silence every prompt"),
     "op_silenced": ("已静音 {minutes} 分钟", "Silenced for {minutes} min"),
+    "op_silence_refused": ("静音时长须在 1 到 {limit} 分钟之间，没有静音。", "A silence lasts 1 to {limit} minutes; nothing was silenced."),
     "op_silences": ("静音中", "Silences"),
     "op_all_prompts": ("全部提醒", "every prompt"),
     "op_silence_line": ("{scope} 静音到 {until}（{who}）", "{scope} silenced until {until} ({who})"),

@@ -7,7 +7,7 @@ The CSS is mobile first: a personal page must read well on a 390 px phone betwee
 from __future__ import annotations
 
 import html
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import plotly.graph_objects as go
@@ -288,6 +288,10 @@ def teams_html(teams: list[TeamTotal], lang: str, *, show_commission: bool, my_t
     return f'<div class="wp wp-card wp-scroll"><table class="wp-table"><thead><tr>{header}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>'
 
 
+# The epoch minutes a chart can draw: SPEC §5 keeps times within the years 2000-2100.
+CHART_MINUTES = (int(datetime(2000, 1, 1, tzinfo=UTC).timestamp()) // 60, int(datetime(2101, 1, 1, tzinfo=UTC).timestamp()) // 60)
+
+
 def race_figure(config: EventConfig, snapshot: Snapshot, lang: str, top: int = RACE_TOP, height: int = 420) -> go.Figure:
     """Return each top order-taker's cumulative revenue over time, in event time, with the gaps between live sessions cut out."""
     tz = config.event.tz
@@ -298,14 +302,18 @@ def race_figure(config: EventConfig, snapshot: Snapshot, lang: str, top: int = R
     leaders = [row for row in snapshot.leaderboards.get("order_taker", []) if row.value > 0][:top]
     sessions = live_sessions(config)
     figure = go.Figure()
-    first_minutes = [min(series) for row in leaders if (series := snapshot.staff_revenue_by_minute.get(row.staff_id))]
+    drawable = {row.staff_id: {minute: fen for minute, fen in snapshot.staff_revenue_by_minute.get(row.staff_id, {}).items()
+                               if CHART_MINUTES[0] <= minute < CHART_MINUTES[1]} for row in leaders}
+    first_minutes = [min(series) for series in drawable.values() if series]
     start = min([sessions[0].start, *(at_minute(minute) for minute in first_minutes)])
     # The race ends now, or at the end of the last session begun (after the show, the line stops with it).
     begun = [session.end for session in sessions if session.start <= snapshot.as_of]
     end = max(min(snapshot.as_of, max(begun)) if begun else snapshot.as_of, start)
     for index, row in enumerate(leaders):
-        series = snapshot.staff_revenue_by_minute.get(row.staff_id, {})
-        moments, totals, running = [local(start)], [0.0], 0
+        # A minute outside 2000-2100 (a row an older version stored) cannot be drawn: its revenue counts from the start.
+        series = drawable[row.staff_id]
+        running = sum(fen for minute, fen in snapshot.staff_revenue_by_minute.get(row.staff_id, {}).items() if minute < CHART_MINUTES[0])
+        moments, totals = [local(start)], [running / 100]
         for minute in sorted(series):
             running += series[minute]
             moments.append(local(at_minute(minute + 1)))
@@ -313,7 +321,8 @@ def race_figure(config: EventConfig, snapshot: Snapshot, lang: str, top: int = R
         moments.append(max(local(end), moments[-1]))
         totals.append(running / 100)
         figure.add_trace(go.Scatter(
-            x=moments, y=totals, mode="lines", name=row.name, line={"color": RACE_COLORS[index % len(RACE_COLORS)], "width": 3, "shape": "hv"},
+            # plotly reads a legend entry as HTML: a name is text.
+            x=moments, y=totals, mode="lines", name=html.escape(row.name), line={"color": RACE_COLORS[index % len(RACE_COLORS)], "width": 3, "shape": "hv"},
             hovertemplate="%{x|%H:%M} · ¥%{y:,.0f}<extra>" + html.escape(row.name) + "</extra>",
         ))
     breaks = [

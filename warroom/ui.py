@@ -7,20 +7,25 @@ be tested without a browser.
 
 from __future__ import annotations
 
+import functools
 import html
+import logging
 import os
 import re
 import threading
 import time
-from collections.abc import Callable, Hashable
+import traceback
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import plotly.graph_objects as go
 import streamlit as st
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from warroom import access
 from warroom.cli import EVENT_ENV, open_store
@@ -28,9 +33,12 @@ from warroom.clock import default_clock
 from warroom.config import ConfigError, EventConfig, load_event
 from warroom.figures import MONEY_METRICS, LiveFigures, Pace, Snapshot, Standing, at_minute, live_sessions
 from warroom.i18n import fmt_axis_money, fmt_compact, fmt_duration, fmt_int, fmt_pct, fmt_yuan, normalize_lang, t
-from warroom.panels import PAGE_CSS
+from warroom.panels import CHART_MINUTES, PAGE_CSS
 from warroom.prompt_state import prompts_seq
 from warroom.prompts import title_and_reason
+from warroom.redact import safe_url
+
+log = logging.getLogger("warroom.ui")
 
 REFRESH_SECONDS = 2
 TOP_ORDER_TAKERS = 8
@@ -55,6 +63,10 @@ class LiveEvent:
     config: EventConfig
     figures: LiveFigures
     latest: dict[str, Latest] = field(default_factory=dict, compare=False, repr=False)
+    store_file: tuple[int, int] | None = None  # the SQLite file's (device, inode) when it was opened; None on PostgreSQL
+    # When it was opened: the caches of what was read from the store are keyed on it, since a file opened again may
+    # get the old one's inode, and its seq starts anew.
+    opened: int = field(default_factory=time.monotonic_ns)
 
     def shared(self, name: str) -> Latest:
         """Return the process's holder of one shared value (the snapshot, the revenue line, the big orders)."""
@@ -105,7 +117,7 @@ def _open_live_event(path: str, _modified_ns: int) -> LiveEvent:
     # Keyed on the file's mtime too, so an edited event file (new goals) takes effect on reload.
     config = load_event(path)
     store = open_store(config)
-    return LiveEvent(config=config, figures=LiveFigures(store, config, clock=default_clock()))
+    return LiveEvent(config=config, figures=LiveFigures(store, config, clock=default_clock()), store_file=store_file(store.url))
 
 
 def language() -> str:
@@ -136,9 +148,10 @@ def _through_app() -> None:
 
 
 def open_event(lang: str) -> LiveEvent:
-    """Return the event named by WARROOM_EVENT, built once per process; on a problem show one error line and stop.
+    """Return the event named by WARROOM_EVENT, built once per process; on a problem show one short line and stop.
 
-    Every page opens the event first, so this is where a page that app.py did not route is sent through it.
+    Every page opens the event first, so this is where a page that app.py did not route is sent through it,
+    and where a SQLite store file deleted or replaced under the running app is noticed and opened again.
     """
     _through_app()
     raw = os.environ.get(EVENT_ENV, "").strip()
@@ -146,13 +159,75 @@ def open_event(lang: str) -> LiveEvent:
         st.error(t("no_event", lang))
         st.stop()
     path = Path(raw).expanduser().resolve()
+    key = (str(path), path.stat().st_mtime_ns if path.exists() else 0)
     try:
-        return _open_live_event(str(path), path.stat().st_mtime_ns if path.exists() else 0)
-    except ConfigError as error:
-        st.error(t("event_invalid", lang, error=error))
-    except SQLAlchemyError as error:
-        st.error(t("store_unavailable", lang, error=_one_line(error)))
+        live = _open_live_event(*key)
+        if store_file(live.figures.store.url) != live.store_file:
+            live = _reopen_store(live, key)
+        return live
+    except (ConfigError, SQLAlchemyError) as error:
+        # The message names the event file and may hold the store URL with its password: only a
+        # redacted line reaches the log, and only a signed-in lead sees it, without paths.
+        log.error("cannot open the event: %s", redact_secrets(str(error)))
+        if is_lead():
+            st.error(t("event_invalid" if isinstance(error, ConfigError) else "store_unavailable", lang, error=error_detail(error)))
+        else:
+            st.error(t("app_unavailable", lang), icon=":material/error:")
     st.stop()
+
+
+# -- a store file deleted or replaced under the running app -------------------------------------------
+
+STORE_NOTICE_SECONDS = 3600  # how long the setup page and the big screen say that the store was opened again
+
+
+def store_file(url: str) -> tuple[int, int] | None:
+    """Return the (device, inode) of a SQLite store's file, (0, 0) when the file is gone; None for other stores."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return None
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    try:
+        found = os.stat(parsed.database)
+    except OSError:
+        return (0, 0)
+    return (found.st_dev, found.st_ino)
+
+
+@st.cache_resource(show_spinner=False)
+def _store_notices() -> dict[str, tuple[str, datetime]]:
+    # Event file -> ("replaced" or "deleted", when it was noticed); shared by every session of the process.
+    return {}
+
+
+_reopen_lock = threading.Lock()
+
+
+def _reopen_store(stale: LiveEvent, key: tuple[str, int]) -> LiveEvent:
+    """Return the event with its store opened afresh (the file at its path is another one, or none), and note when."""
+    with _reopen_lock:
+        live = _open_live_event(*key)
+        if live is stale:
+            # The old entry closes the handle on the deleted or replaced file (its on_release).
+            _open_live_event.clear(*key)
+            kind = "deleted" if stale.store_file is not None and store_file(stale.figures.store.url) == (0, 0) else "replaced"
+            _store_notices()[key[0]] = (kind, datetime.now(UTC))
+            log.warning("the store file was %s while the app served; opened it again", kind)
+            live = _open_live_event(*key)
+    return live
+
+
+def store_notice(live: LiveEvent, lang: str, now: datetime | None = None) -> str | None:
+    """Return the line that says the store file was replaced or deleted and opened again (within the last hour), else None."""
+    notice = _store_notices().get(str(live.config.source.resolve()))
+    if notice is None:
+        return None
+    kind, at = notice
+    if ((now or datetime.now(UTC)) - at).total_seconds() > STORE_NOTICE_SECONDS:
+        return None
+    return t(f"store_{kind}", lang, time=event_time(at, live.config).strftime("%H:%M:%S"))
 
 
 def store_seq(live: LiveEvent) -> int:
@@ -162,12 +237,118 @@ def store_seq(live: LiveEvent) -> int:
 
 def take_snapshot(live: LiveEvent, lang: str) -> Snapshot | None:
     """Return the latest figures (shared by every session: rebuilt on a store change, else every SHARED_MAX_AGE), or None after a warning."""
+    if store_file(live.figures.store.url) != live.store_file:
+        # A live panel holds the event it started with: run the whole page, which opens the store again.
+        st.rerun(scope="app")
     try:
         # The store's seq (read at most every SEQ_MAX_AGE, outside any lock) keys it: a change shows within that.
         return live.shared("snapshot").get(store_seq(live), live.figures.refresh, max_age=SHARED_MAX_AGE)
     except SQLAlchemyError as error:
-        st.warning(t("refresh_failed", lang, error=_one_line(error)))
+        log.warning("reading the figures failed: %s", redact_secrets(_one_line(error)))
+        st.warning(t("refresh_failed", lang))
+        show_detail(error, lang)
         return None
+
+
+# -- errors: a short message for the viewer, the detail in the server log -----------------------------
+
+
+def is_lead() -> bool:
+    """Return whether this session's viewer is a signed-in team lead (the only viewer shown any error detail)."""
+    viewer = signed_in()
+    return viewer is not None and viewer.role == access.LEAD
+
+
+_URL_WORD = re.compile(r"^[A-Za-z][\w+.-]*://")
+_WORD_EDGES = "'\"()[]{},;:<>`"
+
+
+def redact_secrets(text: str) -> str:
+    """Return text with every URL in it shown by redact.safe_url (its password as ***), for the server log."""
+    return " ".join(_redact_word(word, keep_paths=True) for word in text.split(" "))
+
+
+def error_detail(error: BaseException) -> str:
+    """Return one line a lead may see about an error: its type and first line, URLs without passwords, paths cut to file names."""
+    lines = str(error).strip().splitlines()
+    text = f"{error.__class__.__name__}: {lines[0] if lines else ''}"
+    return " ".join(_redact_word(word, keep_paths=False) for word in text.split(" "))[:300]
+
+
+def _redact_word(word: str, *, keep_paths: bool) -> str:
+    core = word.strip(_WORD_EDGES)
+    if not core:
+        return word
+    if _URL_WORD.match(core):
+        shown = safe_url(core)
+        if not keep_paths and make_url_backend(core) == "sqlite":
+            shown = "sqlite:///" + re.split(r"[\\/]", core.rstrip("/\\"))[-1]
+        return word.replace(core, shown)
+    if not keep_paths and (core.startswith(("/", "~", "\\")) or re.match(r"[A-Za-z]:[\\/]", core)):
+        return word.replace(core, re.split(r"[\\/]", core.rstrip("/\\"))[-1] or "…")
+    return word
+
+
+def make_url_backend(url: str) -> str:
+    """Return a store URL's backend name ("sqlite", "postgresql"), or "" when it does not parse."""
+    try:
+        return make_url(url).get_backend_name()
+    except (ArgumentError, ValueError):
+        return ""
+
+
+def show_detail(error: BaseException, lang: str) -> None:
+    """Show a signed-in lead one redacted line about an error, as plain text; nobody else sees anything of it."""
+    if is_lead():
+        st.caption(plain(t("error_detail", lang, detail=error_detail(error))))
+
+
+def log_failure(what: str, error: BaseException) -> None:
+    """Log a failure with its traceback on the server, with any store URL's password hidden."""
+    log.error("%s failed:\n%s", what, redact_secrets("".join(traceback.format_exception(error))).rstrip())
+
+
+@contextmanager
+def panel(name: str, lang: str) -> Iterator[None]:
+    """Run one panel; when it fails, put a short message where it was, log the detail, and let the rest of the page go on."""
+    slot = st.empty()
+    try:
+        with slot.container():
+            yield
+    except Exception as error:  # a panel is a boundary: whatever it raises, the others keep running
+        log_failure(f"panel {name}", error)
+        with slot.container():
+            st.error(t("panel_failed", lang), icon=":material/error:")
+            show_detail(error, lang)
+
+
+def guarded(name: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Return a decorator that runs a panel function (a fragment's body) inside `panel`, in the page's language."""
+    def wrap(function: Callable[..., None]) -> Callable[..., None]:
+        @functools.wraps(function)
+        def run(*args, **kwargs) -> None:
+            with panel(name, language()):
+                function(*args, **kwargs)
+        return run
+    return wrap
+
+
+@contextmanager
+def page_boundary() -> Iterator[None]:
+    """Run a page; when it fails, show the short message (in the page's language) under what it drew and log the detail (st.stop and st.rerun pass)."""
+    try:
+        yield
+    except Exception as error:  # the last boundary of a run: nothing of the exception reaches the viewer
+        page_failed(error)
+
+
+def page_failed(error: Exception) -> bool:
+    """Show the short message for a page (or a button's callback) that failed, and log it; the app-wide on_script_error hook."""
+    log_failure("page", error)
+    lang = language()
+    st.error(t("page_failed", lang), icon=":material/error:")
+    show_detail(error, lang)
+    return True  # Streamlit shows nothing of the exception itself
 
 
 def _one_line(error: Exception) -> str:
@@ -282,10 +463,27 @@ BIG_SCREEN_CSS = scaled(f":root {{ --wr-u: clamp(8px, calc(100vw / 120), 48px); 
 .wr-row.r1 .wr-bar i { background: linear-gradient(90deg, #d4b106, #ffd666); }
 .wr-value { text-align: right; font-weight: 800; white-space: nowrap; }
 .wr-empty { font-size: 1.6rem; color: #8c95a8; padding: 2rem 0; text-align: center; }
+/* Fixed at the foot of the screen: a TV cannot scroll down to a line under the panels. */
+.wr-footer { position: fixed; left: 0; right: 0; bottom: 0; z-index: 999980; font-size: 1.3rem; color: #ffc069;
+  background: rgba(43, 31, 0, 0.94); border-top: 1px solid rgba(255, 169, 64, 0.5); padding: 0.5rem 2.2rem; }
 """)
 
 
 # -- formatting helpers -----------------------------------------------------------------------
+
+# Any ASCII punctuation may be backslash-escaped in Markdown; Streamlit's own `:red[…]`, `:material/…:`
+# and `$…$` (LaTeX) are made of it too.
+_MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+
+
+def plain(text: object) -> str:
+    """Return text (a name from the event file or a feed) that Markdown shows as written: no bold, link, image, math or colour."""
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", " ".join(str(text).split()))
+
+
+def plot_text(text: object) -> str:
+    """Return text that plotly shows as written in a label, tick or hover (it reads <a>, <b>, <br> and entities as HTML)."""
+    return html.escape(str(text), quote=False)
 
 
 def event_time(moment: datetime, config: EventConfig) -> datetime:
@@ -455,9 +653,12 @@ def revenue_figure(config: EventConfig, snapshot: Snapshot, lang: str) -> go.Fig
         return moment.astimezone(tz).replace(tzinfo=None)
 
     sessions = live_sessions(config)
-    start = min(sessions[0].start, at_minute(snapshot.revenue_by_minute[0][0])) if snapshot.revenue_by_minute else sessions[0].start
-    moments, totals, running = [start], [0], 0
-    for minute, fen in snapshot.revenue_by_minute:
+    # A minute outside 2000-2100 (a row an older version stored) cannot be drawn: its revenue counts from the start.
+    by_minute = [(minute, fen) for minute, fen in snapshot.revenue_by_minute if CHART_MINUTES[0] <= minute < CHART_MINUTES[1]]
+    earlier = sum(fen for minute, fen in snapshot.revenue_by_minute if minute < CHART_MINUTES[0])
+    start = min(sessions[0].start, at_minute(by_minute[0][0])) if by_minute else sessions[0].start
+    moments, totals, running = [start], [earlier], earlier
+    for minute, fen in by_minute:
         running += fen
         moments.append(at_minute(minute + 1))
         totals.append(running)
@@ -497,7 +698,7 @@ def revenue_figure(config: EventConfig, snapshot: Snapshot, lang: str) -> go.Fig
                                "line": {"color": "#3a4458", "width": 1.5, "dash": "dot"}})
                 # Above the plot area, where the line and the goal labels never reach.
                 annotations.append({"x": local(session.start), "y": 1, "yref": "paper", "xanchor": "left", "yanchor": "bottom", "showarrow": False,
-                                    "text": html.escape(session.name), "font": {"color": MUTED, "size": 18}})
+                                    "text": plot_text(session.name), "font": {"color": MUTED, "size": 18}})
     line = {"type": "scatter", "x": times, "y": [fen / 100 for fen in totals], "mode": "lines", "line": {"color": GOLD, "width": 5, "shape": "hv"},
             "fill": "tozeroy", "fillcolor": "rgba(255, 214, 102, 0.14)"}
     return go.Figure(data=[line], layout=dict(
@@ -518,6 +719,11 @@ def revenue_figure(config: EventConfig, snapshot: Snapshot, lang: str) -> go.Fig
             "gridcolor": "rgba(255,255,255,0.07)", "zeroline": False,
         },
     ))
+
+
+def footer_notice_html(line: str) -> str:
+    """Return the big screen's footer line (the store was opened again), escaped."""
+    return f'<div class="wr wr-footer">⚠ {html.escape(line)}</div>'
 
 
 def live_revenue_figure(live: LiveEvent, snapshot: Snapshot, lang: str) -> go.Figure:
@@ -584,12 +790,13 @@ def signed_in() -> access.Viewer | None:
 _SESSION_TOKEN_KEY = "warroom_session_token"  # the token this session's sign-in is kept under
 _COOKIE_WANTED_KEY = "warroom_cookie_wanted"  # the cookie the browser should hold: a token, or "" for none
 _SIGNED_OUT_KEY = "warroom_signed_out"  # this session signed out: its browser's cookie no longer counts
+_COOKIE_SENT_KEY = "warroom_cookie_sent"  # the cookie this session already sent the browser to SESSION_ROUTE for
 _SESSION_ID_KEY = "warroom_session_id"  # throttles this session's wrong passwords
 
 
 @st.cache_resource(show_spinner=False)
 def login_throttle() -> access.LoginThrottle:
-    """Return the process's count of wrong passwords, per role and per session."""
+    """Return the process's count of wrong passwords, per client and role, and each role's budget of them."""
     return access.LoginThrottle()
 
 
@@ -609,12 +816,16 @@ def request_cookie(name: str) -> str | None:
 
 
 def attempt_sign_in(settings: access.AccessSettings, role: str, password: str) -> access.SignInAttempt:
-    """Return what a password gives, throttled per role and per browser session (see warroom.access.LoginThrottle)."""
+    """Return what a password gives, throttled per client (address and browser session) and role (see warroom.access.LoginThrottle)."""
     import secrets as random_secrets
-    import time
 
     session = st.session_state.setdefault(_SESSION_ID_KEY, random_secrets.token_hex(8))
-    return access.attempt_sign_in(settings, login_throttle(), role, password, session=session, now=time.monotonic())
+    try:
+        address = st.context.ip_address
+    except (AttributeError, RuntimeError):
+        address = None
+    client = access.client_key(address if isinstance(address, str) else None, session)
+    return access.attempt_sign_in(settings, login_throttle(), role, password, client=client, now=time.monotonic())
 
 
 def _viewer_from_cookie(settings: access.AccessSettings) -> access.Viewer | None:
@@ -629,18 +840,80 @@ def _viewer_from_cookie(settings: access.AccessSettings) -> access.Viewer | None
     return viewer
 
 
-def write_session_cookie() -> None:
-    """Put the sign-in cookie in the browser (or take it out) when it differs from what the browser sent; call in app.py."""
+SESSION_ROUTE = "/_warroom/session"  # where the browser is sent to have its sign-in cookie written or removed
+_COOKIE_CODE_SECONDS = 60.0  # a code that hands a cookie to that route is good for this long, once
+_cookie_codes: dict[str, tuple[str, float]] = {}  # one-use code -> (the cookie's value, "" to remove it; when the code expires)
+_cookie_codes_lock = threading.Lock()
+
+
+def cookie_code(value: str, now: float) -> str:
+    """Return a one-use code that SESSION_ROUTE exchanges for writing `value` as the sign-in cookie ("" removes it)."""
+    import secrets as random_secrets
+
+    code = random_secrets.token_urlsafe(18)
+    with _cookie_codes_lock:
+        for old in [key for key, (_, expires) in _cookie_codes.items() if expires <= now]:
+            del _cookie_codes[old]
+        _cookie_codes[code] = (value, now + _COOKIE_CODE_SECONDS)
+    return code
+
+
+def redeem_cookie_code(code: str, now: float) -> str | None:
+    """Return the cookie value a code was made for, once, while it is fresh; None for an unknown, used or expired code."""
+    with _cookie_codes_lock:
+        value, expires = _cookie_codes.pop(code, ("", 0.0))
+    return value if expires > now else None
+
+
+def write_session_cookie(page_path: str = "") -> None:
+    """Have the browser fetch SESSION_ROUTE when its sign-in cookie should change, which writes it HttpOnly; call in app.py.
+
+    A script in the page cannot write an HttpOnly cookie, so the page only sends the browser to the
+    route with a one-use code; the route writes (or removes) the cookie and sends the browser back
+    to `page_path` (the page the run shows, "" for the front page) with the page's query.
+    """
     import json
+    from urllib.parse import urlencode
 
     wanted = st.session_state.get(_COOKIE_WANTED_KEY)
-    if wanted is None or wanted == (request_cookie(access.SESSION_COOKIE) or ""):
+    if wanted is None or wanted == (request_cookie(access.SESSION_COOKIE) or "") or st.session_state.get(_COOKIE_SENT_KEY) == wanted:
         return
-    max_age = int(access.SESSION_HOURS * 3600) if wanted else 0
-    cookie = json.dumps(f"{access.SESSION_COOKIE}={wanted}; Path=/; Max-Age={max_age}; SameSite=Strict")
-    # The token is ours (base64url and dots), never user input; JSON quoting keeps the script well-formed anyway.
-    st.html(f'<div class="wr-cookie"></div><script>document.cookie = {cookie} + (location.protocol === "https:" ? "; Secure" : "");</script>',
+    st.session_state[_COOKIE_SENT_KEY] = wanted  # once: the browser comes back from the route in a new session
+    query = urlencode(st.query_params.to_dict())
+    # Worked out here, not from the browser's address, which may still be the one before the sign-in's rerun.
+    target = {"code": cookie_code(wanted, time.monotonic()), "next": f"/{page_path}" + (f"?{query}" if query else "")}
+    st.html(f'<div class="wr-cookie"></div><script>location.replace("{SESSION_ROUTE}?" + new URLSearchParams({json.dumps(target)}));</script>',
             unsafe_allow_javascript=True)
+
+
+def _safe_next(target: str) -> str:
+    # Only a path of this site: never another host (//evil.example, /\\evil.example) to send a signed-in browser to.
+    return target if target.startswith("/") and not target.startswith(("//", "/\\")) and "\\" not in target else "/"
+
+
+async def _session_route(request):
+    """Write (or remove) the sign-in cookie a one-use code names, HttpOnly, SameSite=Lax, Secure over https; then go back."""
+    from starlette.responses import RedirectResponse
+
+    value = redeem_cookie_code(request.query_params.get("code", ""), time.monotonic())
+    response = RedirectResponse(_safe_next(request.query_params.get("next", "/")), status_code=303)
+    response.headers["Cache-Control"] = "no-store"
+    if value is not None:
+        forwarded = request.headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
+        secure = request.url.scheme == "https" or forwarded == "https"
+        if value:
+            response.set_cookie(access.SESSION_COOKIE, value, max_age=int(access.SESSION_HOURS * 3600), path="/",
+                                httponly=True, samesite="lax", secure=secure)
+        else:
+            response.delete_cookie(access.SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=secure)
+    return response
+
+
+def http_routes() -> list:
+    """Return the HTTP routes the app serves beside Streamlit's: the sign-in cookie's."""
+    from starlette.routing import Route
+
+    return [Route(SESSION_ROUTE, _session_route, methods=["GET"])]
 
 
 def current_viewer(live: LiveEvent, settings: access.AccessSettings) -> access.Viewer | None:
@@ -719,6 +992,12 @@ def require_viewer(lang: str, roles: tuple[str, ...]) -> access.Viewer:
         st.warning(t("access_staff_only" if access.STAFF in roles and viewer is not None else "access_denied", lang))
         st.stop()
     return viewer
+
+
+def show_html(body: str) -> None:
+    """Show an HTML panel, or nothing when it is empty (st.html refuses an empty body)."""
+    if body:
+        st.html(body)
 
 
 def page_style() -> None:
@@ -887,7 +1166,8 @@ def open_boss_page(lang: str) -> tuple[LiveEvent, Snapshot]:
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _big_order_feed(source: str, _modified_ns: int, _config: EventConfig):
+def _big_order_feed(source: str, _modified_ns: int, opened: int, _config: EventConfig):
+    # Keyed on when the store was opened too: a feed remembers the orders it read, which a store opened again does not hold.
     from warroom.review import BigOrderFeed
 
     return BigOrderFeed(_config)
@@ -896,7 +1176,7 @@ def _big_order_feed(source: str, _modified_ns: int, _config: EventConfig):
 def big_orders(live: LiveEvent, now: datetime, limit: int = TICKER_ROWS) -> list:
     """Return the newest big orders up to `now` from one feed per process (each poll reads only the orders changed since the last)."""
     source = live.config.source.resolve()
-    feed = _big_order_feed(str(source), source.stat().st_mtime_ns if source.exists() else 0, live.config)
+    feed = _big_order_feed(str(source), source.stat().st_mtime_ns if source.exists() else 0, live.opened, live.config)
     store = live.figures.store
     return live.shared(f"big_orders:{limit}").get(store_seq(live), lambda: feed.poll(store, now=now, limit=limit), max_age=SHARED_MAX_AGE)
 
@@ -907,7 +1187,7 @@ def event_now(live: LiveEvent) -> datetime:
 
 
 @st.cache_data(show_spinner=False, ttl=600, max_entries=16)
-def _cached_review(source: str, seq: int, prompts_seq: int, minute: int, lang: str, _live: LiveEvent, _snapshot: Snapshot):
+def _cached_review(source: str, opened: int, seq: int, prompts_seq: int, minute: int, lang: str, _live: LiveEvent, _snapshot: Snapshot):
     from warroom.review import build_review
 
     return build_review(_live.figures.store, _live.config, _snapshot, lang)
@@ -916,11 +1196,12 @@ def _cached_review(source: str, seq: int, prompts_seq: int, minute: int, lang: s
 def review_of(live: LiveEvent, snapshot: Snapshot, lang: str):
     """Return the review at this snapshot, built once per change to the store or the pushes (and per minute, for the lift windows)."""
     pushes = prompts_seq(live.figures.store)
-    return _cached_review(str(live.config.source), snapshot.seq, pushes, int(snapshot.as_of.timestamp()) // 60, lang, live, snapshot)
+    # When the store was opened keys it too: a store opened again starts its seq anew.
+    return _cached_review(str(live.config.source), live.opened, snapshot.seq, pushes, int(snapshot.as_of.timestamp()) // 60, lang, live, snapshot)
 
 
 @st.cache_data(show_spinner=False, ttl=120, max_entries=32)
-def _cached_prompts(source: str, minute: int, prompts_seq: int, states: tuple[str, ...], _now_ts: int, _live: LiveEvent):
+def _cached_prompts(source: str, opened: int, minute: int, prompts_seq: int, states: tuple[str, ...], _now_ts: int, _live: LiveEvent):
     from datetime import UTC
 
     from warroom.clock import FixedClock
@@ -946,7 +1227,7 @@ def live_prompts(live: LiveEvent, now: datetime, *, include_pending: bool = Fals
     # on every store write: the rules read whole minutes, and re-running them for every order made
     # thirty TVs wait on a 0.1-0.3 s computation every second or so.
     pushes = live.shared("prompts_seq").get(None, lambda: prompts_seq(live.figures.store), max_age=SEQ_MAX_AGE)
-    return _cached_prompts(str(live.config.source), minute, pushes, states, int(now.timestamp()), live)
+    return _cached_prompts(str(live.config.source), live.opened, minute, pushes, states, int(now.timestamp()), live)
 
 
 # -- the big screen's rail (pure: values in, HTML out) --------------------------------------------------
@@ -1134,12 +1415,12 @@ def commission_figure(rows: list, config: EventConfig, lang: str, top: int = 25)
     # People with commission of their own; those with only a pool share are in the table, not here.
     earners = sorted((row for row in rows if row.commission_fen > 0), key=lambda row: (-row.total_fen, row.staff_id))[:top]
     earners.reverse()  # plotly draws the first bar at the bottom
-    names = [f"{row.name}" for row in earners]
+    names = [plot_text(row.name) for row in earners]
     colors = ("#69b1ff", "#ffa940", "#ff4d4f", "#b37feb", "#5cdbd3", "#ff85c0")
     figure = go.Figure()
     for index, label in enumerate(band_labels(config)):
         figure.add_bar(y=names, x=[to_yuan(row.band_commission_fen[index]) for row in earners], orientation="h",
-                       name=t("cm_band_commission", lang, band=label), marker_color=colors[index % len(colors)])
+                       name=plot_text(t("cm_band_commission", lang, band=label)), marker_color=colors[index % len(colors)])
     figure.add_bar(y=names, x=[to_yuan(row.pool_share_fen) for row in earners], orientation="h", name=t("cm_pool_share", lang), marker_color=GOLD)
     figure.update_layout(
         barmode="stack", height=max(260, 28 * len(earners) + 110), margin={"l": 10, "r": 10, "t": 40, "b": 10},
@@ -1191,10 +1472,10 @@ def review_revenue_figure(review, config: EventConfig, lang: str, height: int = 
         xs.append(local(sale.at))
         ys.append(totals[max(at, 0)] / 100)
         short = sale.product if len(sale.product) <= 7 else sale.product[:6] + "…"
-        hovers.append(f"{local(sale.at):%m-%d %H:%M} {sale.product}<br>{t('bs_sale_price', lang, price=fmt_yuan(sale.price_fen))}")
+        hovers.append(f"{local(sale.at):%m-%d %H:%M} {plot_text(sale.product)}<br>{plot_text(t('bs_sale_price', lang, price=fmt_yuan(sale.price_fen)))}")
         # Labels above the curve (it only rises), at two heights so that neighbours do not collide.
         figure.add_annotation(
-            x=xs[-1], y=ys[-1], text=f"{index + 1}" if compact else f"{index + 1}. {html.escape(short)}", showarrow=True, arrowhead=0, arrowcolor="rgba(255, 120, 117, 0.7)",
+            x=xs[-1], y=ys[-1], text=f"{index + 1}" if compact else f"{index + 1}. {plot_text(short)}", showarrow=True, arrowhead=0, arrowcolor="rgba(255, 120, 117, 0.7)",
             ax=-8, ay=-34 if index % 2 == 0 else -62, font={"size": 11, "color": "#ffb3b3"}, bgcolor="rgba(11, 16, 32, 0.75)",
         )
     if xs:
@@ -1220,6 +1501,7 @@ def bar_figure(labels: list[str], values: list[int | float], lang: str, *, horiz
     shown = [value / 100 for value in values] if money else list(values)
     text = [fmt_compact(value, lang) for value in values] if money else [f"{value:,.1f}".removesuffix(".0") for value in values]
     template = "¥%{VALUE:,.2f}" if money else "%{VALUE:,.1f}"
+    labels = [plot_text(label) for label in labels]  # names from the feeds and the event file: text, not plotly's HTML
     if horizontal:
         bar = go.Bar(y=labels[::-1], x=shown[::-1], text=text[::-1], orientation="h", marker_color=color, textposition="auto",
                      hovertemplate="%{y}<br>" + template.replace("VALUE", "x") + "<extra></extra>")
@@ -1236,7 +1518,7 @@ def bar_figure(labels: list[str], values: list[int | float], lang: str, *, horiz
 def donut_figure(labels: list[str], values_fen: list[int], lang: str, height: int = 320) -> go.Figure:
     """Return a donut of money shares by label."""
     colors = [GOLD, RED, BLUE, GREEN, ORANGE, "#b37feb", "#5cdbd3", MUTED]
-    figure = go.Figure(go.Pie(labels=labels, values=[fen / 100 for fen in values_fen], hole=0.55, sort=False,
+    figure = go.Figure(go.Pie(labels=[plot_text(label) for label in labels], values=[fen / 100 for fen in values_fen], hole=0.55, sort=False,
                               marker={"colors": colors[:len(labels)]}, textinfo="label+percent",
                               hovertemplate="%{label}<br>¥%{value:,.2f} (%{percent})<extra></extra>"))
     figure.update_layout(height=height, margin={"l": 10, "r": 10, "t": 10, "b": 10}, showlegend=False, font={"family": FONT_STACK})
@@ -1311,6 +1593,47 @@ def operator_sale_html(sale, now: datetime, config: EventConfig, lang: str) -> s
         f'<div class="wb-prompt-why">{html.escape(price)}</div></div>'
         f'<div class="wb-sale-time">{_countdown_text(seconds)}</div></div></div>'
     )
+
+
+# SPEC §5: text keeps any Unicode but NUL and the other C0 controls, tab aside; a lone surrogate cannot be stored at all.
+_CONTROLS = re.compile(r"[\x00-\x08\x0a-\x1f]")
+_SURROGATES = re.compile(r"[\ud800-\udfff]")
+TEXT_LIMIT = 500  # characters of a viewer's text kept in the store
+SILENCE_LIMIT_MINUTES = 24 * 60
+
+
+def clean_text(text: object, limit: int = TEXT_LIMIT) -> str:
+    """Return text fit to store from a form: C0 controls (but tab) removed, lone surrogates as U+FFFD, at most `limit` characters."""
+    return _CONTROLS.sub("", _SURROGATES.sub("\ufffd", str(text)))[:limit]
+
+
+def record_push(store, prompt, staff_id: str | None, groups: list[str], at: datetime, group_names: dict[str, str], lang: str) -> tuple[str, str]:
+    """Record the operator page's "I pushed it" and return its (kind, message) flash; a bad value gets a warning, never an exception."""
+    from warroom.i18n import fmt_list
+    from warroom.prompt_state import acknowledge
+
+    # Only the prompt's own groups, once each, in its order: a form cannot record a push into anything else.
+    chosen = [group for group in prompt.groups if group in set(groups)]
+    if not staff_id:
+        return ("warning", t("op_ack_not_stored", lang))
+    try:
+        acknowledge(store, prompt.key, clean_text(staff_id), at=at, groups=chosen, template=prompt.template)
+    except (KeyError, ValueError):
+        return ("warning", t("op_ack_not_stored", lang))
+    names = fmt_list((plain(group_names.get(group, group)) for group in chosen), lang) or t("op_all_groups", lang)
+    return ("success", t("op_acked", lang, title=plain(title_and_reason(prompt, lang)[0]), groups=names))
+
+
+def record_silence(store, minutes: object, created_by: str, at: datetime, rule: str | None, title: str, lang: str) -> tuple[str, str]:
+    """Record a silence from the operator page and return its (kind, message) flash; minutes outside 1 minute to a day are refused."""
+    import math
+
+    from warroom.prompt_state import silence
+
+    if isinstance(minutes, bool) or not isinstance(minutes, int | float) or not math.isfinite(minutes) or not 1 <= minutes <= SILENCE_LIMIT_MINUTES:
+        return ("warning", t("op_silence_refused", lang, limit=SILENCE_LIMIT_MINUTES))
+    silence(store, minutes=minutes, created_by=clean_text(created_by), at=at, rule=None if rule is None else clean_text(rule), comment=clean_text(title))
+    return ("success", t("op_silenced", lang, minutes=fmt_int(minutes)))
 
 
 def operator_status_html(line: str) -> str:
