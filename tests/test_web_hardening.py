@@ -85,24 +85,47 @@ def panels(app: AppTest) -> str:
     return "\n".join(body for element in app.get("html") if not (body := element.proto.body).startswith("<style"))
 
 
-def test_a_year_one_order_leaves_the_big_screen_s_other_panels_running(year_one_order):
+def test_a_year_one_order_leaves_every_panel_of_the_big_screen_up(year_one_order):
+    app = open_app(viewer=KIOSK)
+    assert ([part for part in ("wr-revenue", "wr-clock-time", "wr-countdown", "wr-board-title") if part in panels(app)], app.error) == (
+        ["wr-revenue", "wr-clock-time", "wr-countdown", "wr-board-title"], [])
+
+
+def test_the_review_of_a_year_one_order_shows_without_an_error(year_one_order):
+    app = open_app(viewer=BOSS)
+    assert (not app.exception, [element.value for element in app.error]) == (True, [])
+
+
+@pytest.fixture
+def failing_ticker(served, monkeypatch):
+    """Return the event once the big-order ticker's read fails, as a panel fails for a reason no one foresaw."""
+    from warroom.review import BigOrderFeed
+
+    def fail(*_args, **_kwargs):
+        raise ValueError("year 0 is out of range")
+
+    monkeypatch.setattr(BigOrderFeed, "poll", fail)
+    return served
+
+
+def test_a_failing_panel_leaves_the_big_screen_s_other_panels_running(failing_ticker):
     body = panels(open_app(viewer=KIOSK))
-    assert [part for part in ("wr-revenue", "wr-clock-time", "wr-countdown", "wr-board-title", "wr-prompts", "wr-ticker") if part in body] == [
+    assert [part for part in ("wr-revenue", "wr-clock-time", "wr-countdown", "wr-board-title", "wr-ticker") if part in body] == [
         "wr-revenue", "wr-clock-time", "wr-countdown", "wr-board-title"]
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_the_failing_panel_is_replaced_by_a_short_message(year_one_order, lang):
-    assert [element.value for element in open_app(viewer=KIOSK, lang=lang).error] == [t("panel_failed", lang)] * 2
+def test_the_failing_panel_is_replaced_by_a_short_message(failing_ticker, lang):
+    assert [element.value for element in open_app(viewer=KIOSK, lang=lang).error] == [t("panel_failed", lang)]
 
 
 @pytest.mark.parametrize("viewer", [KIOSK, BOSS], ids=["kiosk", "boss"])
-def test_a_viewer_who_is_not_a_lead_sees_nothing_of_the_error(year_one_order, viewer):
+def test_a_viewer_who_is_not_a_lead_sees_nothing_of_the_error(failing_ticker, viewer):
     body = shown_text(open_app(viewer=viewer))
     assert not [word for word in ("ValueError", "year 0", "Traceback", ".py") if word in body]
 
 
-def test_a_lead_sees_one_line_of_what_failed(year_one_order):
+def test_a_lead_sees_one_line_of_what_failed(failing_ticker):
     app = open_app(viewer=LEAD)
     assert t("error_detail", detail="ValueError: year 0 is out of range") in [ui_unescaped(c.value) for c in app.caption]
 
@@ -112,11 +135,6 @@ def ui_unescaped(markdown: str) -> str:
     import re
 
     return re.sub(r"\\(.)", r"\1", markdown)
-
-
-def test_the_review_of_a_year_one_order_is_a_short_message(year_one_order):
-    app = open_app(viewer=BOSS)
-    assert (not app.exception, [element.value for element in app.error]) == (True, [t("page_failed")])
 
 
 def test_the_revenue_line_leaves_out_a_minute_it_cannot_draw(year_one_order):

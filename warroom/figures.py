@@ -35,7 +35,7 @@ from sqlalchemy import Connection, func, literal, select, union_all
 from warroom import schema
 from warroom.clock import Clock, SystemClock
 from warroom.commission import TeamPool, commission_by_staff, commission_status, team_pool
-from warroom.config import ROLES, EventConfig, LiveSession
+from warroom.config import FIRST_YEAR, LAST_YEAR, ROLES, EventConfig, LiveSession
 from warroom.rules import LedgerRules, to_fen
 from warroom.store import PUSHES_COUNTER, REVENUE_PEAK_COUNTER, Store
 
@@ -80,9 +80,21 @@ def minute_of(moment: datetime) -> int:
     return int(moment.timestamp()) // 60
 
 
+# The seconds a stored time may be shown at. The ingest takes rows of 2000–2100 only (SPEC §5), but a
+# store an earlier version wrote may hold a row of the year 1, whose minute in UTC is in the year 0,
+# which no datetime can hold: it is shown at the edge instead of failing every screen that reads it.
+_EARLIEST_SECOND = int(datetime(FIRST_YEAR - 1, 12, 30, tzinfo=UTC).timestamp())
+_LATEST_SECOND = int(datetime(LAST_YEAR + 1, 1, 2, tzinfo=UTC).timestamp())
+
+
+def at_second(seconds: int) -> datetime:
+    """Return an epoch second as a UTC datetime, held within the years a stored row may have."""
+    return datetime.fromtimestamp(min(max(seconds, _EARLIEST_SECOND), _LATEST_SECOND), UTC)
+
+
 def at_minute(minute: int) -> datetime:
-    """Return the UTC start of an epoch minute."""
-    return datetime.fromtimestamp(minute * 60, UTC)
+    """Return the UTC start of an epoch minute, held within the years a stored row may have."""
+    return at_second(minute * 60)
 
 
 def competition_ranks(values: list) -> list[int]:

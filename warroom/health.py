@@ -11,13 +11,14 @@ from __future__ import annotations
 import os
 import stat
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
 
 from warroom import schema
 from warroom.config import EventConfig
+from warroom.figures import at_second
 from warroom.store import Store
 
 # An ingest renews its lease every few seconds; one not renewed for this long has stopped.
@@ -56,7 +57,7 @@ class IngestHealth:
 
 
 def _moment(epoch: int | None) -> datetime | None:
-    return datetime.fromtimestamp(epoch, UTC) if epoch is not None else None
+    return at_second(epoch) if epoch is not None else None
 
 
 def _unread(path: str, offset: int, fingerprint: str, done: bool, folders: dict[Path, dict[str, int]]) -> int:

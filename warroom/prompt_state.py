@@ -34,7 +34,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from warroom import schema
 from warroom.clock import Clock, SystemClock
 from warroom.config import EventConfig
-from warroom.figures import COUNTED_KINDS, minute_of
+from warroom.figures import COUNTED_KINDS, at_second, minute_of
 from warroom.prompts import (
     FIRING,
     RESOLVED,
@@ -67,7 +67,7 @@ def _ts(moment: datetime | None) -> int | None:
 
 
 def _dt(seconds: int | None) -> datetime | None:
-    return None if seconds is None else datetime.fromtimestamp(seconds, UTC)
+    return None if seconds is None else at_second(seconds)
 
 
 def _whole_second(moment: datetime) -> datetime:

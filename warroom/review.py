@@ -30,7 +30,7 @@ import threading
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -39,7 +39,7 @@ from sqlalchemy import func, literal_column, select
 from warroom import schema
 from warroom.commission import to_yuan
 from warroom.config import EventConfig
-from warroom.figures import Snapshot, Standing, at_minute, live_sessions
+from warroom.figures import Snapshot, Standing, at_minute, at_second, live_sessions
 from warroom.i18n import STRINGS, fmt_list, fmt_pct, fmt_yuan, t
 from warroom.prompt_state import lift, lift_summary
 from warroom.rules import to_fen
@@ -393,7 +393,7 @@ class BigOrderFeed:
                     self._orders.pop(order_id, None)
                     continue
                 self._orders[order_id] = BigOrder(
-                    order_id=order_id, ts=datetime.fromtimestamp(ts, UTC), amount_fen=net, sku=sku or "",
+                    order_id=order_id, ts=at_second(ts), amount_fen=net, sku=sku or "",
                     product=self._products.get(sku or "", product or sku or ""), staff=self._staff.get(staff or "", staff or ""),
                     group=self._groups.get(group or "", group or ""), customer=mask_phone(customer or ""),
                 )
