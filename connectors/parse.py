@@ -256,7 +256,8 @@ def order_from_cells(cells: Sequence[str | None], tz: tzinfo, alias_map: dict[st
     )
 
 
-def orders_from_columns(columns: Sequence[Sequence[str] | None], count: int, tz: tzinfo, alias_map: dict[str, str]) -> list[OrderLine | None]:
+def orders_from_columns(columns: Sequence[Sequence[str] | None], count: int, tz: tzinfo, alias_map: dict[str, str], *,
+                        ids_may_be_long: bool = True) -> list[OrderLine | None]:
     """Return what order_from_cells gives for each of `count` rows, or None where it raises RowError.
 
     The rows come as raw text columns in ORDER_FIELDS order (None for a column the file lacks).
@@ -288,7 +289,8 @@ def orders_from_columns(columns: Sequence[Sequence[str] | None], count: int, tz:
         strict=False,  # repeat(0) is endless
     )))
     unsettled: set[int] = set()
-    for values in (order_id, sku, customer_id, staff_id, group_id):
+    # A caller that knows no line of the block is longer than MAX_ID_CHARS says so: then no id can be.
+    for values in (order_id, sku, customer_id, staff_id, group_id) if ids_may_be_long else ():
         if max(map(len, values), default=0) > MAX_ID_CHARS:  # with its padding: only then is a cell looked at
             unsettled.update(index for index, value in enumerate(values) if len(value) > MAX_ID_CHARS)
     for values in (order_ids, seconds, amounts_fen, statuses, quantities):
@@ -340,7 +342,8 @@ def checkin_from_cells(cells: Sequence[str | None], tz: tzinfo, alias_map: dict[
     )
 
 
-def checkins_from_columns(columns: Sequence[Sequence[str] | None], count: int, tz: tzinfo, alias_map: dict[str, str]) -> list[CheckIn | None]:
+def checkins_from_columns(columns: Sequence[Sequence[str] | None], count: int, tz: tzinfo, alias_map: dict[str, str], *,
+                          ids_may_be_long: bool = True) -> list[CheckIn | None]:
     """Return what checkin_from_cells gives for each of `count` rows given as raw text columns in CHECKIN_FIELDS order, or None where it raises RowError."""
     checkins: list[CheckIn | None] = []
     for cells in zip(*(repeat(None, count) if column is None else clean_cells(column) for column in columns), strict=True):

@@ -7,8 +7,6 @@ import re
 # NUL and every other C0 control character but tab (SPEC §5), and lone surrogates (JSON's "\ud800"), which no store can encode.
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
-# What a block of lines split on its line breaks may not hold to go the fast way (connectors/feed.py).
-BLOCK_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f]")
 _UNPRINTABLE = re.compile(r"[\x00-\x08\x0a-\x1f\ud800-\udfff]")
 
 
