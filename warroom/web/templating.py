@@ -35,9 +35,9 @@ def _environment() -> jinja2.Environment:
     return jinja2.Environment(loader=_CompactLoader(TEMPLATES), autoescape=True, undefined=jinja2.StrictUndefined, auto_reload=False)
 
 
-def render(name: str, **context: object) -> str:
+def render(template: str, /, **context: object) -> str:
     """Return the HTML of one template under web/templates with `context`, every value escaped unless the template says otherwise."""
-    return _environment().get_template(name).render(**context)
+    return _environment().get_template(template).render(**context)
 
 
 def safe(text: str) -> Markup:

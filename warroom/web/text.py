@@ -19,10 +19,15 @@ def text_ems(text: str) -> float:
     return sum(_EM_WIDTHS.get(char, 1.0 if ord(char) > 0x2E80 else 0.6) for char in text)
 
 
-def fit_style(ems: float) -> str:
-    """Return the inline style that tells the CSS how many em wide a figure is, so that `100cqi / --wr-ems` fits it to its panel."""
+def fit_ems(ems: float) -> str:
+    """Return the `--wr-ems` value that tells the CSS how many em wide a figure is, so that `100cqi / --wr-ems` fits it to its panel."""
     # A little room for the font's side bearings and the glow.
-    return f' style="--wr-ems:{ems * 1.06 + 0.1:.2f}"'
+    return f"{ems * 1.06 + 0.1:.2f}"
+
+
+def fit_style(ems: float) -> str:
+    """Return the inline style attribute (with its leading space) that sets `--wr-ems` for a figure `ems` wide."""
+    return f' style="--wr-ems:{fit_ems(ems)}"'
 
 
 

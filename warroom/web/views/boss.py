@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import re
 from decimal import Decimal
 
@@ -10,17 +9,14 @@ import pandas as pd
 import streamlit as st
 
 from warroom.i18n import mask_phone
-from warroom.web.text import fit_style, text_ems
+from warroom.web.templating import render
+from warroom.web.text import fit_ems, text_ems
 
 
 def kpis_html(tiles: list[tuple[str, str, str, str]]) -> str:
     """Return a row of KPI cards from (label, value, sub-line, css class) tuples; every text escaped."""
-    cards = "".join(
-        f'<div class="wb-kpi"><div class="wb-kpi-label">{html.escape(label)}</div>'
-        f'<div class="wb-kpi-value {css}"{fit_style(text_ems(value))}>{html.escape(value)}</div><div class="wb-kpi-sub">{html.escape(sub) or "&nbsp;"}</div></div>'
-        for label, value, sub, css in tiles
-    )
-    return f'<div class="wb wb-kpis">{cards}</div>'
+    cards = [{"label": label, "value": value, "sub": sub, "css": css, "fit": fit_ems(text_ems(value))} for label, value, sub, css in tiles]
+    return render("boss/kpis.html", cards=cards)
 
 
 

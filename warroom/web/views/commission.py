@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import html
 from datetime import datetime
 
 from warroom.commission import yuan_text
 from warroom.config import EventConfig
 from warroom.figures import Snapshot
 from warroom.i18n import fmt_int, fmt_pct, fmt_yuan, t
+from warroom.web.templating import render
 from warroom.web.text import event_time
 from warroom.web.views.boss import kpis_html
 
@@ -30,26 +30,24 @@ def status_html(status: str, deadline: datetime, config: EventConfig, lang: str)
     """Return the pending/final pill with the date commission becomes final."""
     local = event_time(deadline, config).strftime("%Y-%m-%d %H:%M")
     note = t(f"cm_status_note_{status}", lang, date=local)
-    return f'<div class="wb"><span class="wb-pill {status}">{html.escape(t(f"cm_status_{status}", lang))}</span>{html.escape(note)}</div>'
+    return render("boss/status.html", status=status, label=t(f"cm_status_{status}", lang), note=note)
 
 
 def pool_html(snapshot: Snapshot, config: EventConfig, lang: str) -> str:
     """Return the team pool's card: locked or not, why, how much, how it is shared, and the warning that it can lock again."""
     pool = snapshot.team_pool
     goal = t(f"cm_goal_{pool.goal}", lang)
-    lines = [f'<span class="wb-pill {pool.state}">{html.escape(t(f"cm_pool_{pool.state}", lang))}</span>'
-             f'{html.escape(t("cm_pool_rule", lang, rate=fmt_pct(pool.rate), goal=goal, amount=fmt_yuan(pool.goal_fen)))}']
-    lines.append(f'<div class="wb-big">{html.escape(yuan_text(pool.amount_fen))}</div>')
     if pool.state == "unlocked":
-        lines.append(f'<div class="wb-note warn">{html.escape(t("cm_pool_may_lock", lang, goal=goal, amount=fmt_yuan(pool.goal_fen)))}</div>')
+        note_class, note = "warn", t("cm_pool_may_lock", lang, goal=goal, amount=fmt_yuan(pool.goal_fen))
     elif pool.state == "locked_again":
-        lines.append(f'<div class="wb-note bad">{html.escape(t("cm_pool_relocked", lang, goal=goal, short=yuan_text(pool.short_fen), peak=fmt_yuan(pool.peak_fen)))}</div>')
+        note_class, note = "bad", t("cm_pool_relocked", lang, goal=goal, short=yuan_text(pool.short_fen), peak=fmt_yuan(pool.peak_fen))
     else:
-        lines.append(f'<div class="wb-note">{html.escape(t("cm_pool_to_go", lang, short=yuan_text(pool.short_fen)))}</div>')
+        note_class, note = "", t("cm_pool_to_go", lang, short=yuan_text(pool.short_fen))
     split = t(f"cm_split_{pool.split}", lang)
     if pool.unlocked and pool.split == "equal" and pool.shares_fen:
         share = next(iter(pool.shares_fen.values()))
         split += " · " + t("cm_each", lang, count=len(pool.shares_fen), amount=yuan_text(share))
-    lines.append(f'<div class="wb-note">{html.escape(split)}</div>')
-    return f'<div class="wb wb-card">{"".join(lines)}</div>'
+    return render("boss/pool.html", state=pool.state, label=t(f"cm_pool_{pool.state}", lang),
+                  rule=t("cm_pool_rule", lang, rate=fmt_pct(pool.rate), goal=goal, amount=fmt_yuan(pool.goal_fen)),
+                  amount=yuan_text(pool.amount_fen), note_class=note_class, note=note, split=split)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import math
 import re
 from datetime import datetime
@@ -11,6 +10,7 @@ from warroom.config import EventConfig
 from warroom.i18n import fmt_int, fmt_list, fmt_yuan, t
 from warroom.prompt_state import acknowledge, silence
 from warroom.prompts import title_and_reason
+from warroom.web.templating import render
 from warroom.web.text import countdown_text, event_time, plain
 from warroom.web.theme import BLUE, URGENCY_COLORS
 
@@ -20,17 +20,12 @@ OPERATOR_REFRESH_SECONDS = 10
 def operator_sale_html(sale, now: datetime, config: EventConfig, lang: str) -> str:
     """Return the operator page's flash-sale card: what, when, at what price, and the countdown."""
     if sale is None:
-        return f'<div class="wb wb-card">{html.escape(t("bs_no_more_sales", lang))}</div>'
+        return render("operator/sale.html", sale=None, empty=t("bs_no_more_sales", lang))
     running = sale.running(now)
     seconds = (sale.end - now).total_seconds() if running else (sale.at - now).total_seconds()
     label = t("bs_sale_running", lang) if running else t("op_next_sale_at", lang, time=event_time(sale.at, config).strftime("%m-%d %H:%M"))
-    price = t("bs_sale_price", lang, price=fmt_yuan(sale.price_fen))
-    return (
-        f'<div class="wb wb-card"><div class="wb-sale {"running" if running else ""}"><div>'
-        f'<div class="wb-kpi-label">{html.escape(label)}</div><div class="wb-prompt-title">{html.escape(sale.product)}</div>'
-        f'<div class="wb-prompt-why">{html.escape(price)}</div></div>'
-        f'<div class="wb-sale-time">{countdown_text(seconds)}</div></div></div>'
-    )
+    return render("operator/sale.html", sale=sale, running=running, label=label, price=t("bs_sale_price", lang, price=fmt_yuan(sale.price_fen)),
+                  countdown=countdown_text(seconds))
 
 
 # SPEC §5: text keeps any Unicode but NUL and the other C0 controls, tab aside; a lone surrogate cannot be stored at all.
@@ -69,16 +64,15 @@ def record_silence(store, minutes: object, created_by: str, at: datetime, rule: 
 
 def operator_status_html(line: str) -> str:
     """Return the operator page's status line (the time, how many prompts, revenue), escaped."""
-    return f'<div class="wb wb-muted" style="font-size:0.92rem">{html.escape(line)}</div>'
+    return render("operator/status.html", line=line)
 
 
 def operator_prompt_html(prompt, group_names: dict[str, str], now: datetime, lang: str) -> str:
     """Return one prompt's head on the operator page: urgency, what to push, why, and its groups (to push, pushed, held back)."""
-    color = URGENCY_COLORS.get(prompt.urgency, BLUE)
     # The groups still to push are the page's toggles (when the prompt is active); here, what is done or held back.
-    chips = [] if prompt.active else [f'<span class="wb-chip">{html.escape(group_names.get(g, g))}</span>' for g in prompt.groups]
-    chips += [f'<span class="wb-chip done">✓ {html.escape(group_names.get(g, g))}</span>' for g in prompt.pushed_groups]
-    chips += [f'<span class="wb-chip held">{html.escape(group_names.get(g, g))}</span>' for g in (*prompt.cooling_groups, *prompt.silenced_groups)]
+    chips = [] if prompt.active else [{"css": "", "name": group_names.get(g, g)} for g in prompt.groups]
+    chips += [{"css": "done", "name": group_names.get(g, g)} for g in prompt.pushed_groups]
+    chips += [{"css": "held", "name": group_names.get(g, g)} for g in (*prompt.cooling_groups, *prompt.silenced_groups)]
     state = ""
     if prompt.done:
         state = t("op_done", lang)
@@ -87,12 +81,5 @@ def operator_prompt_html(prompt, group_names: dict[str, str], now: datetime, lan
     elif prompt.deadline and prompt.deadline > now:
         state = t("bs_in", lang, time=countdown_text((prompt.deadline - now).total_seconds()))
     what, why = title_and_reason(prompt, lang)
-    return (
-        f'<div class="wb"><div class="wb-op-head"><div class="wb-prompt-title"><span class="wb-urgency" style="background:{color}">'
-        f'{html.escape(t(f"op_urgency_{prompt.urgency}", lang))}</span>{html.escape(what)}</div>'
-        f'<span>{html.escape(state)}</span></div>'
-        f'<div class="wb-prompt-why">{html.escape(t("op_why", lang))}{html.escape(why)}</div>'
-        + (f'<div class="wb-prompt-groups">{"".join(chips)}</div>' if chips else "")
-        + (f'<div class="wb-prompt-groups wb-muted">{html.escape(t("op_no_groups", lang))}</div>' if not prompt.target_groups else "")
-        + "</div>"
-    )
+    return render("operator/prompt.html", color=URGENCY_COLORS.get(prompt.urgency, BLUE), urgency=t(f"op_urgency_{prompt.urgency}", lang), what=what,
+                  state=state, why_label=t("op_why", lang), why=why, chips=chips, no_groups="" if prompt.target_groups else t("op_no_groups", lang))
