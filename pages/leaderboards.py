@@ -1,7 +1,6 @@
 """The leaderboards: every role's board with its rank moves, the team totals, and a race of the top
 order-takers over time. Commission shows only to leads and bosses; staff see their own row marked."""
 
-import html
 
 import streamlit as st
 
@@ -12,7 +11,7 @@ from warroom.web import auth, errors, frame, language, session, text
 from warroom.web.charts import race_figure
 from warroom.web.text import role_label
 from warroom.web.views import personal as personal_view
-from warroom.web.views.leaderboards import board_html, teams_html
+from warroom.web.views.leaderboards import board_html, headline_html, teams_html
 
 lang = language.language()
 live = session.open_event(lang)
@@ -30,10 +29,7 @@ def boards() -> None:
     updated = text.event_time(snapshot.as_of, live.config).strftime("%H:%M:%S")
     total = t("boards_total", lang, amount=fmt_yuan(snapshot.revenue_fen), orders=t("orders_count", lang, count=fmt_int(snapshot.paid_orders)))
     headline, switch = st.columns([5, 1], vertical_alignment="center")
-    headline.html(
-        f'<div class="wp wp-headline"><span class="t">{html.escape(t("boards_title", lang))}</span>'
-        f'<span class="s">{html.escape(total)} · {html.escape(t("updated_short", lang, time=updated))}</span></div>'
-    )
+    headline.html(headline_html(t("boards_title", lang), total, t("updated_short", lang, time=updated)))
     with switch:
         language.language_switch(lang)
     # Everyone's commission is for leads and bosses only.

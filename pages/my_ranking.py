@@ -1,7 +1,6 @@
 """My ranking, for a staff member's phone: my rank, the gap to the place above, the rows around me,
 my closest rival, my commission so far (mine only, never anyone else's) and what one more order would do."""
 
-import html
 
 import streamlit as st
 
@@ -19,7 +18,7 @@ from warroom.web.views.personal import (
     product_label,
     rival_html,
     suggested_product,
-    what_if_line,
+    what_if_html,
 )
 
 lang = language.language()
@@ -63,7 +62,7 @@ def my_page() -> None:
         )
         qty = qty_column.number_input(t("whatif_qty", lang), min_value=1, max_value=99, value=1, step=1, key="whatif_qty")
         result = what_if(snapshot, live.config, view.staff_id, to_fen(products[sku].price), int(qty))
-        st.html(f'<div class="wp wp-whatif">{html.escape(what_if_line(result, lang))}</div>')
+        st.html(what_if_html(result, lang))
     st.caption(t("my_only_mine", lang))
 
 

@@ -1,7 +1,6 @@
 """Setup, for the team lead: the event at a glance, the health of the feeds, and everyone's personal
 link as a QR code (plus the kiosk link for the TV)."""
 
-import html
 from datetime import UTC, datetime
 
 import streamlit as st
@@ -87,5 +86,5 @@ else:
             url = access.link(base_url, token=token)
             with column.container(border=True):
                 st.image(frame.qr_png(url), width=170)
-                st.html(f'<div class="wp"><div class="wp-qr-name">{html.escape(member.name)}</div><div class="wp-qr-id">{html.escape(member.id)}</div></div>')
+                st.html(setup_view.qr_label_html(member.name, member.id))
                 st.code(url, language=None, wrap_lines=True)

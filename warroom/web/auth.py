@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import secrets as random_secrets
 import threading
 import time
@@ -17,6 +16,7 @@ from warroom import access
 from warroom.i18n import t
 from warroom.web.current import signed_in
 from warroom.web.session import LiveEvent
+from warroom.web.templating import render
 
 
 def _secrets() -> dict:
@@ -120,7 +120,7 @@ def write_session_cookie(page_path: str = "") -> None:
     query = urlencode(st.query_params.to_dict())
     # Worked out here, not from the browser's address, which may still be the one before the sign-in's rerun.
     target = {"code": cookie_code(wanted, time.monotonic()), "next": f"/{page_path}" + (f"?{query}" if query else "")}
-    st.html(f'<div class="wr-cookie"></div><script>location.replace("{SESSION_ROUTE}?" + new URLSearchParams({json.dumps(target)}));</script>',
+    st.html(render("session_cookie.html", route=f"{SESSION_ROUTE}?", target=target),
             unsafe_allow_javascript=True)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from decimal import Decimal
 
 from warroom.commission import yuan_text
@@ -11,47 +10,39 @@ from warroom.figures import Snapshot
 from warroom.i18n import t
 from warroom.rules import to_fen
 from warroom.standings import PersonalView, WhatIf
+from warroom.web.templating import render
 from warroom.web.text import metric_label, metric_text, role_label
 
 PERSONAL_REFRESH_SECONDS = 5  # phones: fresh between two orders, light on data and battery
 
 
-def _e(text: object) -> str:
-    return html.escape(str(text))
-
-
-# -- my ranking -------------------------------------------------------------------------------------
-
-
 def my_rank_html(view: PersonalView, lang: str, window_minutes: int, updated: str) -> str:
     """Return the top card of my page: who I am, my rank (large), my value, and the gap to the place above."""
-    team = f" · {_e(view.team)}" if view.team else ""
-    who = f'<div class="wp-who"><span><b>{_e(view.name)}</b> · {_e(role_label(view.role, lang))}{team}</span><span class="wp-muted">{_e(updated)}</span></div>'
+    who = {"name": view.name, "role": role_label(view.role, lang), "team": view.team, "updated": updated}
     mine = view.standing
     if mine is None:
-        return f'<div class="wp wp-card">{who}<div class="wp-sub">{_e(t("my_no_board", lang))}</div></div>'
-    board = _e(t("my_board", lang, role=role_label(view.role, lang), metric=metric_label(mine.metric, lang)))
-    moved = ""
+        return render("personal/my_rank.html", **who, board="", no_board=t("my_no_board", lang))
+    moved = moved_class = ""
     if mine.movement:
         key = "my_moved_up" if mine.movement > 0 else "my_moved_down"
-        moved = f'<span class="{"wp-up" if mine.movement > 0 else "wp-down"}">{_e(t(key, lang, places=abs(mine.movement), minutes=window_minutes))}</span>'
-    rank = f'<div class="wp-rank">{_e(t("my_rank", lang, rank=mine.rank))}<small>{_e(t("my_of", lang, count=view.board_size))}</small></div>'
-    value = f'<div class="wp-value">{_e(metric_text(mine.metric, mine.value, lang))} {moved}</div>'
-    if view.place_above is not None and view.gap_to_above is not None:
+        moved, moved_class = t(key, lang, places=abs(mine.movement), minutes=window_minutes), "wp-up" if mine.movement > 0 else "wp-down"
+    first = view.place_above is None or view.gap_to_above is None
+    if not first:
         above = view.place_above
         if view.gap_to_above > 0:
-            gap_text = t("my_gap_above", lang, rank=above.rank, name=above.name, gap=metric_text(mine.metric, view.gap_to_above, lang))
+            gap = t("my_gap_above", lang, rank=above.rank, name=above.name, gap=metric_text(mine.metric, view.gap_to_above, lang))
         else:
-            gap_text = t("my_level_above", lang, rank=above.rank, name=above.name)
-        gap = f'<div class="wp-gap">{_e(gap_text)}</div>'
+            gap = t("my_level_above", lang, rank=above.rank, name=above.name)
+    elif view.below:
+        runner_up = view.below[0]
+        gap = t("my_first", lang, rank=runner_up.rank, gap=metric_text(mine.metric, mine.value - runner_up.value, lang))
     else:
-        runner_up = view.below[0] if view.below else None
-        if runner_up is not None:
-            lead = metric_text(mine.metric, mine.value - runner_up.value, lang)
-            gap = f'<div class="wp-gap first">{_e(t("my_first", lang, rank=runner_up.rank, gap=lead))}</div>'
-        else:
-            gap = f'<div class="wp-gap first">{_e(t("my_first_alone", lang))}</div>'
-    return f'<div class="wp wp-card">{who}<div class="wp-sub">{board}</div>{rank}{value}{gap}</div>'
+        gap = t("my_first_alone", lang)
+    return render(
+        "personal/my_rank.html", **who, board=t("my_board", lang, role=role_label(view.role, lang), metric=metric_label(mine.metric, lang)),
+        rank=t("my_rank", lang, rank=mine.rank), of=t("my_of", lang, count=view.board_size), value=metric_text(mine.metric, mine.value, lang),
+        moved=moved, moved_class=moved_class, gap=gap, first=first,
+    )
 
 
 def around_me_html(view: PersonalView, lang: str) -> str:
@@ -62,17 +53,13 @@ def around_me_html(view: PersonalView, lang: str) -> str:
     rows = []
     for row in [*view.above, mine, *view.below]:
         is_me = row.staff_id == view.staff_id
-        name = f'{_e(row.name)} <span class="wp-muted">{_e(t("my_me", lang))}</span>' if is_me else _e(row.name)
         distance = ""
         if not is_me:
             difference = row.value - mine.value
             sign = "+" if difference > 0 else "−" if difference < 0 else "±"
-            distance = f'<span class="d">{sign}{_e(metric_text(row.metric, abs(difference), lang))}</span>'
-        rows.append(
-            f'<div class="wp-row{" me" if is_me else ""}"><span class="wp-pos">{row.rank}</span><span class="n">{name}</span>'
-            f'<span class="v">{_e(metric_text(row.metric, row.value, lang))}{distance}</span></div>'
-        )
-    return f'<div class="wp wp-card"><div class="wp-label">{_e(t("my_around", lang))}</div>{"".join(rows)}</div>'
+            distance = sign + metric_text(row.metric, abs(difference), lang)
+        rows.append({"rank": row.rank, "name": row.name, "me": is_me, "value": metric_text(row.metric, row.value, lang), "distance": distance})
+    return render("personal/around_me.html", title=t("my_around", lang), rows=rows, me_label=t("my_me", lang))
 
 
 def rival_html(view: PersonalView, lang: str) -> str:
@@ -82,11 +69,7 @@ def rival_html(view: PersonalView, lang: str) -> str:
     gap = metric_text(view.standing.metric, abs(view.rival_gap), lang)
     key = "my_rival_ahead" if view.rival_gap > 0 else "my_rival_behind" if view.rival_gap < 0 else "my_rival_level"
     css = "wp-up" if view.rival_gap > 0 else "wp-down" if view.rival_gap < 0 else ""
-    text = _e(t(key, lang, name=view.rival.name, gap=gap))
-    return (
-        f'<div class="wp wp-card"><div class="wp-label">{_e(t("my_rival", lang))}</div>'
-        f'<div class="wp-value"><span class="wp-pos">{view.rival.rank}</span> <span class="{css}">{text}</span></div></div>'
-    )
+    return render("personal/rival.html", title=t("my_rival", lang), rank=view.rival.rank, css=css, text=t(key, lang, name=view.rival.name, gap=gap))
 
 
 def my_commission_html(view: PersonalView, snapshot: Snapshot, config: EventConfig, lang: str) -> str:
@@ -107,11 +90,7 @@ def my_commission_html(view: PersonalView, snapshot: Snapshot, config: EventConf
             lines.append(t("my_clawback", lang, paid=yuan_text(mine.paid_fen), amount=yuan_text(mine.clawback_fen)))
         else:
             lines.append(t("my_paid", lang, paid=yuan_text(mine.paid_fen), balance=yuan_text(mine.balance_fen)))
-    details = "".join(f"<div>{_e(line)}</div>" for line in lines)
-    return (
-        f'<div class="wp wp-card"><div class="wp-label">{_e(t("my_commission", lang))} · <span class="wp-muted">{_e(status)}</span></div>'
-        f'<div class="wp-money">{_e(yuan_text(mine.earned_fen))}</div><div class="wp-lines">{details}</div></div>'
-    )
+    return render("personal/my_commission.html", title=t("my_commission", lang), status=status, earned=yuan_text(mine.earned_fen), lines=lines)
 
 
 def what_if_line(result: WhatIf, lang: str) -> str:
@@ -124,6 +103,11 @@ def what_if_line(result: WhatIf, lang: str) -> str:
     if result.pool_unlocks and result.pool_share_delta_fen:
         text += t("whatif_pool", lang, amount=yuan_text(result.pool_share_delta_fen))
     return text
+
+
+def what_if_html(result: WhatIf, lang: str) -> str:
+    """Return the what-if line as the page shows it, under the picker."""
+    return render("personal/what_if.html", line=what_if_line(result, lang))
 
 
 def product_label(product: Product) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from datetime import timedelta
 
 from warroom.commission import yuan_text
@@ -11,13 +10,10 @@ from warroom.figures import live_sessions
 from warroom.health import IngestHealth
 from warroom.i18n import fmt_duration, fmt_int, fmt_list, fmt_yuan, t
 from warroom.rules import to_fen
+from warroom.web.templating import render
 from warroom.web.text import role_label
 
 SETUP_REFRESH_SECONDS = 10
-
-
-def _e(text: object) -> str:
-    return html.escape(str(text))
 
 
 # -- setup ------------------------------------------------------------------------------------------
@@ -53,12 +49,12 @@ def glance_html(config: EventConfig, lang: str) -> str:
         (t("setup_staff", lang), fmt_int(len(config.staff)), ""),
         (t("setup_products_groups", lang), f"{fmt_int(len(config.products))} / {fmt_int(len(config.groups))}", ""),
     ]
-    cells = "".join(
-        f'<div class="wp-card"><div class="wp-label">{_e(label)}</div><div class="wp-value">{_e(value)}</div>'
-        f'{f"<div class=wp-sub>{_e(sub)}</div>" if sub else ""}</div>'
-        for label, value, sub in tiles
-    )
-    return f'<div class="wp wp-glance">{cells}</div>'
+    return render("setup/glance.html", tiles=[{"label": label, "value": value, "sub": sub} for label, value, sub in tiles])
+
+
+def qr_label_html(name: str, staff_id: str) -> str:
+    """Return the name and id under a staff member's QR code."""
+    return render("setup/qr_label.html", name=name, id=staff_id)
 
 
 def session_rows(config: EventConfig, lang: str) -> list[dict[str, str]]:
