@@ -33,7 +33,6 @@ def access_settings(live: LiveEvent) -> access.AccessSettings:
     return access.access_settings(live.config, _secrets())
 
 
-
 _SESSION_TOKEN_KEY = "warroom_session_token"  # the token this session's sign-in is kept under
 _COOKIE_WANTED_KEY = "warroom_cookie_wanted"  # the cookie the browser should hold: a token, or "" for none
 _SIGNED_OUT_KEY = "warroom_signed_out"  # this session signed out: its browser's cookie no longer counts
@@ -209,8 +208,6 @@ def sign_out() -> None:
     if viewer is not None and viewer.via == "oidc":
         st.logout()
     st.rerun()
-
-
 
 
 def require_viewer(lang: str, roles: tuple[str, ...]) -> access.Viewer:

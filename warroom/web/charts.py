@@ -99,7 +99,6 @@ def _ticks(top_fen: int) -> list[int]:
         magnitude *= 10
 
 
-
 def _nice_step(top_fen: int) -> int:
     """Return a round tick step (1, 2, 2.5 or 5 × 10^k fen) that gives at most six ticks up to `top_fen`."""
     magnitude = 100
@@ -186,13 +185,11 @@ def revenue_figure(config: EventConfig, snapshot: Snapshot, lang: str) -> go.Fig
     ))
 
 
-
 def live_revenue_figure(live: LiveEvent, snapshot: Snapshot, lang: str) -> go.Figure:
     """Return the big screen's revenue line, built once per store change and event minute for every screen (shared: never change it)."""
     # Thirty TVs each asking every 2 s would otherwise build thirty identical figures.
     key = (snapshot.seq, int(snapshot.as_of.timestamp()) // 60)
     return live.shared(f"revenue_figure:{lang}").get(key, lambda: revenue_figure(live.config, snapshot, lang))
-
 
 
 def commission_figure(rows: list, config: EventConfig, lang: str, top: int = 25) -> go.Figure:

@@ -13,12 +13,9 @@ def is_lead() -> bool:
     return viewer is not None and viewer.role == access.LEAD
 
 
-
 def signed_in() -> access.Viewer | None:
     """Return the viewer this session signed in as, or None."""
     return st.session_state.get(access.SESSION_KEY)
-
-
 
 
 def keeps_navigation() -> bool:

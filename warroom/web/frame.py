@@ -26,9 +26,8 @@ def configure_app(lang: str) -> None:
 
 def kiosk_mode() -> None:
     """Hide Streamlit's header, toolbar, menu and footer, and keep refreshed panels from fading."""
-    # A signed-in lead keeps the top navigation (SIGNED_IN_SCREEN_CSS); the TV's kiosk link shows nothing else.
+    # A signed-in lead keeps the top navigation (signed_in_screen.css); the TV's kiosk link shows nothing else.
     st.html(style_tag("kiosk.css", "big_screen.css", *(["signed_in_screen.css"] if keeps_navigation() else [])))
-
 
 
 def show_html(body: str) -> None:
@@ -72,8 +71,6 @@ def qr_png(text: str) -> bytes:
     buffer = io.BytesIO()
     code.make_image(fill_color="black", back_color="white").save(buffer, format="PNG")
     return buffer.getvalue()
-
-
 
 
 def rail_styles() -> None:

@@ -14,8 +14,6 @@ def language() -> str:
     return normalize_lang(st.query_params.get("lang"))
 
 
-
-
 def remember_language() -> None:
     """Keep `?lang=` across pages: moving between pages clears the query string, so put it back from the session."""
     given = st.query_params.get("lang")

@@ -95,7 +95,6 @@ def _open_live_event(path: str, _modified_ns: int) -> LiveEvent:
     return LiveEvent(config=config, figures=LiveFigures(store, config, clock=default_clock()), store_file=store_file(store.url))
 
 
-
 APP_RAN_KEY = "warroom_app_ran"
 
 
@@ -218,8 +217,6 @@ def take_snapshot(live: LiveEvent, lang: str) -> Snapshot | None:
         st.warning(t("refresh_failed", lang))
         show_detail(error, lang)
         return None
-
-
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)

@@ -11,6 +11,7 @@ from warroom.config import EventConfig
 from warroom.figures import MONEY_METRICS, Pace, Standing
 from warroom.i18n import fmt_int, fmt_pct, fmt_yuan, t
 
+# How many em a character takes (Noto Sans CJK, tabular figures): used to fit a figure to its panel.
 _EM_WIDTHS = {**dict.fromkeys("0123456789", 0.56), ",": 0.28, ".": 0.28, ":": 0.28, "¥": 0.62, "%": 0.9, "/": 0.42, " ": 0.25, "–": 0.55, "-": 0.36}
 
 
@@ -30,7 +31,8 @@ def fit_style(ems: float) -> str:
     return f' style="--wr-ems:{fit_ems(ems)}"'
 
 
-
+# Any ASCII punctuation may be backslash-escaped in Markdown; Streamlit's own `:red[…]`, `:material/…:`
+# and `$…$` (LaTeX) are made of it too.
 _MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
 
 
@@ -60,20 +62,16 @@ def trend(pace: Pace) -> str:
 
 def fmt_standing(standing: Standing, lang: str) -> str:
     """Return a leaderboard value in its metric's unit: money, orders, a count or a ratio."""
-    if standing.metric in MONEY_METRICS:
-        return fmt_yuan(standing.value)
-    if standing.metric == "orders":
-        return t("orders_count", lang, count=fmt_int(standing.value))
-    if isinstance(standing.value, Decimal) and standing.metric == "conversion":
-        return fmt_pct(standing.value)
-    return fmt_int(standing.value)
+    if standing.metric == "conversion" and not isinstance(standing.value, Decimal):
+        return fmt_int(standing.value)
+    return metric_text(standing.metric, standing.value, lang)
 
 
 def countdown_text(seconds: float) -> str:
+    """Return a countdown as "05:09", or "1:05:09" from an hour up; never below zero."""
     seconds = max(int(seconds), 0)
     hours, rest = divmod(seconds, 3600)
     return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60:02d}:{rest % 60:02d}"
-
 
 
 FAR_SALE_SECONDS = 3 * 3600  # further away than this, the next flash sale shows its start time, not a countdown
@@ -83,7 +81,6 @@ def coming_time(moment: datetime, now: datetime, config: EventConfig) -> str:
     """Return a coming moment as "19:45" on the same event-local day as `now`, else "05-21 19:45"."""
     local = event_time(moment, config)
     return f"{local:%H:%M}" if local.date() == event_time(now, config).date() else f"{local:%m-%d %H:%M}"
-
 
 
 def role_label(role: str, lang: str) -> str:

@@ -19,7 +19,6 @@ def kpis_html(tiles: list[tuple[str, str, str, str]]) -> str:
     return render("boss/kpis.html", cards=cards)
 
 
-
 def show_table(table, *, height: int | str = "auto", key: str | None = None) -> None:
     """Show a review table: money in yuan, counts and shares formatted, times in event time."""
     columns: dict[str, list] = {header: [] for header in table.headers}

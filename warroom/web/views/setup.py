@@ -32,7 +32,6 @@ def lag_text(lag: timedelta | None, lang: str) -> str:
     return fmt_duration(lag.total_seconds(), lang) if lag is not None else t("setup_never", lang)
 
 
-
 def glance_html(config: EventConfig, lang: str) -> str:
     """Return the event at a glance: dates, goals, buyers goal, sessions, flash sales, staff, products and groups, as tiles."""
     tz = config.event.tz
