@@ -13,8 +13,9 @@ it routes the viewer.
 
 import streamlit as st
 
-from warroom import access, ui
+from warroom import access
 from warroom.i18n import t
+from warroom.web import auth, errors, frame, language, session
 
 # Every page: its file, the key of its title and its icon.
 PAGES = {
@@ -49,12 +50,12 @@ def elsewhere(lang: str, key: str, viewer: access.Viewer | None, landing: st.Pag
 
 def main() -> None:
     """Work out who is looking and run the page they chose, from their role's list."""
-    ui.app_ran()
-    ui.remember_language()
-    lang = ui.language()
-    ui.configure_app(lang)
-    live = ui.open_event(lang)
-    viewer = ui.current_viewer(live, ui.access_settings(live))
+    session.app_ran()
+    language.remember_language()
+    lang = language.language()
+    frame.configure_app(lang)
+    live = session.open_event(lang)
+    viewer = auth.current_viewer(live, auth.access_settings(live))
     role = viewer.role if viewer else None
 
     staff = live.config.staff_by_id().get(viewer.staff_id or "") if viewer else None
@@ -65,14 +66,14 @@ def main() -> None:
     menu = {"": [landing, *(page(lang, key) for key in keys[1:]), page(lang, keys[0], hidden=True)]}
     signs_out = viewer is not None and viewer.via in ("password", "oidc")
     if signs_out:
-        menu[t("nav_account", lang)] = [st.Page(ui.sign_out, title=t("nav_sign_out", lang), icon=":material/logout:", url_path="sign_out")]
+        menu[t("nav_account", lang)] = [st.Page(auth.sign_out, title=t("nav_sign_out", lang), icon=":material/logout:", url_path="sign_out")]
     menu[""] += [elsewhere(lang, key, viewer, landing, keys[0]) for key in [*PAGES, *([] if signs_out else ["sign_out"])] if key not in keys]
 
     chosen = st.navigation(menu, position="top" if role in (access.LEAD, access.BOSS, access.STAFF) else "hidden")
     # After a sign-in or a sign-out, the browser fetches the route that writes its cookie, then comes back to this page.
-    ui.write_session_cookie("" if chosen.url_path == landing.url_path else chosen.url_path)
+    auth.write_session_cookie("" if chosen.url_path == landing.url_path else chosen.url_path)
     # A page that fails says so in a line, in the page's language; the detail goes to the server log.
-    with ui.page_boundary():
+    with errors.page_boundary():
         chosen.run()
 
 
@@ -80,4 +81,4 @@ if __name__ == "__main__":
     main()
 else:
     # Imported by uvicorn (`streamlit run app.py` found this st.App): the server, with its cookie route and error hook.
-    app = st.App(__file__, routes=ui.http_routes(), on_script_error=ui.page_failed)
+    app = st.App(__file__, routes=auth.http_routes(), on_script_error=errors.page_failed)

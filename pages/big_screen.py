@@ -9,39 +9,42 @@ import time
 
 import streamlit as st
 
-from warroom import access, ui
+from warroom import access
 from warroom.review import BIG_ORDER_FEN, flash_sales, milestone_kind, newly_reached, next_flash_sale
+from warroom.web import auth, charts, errors, frame, language, session
+from warroom.web.views import big_screen as big_screen_view
+from warroom.web.views import rail as rail_view
 
-lang = ui.language()
-ui.kiosk_mode()
-live = ui.open_event(lang)
+lang = language.language()
+frame.kiosk_mode()
+live = session.open_event(lang)
 # app.py routes only leads and the TV's kiosk link here; the page checks again, as every page does.
-ui.require_viewer(lang, (access.LEAD, access.KIOSK))
-ui.rail_styles()
+auth.require_viewer(lang, (access.LEAD, access.KIOSK))
+frame.rail_styles()
 
 
-# Each panel is a boundary (ui.panel): one that fails says so in its place, and the others keep running.
+# Each panel is a boundary (errors.panel): one that fails says so in its place, and the others keep running.
 
 
-@st.fragment(run_every=ui.REFRESH_SECONDS)
-@ui.guarded("live_board")
+@st.fragment(run_every=big_screen_view.REFRESH_SECONDS)
+@errors.guarded("live_board")
 def live_board() -> None:
-    snapshot = ui.take_snapshot(live, lang)
+    snapshot = session.take_snapshot(live, lang)
     if snapshot is None:
         return
-    with ui.panel("header", lang):
-        st.html(ui.header_html(live.config, snapshot, lang))
+    with errors.panel("header", lang):
+        st.html(big_screen_view.header_html(live.config, snapshot, lang))
     revenue, tiles = st.columns([11, 9], gap="medium")
-    with revenue, ui.panel("revenue", lang):
-        st.html(ui.revenue_html(live.config, snapshot, lang))
-    with tiles, ui.panel("kpi_tiles", lang):
-        st.html(ui.kpi_tiles_html(snapshot, lang))
+    with revenue, errors.panel("revenue", lang):
+        st.html(big_screen_view.revenue_html(live.config, snapshot, lang))
+    with tiles, errors.panel("kpi_tiles", lang):
+        st.html(big_screen_view.kpi_tiles_html(snapshot, lang))
     chart, board = st.columns([11, 9], gap="medium")
-    with chart, ui.panel("revenue_line", lang):
+    with chart, errors.panel("revenue_line", lang):
         # As tall as the leaderboard card beside it, which scales with the screen.
-        st.plotly_chart(ui.live_revenue_figure(live, snapshot, lang), config=ui.STATIC_CHART, theme=None, key="revenue_line", height="stretch")
-    with board, ui.panel("leaderboard", lang):
-        st.html(ui.leaderboard_html(snapshot, lang))
+        st.plotly_chart(charts.live_revenue_figure(live, snapshot, lang), config=charts.STATIC_CHART, theme=None, key="revenue_line", height="stretch")
+    with board, errors.panel("leaderboard", lang):
+        st.html(big_screen_view.leaderboard_html(snapshot, lang))
 
 
 # -- the rail --------------------------------------------------------------------------------------
@@ -49,35 +52,35 @@ def live_board() -> None:
 # the server busier than the panels needed. The clock and the countdown tick together, every second.
 
 
-@st.fragment(run_every=ui.RAIL_CLOCK_SECONDS)
+@st.fragment(run_every=rail_view.RAIL_CLOCK_SECONDS)
 def clock_and_countdown() -> None:
-    now = ui.event_now(live)
-    with ui.panel("clock", lang):
-        st.html(ui.clock_html(now, live.config, lang))
-    with ui.panel("countdown", lang):
-        st.html(ui.countdown_html(next_flash_sale(live.config, now), now, live.config, lang))
+    now = session.event_now(live)
+    with errors.panel("clock", lang):
+        st.html(rail_view.clock_html(now, live.config, lang))
+    with errors.panel("countdown", lang):
+        st.html(rail_view.countdown_html(next_flash_sale(live.config, now), now, live.config, lang))
 
 
-@st.fragment(run_every=ui.RAIL_PROMPTS_SECONDS)
-@ui.guarded("prompts")
+@st.fragment(run_every=rail_view.RAIL_PROMPTS_SECONDS)
+@errors.guarded("prompts")
 def prompts_panel() -> None:
-    now = ui.event_now(live)
-    st.html(ui.prompts_panel_html(ui.live_prompts(live, now), flash_sales(live.config), now, live.config, lang))
+    now = session.event_now(live)
+    st.html(rail_view.prompts_panel_html(session.live_prompts(live, now), flash_sales(live.config), now, live.config, lang))
 
 
-@st.fragment(run_every=ui.REFRESH_SECONDS)
+@st.fragment(run_every=big_screen_view.REFRESH_SECONDS)
 def big_orders_and_celebration() -> None:
-    now = ui.event_now(live)
-    with ui.panel("ticker", lang):
-        st.html(ui.ticker_html(ui.big_orders(live, now), now, live.config, lang, BIG_ORDER_FEN))
-    with ui.panel("celebration", lang):
+    now = session.event_now(live)
+    with errors.panel("ticker", lang):
+        st.html(rail_view.ticker_html(session.big_orders(live, now), now, live.config, lang, BIG_ORDER_FEN))
+    with errors.panel("celebration", lang):
         celebration()
 
 
 def celebration() -> None:
     """Balloons once per milestone per session, for the milestones crossed while the screen is up."""
     seen = st.session_state.setdefault("milestones_seen", None)
-    snapshot = ui.take_snapshot(live, lang)
+    snapshot = session.take_snapshot(live, lang)
     if snapshot is None:
         return
     crossed = newly_reached(live.config, snapshot.revenue_fen, seen)
@@ -88,8 +91,8 @@ def celebration() -> None:
         st.session_state["celebrating"] = (max(crossed), time.monotonic())
         st.balloons()
     showing = st.session_state.get("celebrating")
-    if showing and time.monotonic() - showing[1] < ui.CELEBRATION_SECONDS:
-        st.html(ui.celebration_html(showing[0], milestone_kind(live.config, showing[0]), lang))
+    if showing and time.monotonic() - showing[1] < rail_view.CELEBRATION_SECONDS:
+        st.html(rail_view.celebration_html(showing[0], milestone_kind(live.config, showing[0]), lang))
 
 
 board, rail = st.columns([15, 5], gap="medium")
@@ -100,6 +103,6 @@ with rail:
     prompts_panel()
     big_orders_and_celebration()
 # The store file was deleted or replaced under the app, and opened again: the TV says so at its foot.
-notice = ui.store_notice(live, lang)
+notice = session.store_notice(live, lang)
 if notice:
-    st.html(ui.footer_notice_html(notice))
+    st.html(big_screen_view.footer_notice_html(notice))

@@ -1,37 +1,37 @@
 """The leaderboards: every role's board with its rank moves, the team totals, and a race of the top
 order-takers over time. Commission shows only to leads and bosses; staff see their own row marked."""
 
-import html
 
 import streamlit as st
 
-from warroom import access, ui
+from warroom import access
 from warroom.figures import ranked_roles
 from warroom.i18n import fmt_int, fmt_yuan, t
-from warroom.panels import board_html, race_figure, role_label, teams_html
+from warroom.web import auth, errors, frame, language, session, text
+from warroom.web.charts import race_figure
+from warroom.web.text import role_label
+from warroom.web.views import personal as personal_view
+from warroom.web.views.leaderboards import board_html, headline_html, teams_html
 
-lang = ui.language()
-live = ui.open_event(lang)
-viewer = ui.require_viewer(lang, (access.LEAD, access.BOSS, access.STAFF))
-ui.page_style()
+lang = language.language()
+live = session.open_event(lang)
+viewer = auth.require_viewer(lang, (access.LEAD, access.BOSS, access.STAFF))
+frame.page_style()
 member = live.config.staff_by_id().get(viewer.staff_id or "")
 
 
-@st.fragment(run_every=ui.PERSONAL_REFRESH_SECONDS)
-@ui.guarded("boards")
+@st.fragment(run_every=personal_view.PERSONAL_REFRESH_SECONDS)
+@errors.guarded("boards")
 def boards() -> None:
-    snapshot = ui.take_snapshot(live, lang)
+    snapshot = session.take_snapshot(live, lang)
     if snapshot is None:
         return
-    updated = ui.event_time(snapshot.as_of, live.config).strftime("%H:%M:%S")
+    updated = text.event_time(snapshot.as_of, live.config).strftime("%H:%M:%S")
     total = t("boards_total", lang, amount=fmt_yuan(snapshot.revenue_fen), orders=t("orders_count", lang, count=fmt_int(snapshot.paid_orders)))
     headline, switch = st.columns([5, 1], vertical_alignment="center")
-    headline.html(
-        f'<div class="wp wp-headline"><span class="t">{html.escape(t("boards_title", lang))}</span>'
-        f'<span class="s">{html.escape(total)} · {html.escape(t("updated_short", lang, time=updated))}</span></div>'
-    )
+    headline.html(headline_html(t("boards_title", lang), total, t("updated_short", lang, time=updated)))
     with switch:
-        ui.language_switch(lang)
+        language.language_switch(lang)
     # Everyone's commission is for leads and bosses only.
     commission = snapshot.commission_fen if viewer.sees_commission else None
     roles = [role for role in ranked_roles(live.config) if role in snapshot.leaderboards]

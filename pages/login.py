@@ -4,29 +4,30 @@ import math
 
 import streamlit as st
 
-from warroom import access, ui
+from warroom import access
 from warroom.i18n import fmt_duration, t
+from warroom.web import auth, current, frame, language, session, text
 
-lang = ui.language()
-live = ui.open_event(lang)
-settings = ui.access_settings(live)
-ui.page_style()
+lang = language.language()
+live = session.open_event(lang)
+settings = auth.access_settings(live)
+frame.page_style()
 
 _, middle, _ = st.columns([1, 2, 1])
 with middle, st.container(width=460):
     top, switch = st.columns([3, 1], vertical_alignment="center")
     top.markdown(f"### {t('login_title', lang)}")
-    # Names are text: Markdown in them (bold, links) shows as written (ui.plain).
-    top.caption(ui.plain(live.config.event.name))
+    # Names are text: Markdown in them (bold, links) shows as written (text.plain).
+    top.caption(text.plain(live.config.event.name))
     with switch:
-        ui.language_switch(lang)
+        language.language_switch(lang)
 
-    viewer = ui.signed_in()
+    viewer = current.signed_in()
     if viewer is not None:
         who = t(f"viewer_{viewer.role}", lang) if viewer.role in access.PASSWORD_ROLES else viewer.name or viewer.role
-        st.success(t("login_signed_in", lang, who=ui.plain(who)))
+        st.success(t("login_signed_in", lang, who=text.plain(who)))
         if st.button(t("nav_sign_out", lang), icon=":material/logout:"):
-            ui.sign_out()
+            auth.sign_out()
         st.stop()
 
     if "token" in st.query_params or "kiosk" in st.query_params:
@@ -35,7 +36,7 @@ with middle, st.container(width=460):
 
     if settings.oidc:
         if st.user.is_logged_in:
-            st.error(t("login_oidc_refused", lang, email=ui.plain(st.user.get("email", ""))))
+            st.error(t("login_oidc_refused", lang, email=text.plain(st.user.get("email", ""))))
             if st.button(t("nav_sign_out", lang), key="oidc_sign_out"):
                 st.logout()
         elif st.button(t("login_oidc", lang), icon=":material/badge:", type="primary", width="stretch"):
@@ -55,9 +56,9 @@ with middle, st.container(width=460):
             if not password:
                 st.error(t("login_empty_password", lang))
             else:
-                attempt = ui.attempt_sign_in(settings, role or roles[0], password)
+                attempt = auth.attempt_sign_in(settings, role or roles[0], password)
                 if attempt.viewer is not None:
-                    ui.sign_in(attempt.viewer, settings)
+                    auth.sign_in(attempt.viewer, settings)
                 elif attempt.wait_seconds > 0:
                     st.error(t("login_throttled", lang, wait=fmt_duration(math.ceil(attempt.wait_seconds), lang)), icon=":material/timer:")
                 else:

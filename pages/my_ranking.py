@@ -1,28 +1,37 @@
 """My ranking, for a staff member's phone: my rank, the gap to the place above, the rows around me,
 my closest rival, my commission so far (mine only, never anyone else's) and what one more order would do."""
 
-import html
 
 import streamlit as st
 
-from warroom import access, ui
+from warroom import access
 from warroom.figures import MONEY_METRICS
 from warroom.i18n import t
-from warroom.panels import around_me_html, my_commission_html, my_rank_html, product_label, rival_html, suggested_product, what_if_line
 from warroom.rules import to_fen
 from warroom.standings import personal_view, what_if
+from warroom.web import auth, errors, frame, language, session, text
+from warroom.web.views.personal import (
+    PERSONAL_REFRESH_SECONDS,
+    around_me_html,
+    my_commission_html,
+    my_rank_html,
+    product_label,
+    rival_html,
+    suggested_product,
+    what_if_html,
+)
 
-lang = ui.language()
-live = ui.open_event(lang)
-viewer = ui.require_viewer(lang, (access.STAFF,))
-ui.page_style()
+lang = language.language()
+live = session.open_event(lang)
+viewer = auth.require_viewer(lang, (access.STAFF,))
+frame.page_style()
 products = {product.sku: product for product in live.config.products}
 
 
-@st.fragment(run_every=ui.PERSONAL_REFRESH_SECONDS)
-@ui.guarded("my_page")
+@st.fragment(run_every=PERSONAL_REFRESH_SECONDS)
+@errors.guarded("my_page")
 def my_page() -> None:
-    snapshot = ui.take_snapshot(live, lang)
+    snapshot = session.take_snapshot(live, lang)
     if snapshot is None:
         return
     try:
@@ -31,11 +40,11 @@ def my_page() -> None:
         # The member left the event file since this session opened their link.
         st.error(t("login_bad_link", lang))
         return
-    updated = t("updated_short", lang, time=ui.event_time(snapshot.as_of, live.config).strftime("%H:%M:%S"))
+    updated = t("updated_short", lang, time=text.event_time(snapshot.as_of, live.config).strftime("%H:%M:%S"))
     # A panel with nothing to show (no rival for someone alone in their role) is left out: st.html("") raises.
     for panel in (my_rank_html(view, lang, snapshot.rank_window_minutes, updated), around_me_html(view, lang), rival_html(view, lang),
                   my_commission_html(view, snapshot, live.config, lang)):
-        ui.show_html(panel)
+        frame.show_html(panel)
 
     with st.container(border=True):
         st.markdown(f"**{t('whatif_title', lang)}**")
@@ -53,9 +62,9 @@ def my_page() -> None:
         )
         qty = qty_column.number_input(t("whatif_qty", lang), min_value=1, max_value=99, value=1, step=1, key="whatif_qty")
         result = what_if(snapshot, live.config, view.staff_id, to_fen(products[sku].price), int(qty))
-        st.html(f'<div class="wp wp-whatif">{html.escape(what_if_line(result, lang))}</div>')
+        st.html(what_if_html(result, lang))
     st.caption(t("my_only_mine", lang))
 
 
 my_page()
-ui.language_switch(lang)
+language.language_switch(lang)

@@ -7,18 +7,21 @@ import zlib
 
 import streamlit as st
 
-from warroom import access, ui
+from warroom import access
 from warroom.i18n import fmt_yuan, t
 from warroom.prompt_state import active_silences, expire_silence
 from warroom.review import next_flash_sale
+from warroom.web import auth, errors, frame, language, session, text
+from warroom.web.views import operator as operator_view
+from warroom.web.views import rail as rail_view
 
 ROLE_ORDER = {"hype": 0, "community": 1}
 SILENCE_MINUTES = (5, 10, 15, 30)
 
-lang = ui.language()
-live = ui.open_event(lang)
-viewer = ui.require_viewer(lang, (access.LEAD, access.BOSS, access.STAFF))
-ui.boss_styles()
+lang = language.language()
+live = session.open_event(lang)
+viewer = auth.require_viewer(lang, (access.LEAD, access.BOSS, access.STAFF))
+frame.boss_styles()
 config = live.config
 staff = config.staff_by_id()
 group_names = {group.id: group.name for group in config.groups}
@@ -29,18 +32,18 @@ if viewer.role == access.STAFF and (viewer.staff_id not in staff or staff[viewer
 st.title(t("op_title", lang))
 
 
-@st.fragment(run_every=ui.RAIL_CLOCK_SECONDS)
-@ui.guarded("sale_card")
+@st.fragment(run_every=rail_view.RAIL_CLOCK_SECONDS)
+@errors.guarded("sale_card")
 def sale_card() -> None:
-    now = ui.event_now(live)
-    st.html(ui.operator_sale_html(next_flash_sale(config, now), now, config, lang))
+    now = session.event_now(live)
+    st.html(operator_view.operator_sale_html(next_flash_sale(config, now), now, config, lang))
 
 
 sale_card()
 
 if viewer.role == access.STAFF:
     me = viewer.staff_id
-    st.caption(t("op_me", lang, name=ui.plain(staff[me].name)))
+    st.caption(t("op_me", lang, name=text.plain(staff[me].name)))
 else:
     # A lead or a boss pushes as one of the team; the hype squad and community ops come first.
     choices = sorted(staff, key=lambda sid: (ROLE_ORDER.get(staff[sid].role, 9), sid))
@@ -49,32 +52,32 @@ else:
 
 def push(prompt, groups: list[str]) -> None:
     """Record that `me` pushed the prompt's message into `groups`."""
-    st.session_state["op_flash"] = ui.record_push(live.figures.store, prompt, me, groups, ui.event_now(live), group_names, lang)
+    st.session_state["op_flash"] = operator_view.record_push(live.figures.store, prompt, me, groups, session.event_now(live), group_names, lang)
 
 
 def hush(minutes: int, rule: str | None, title: str) -> None:
     """Silence one rule's prompts, or all of them, for some minutes."""
-    st.session_state["op_flash"] = ui.record_silence(live.figures.store, minutes, me or viewer.role, ui.event_now(live), rule, title, lang)
+    st.session_state["op_flash"] = operator_view.record_silence(live.figures.store, minutes, me or viewer.role, session.event_now(live), rule, title, lang)
 
 
-@st.fragment(run_every=ui.OPERATOR_REFRESH_SECONDS)
-@ui.guarded("prompt_list")
+@st.fragment(run_every=operator_view.OPERATOR_REFRESH_SECONDS)
+@errors.guarded("prompt_list")
 def prompt_list() -> None:
-    now = ui.event_now(live)
+    now = session.event_now(live)
     flash = st.session_state.pop("op_flash", None)
     if flash:
         (st.success if flash[0] == "success" else st.warning)(flash[1])
-    prompts = ui.live_prompts(live, now)
+    prompts = session.live_prompts(live, now)
     active = [prompt for prompt in prompts if prompt.active]
     others = [prompt for prompt in prompts if not prompt.active]
-    snapshot = ui.take_snapshot(live, lang)
+    snapshot = session.take_snapshot(live, lang)
     revenue = fmt_yuan(snapshot.revenue_fen) if snapshot else "—"
-    st.html(ui.operator_status_html(t("op_status", lang, time=ui.event_time(now, config).strftime("%H:%M:%S"), count=len(active), revenue=revenue)))
+    st.html(operator_view.operator_status_html(t("op_status", lang, time=text.event_time(now, config).strftime("%H:%M:%S"), count=len(active), revenue=revenue)))
     if not active:
         st.info(t("op_nothing", lang), icon=":material/check_circle:")
     for prompt in [*active, *others]:
         with st.container(border=True):
-            st.html(ui.operator_prompt_html(prompt, group_names, now, lang))
+            st.html(operator_view.operator_prompt_html(prompt, group_names, now, lang))
             if not prompt.active:
                 continue
             st.code(prompt.message, language=None, wrap_lines=True)
@@ -86,7 +89,7 @@ def prompt_list() -> None:
             # Keyed on the groups too: after a partial push the remaining groups are a new set of toggles.
             chosen = st.pills(
                 t("op_groups", lang), options=list(prompt.groups), default=list(prompt.groups), selection_mode="multi",
-                format_func=lambda g: ui.plain(group_names.get(g, g)), key=f"op_groups_{prompt.key}_{zlib.crc32('|'.join(prompt.groups).encode())}",
+                format_func=lambda g: text.plain(group_names.get(g, g)), key=f"op_groups_{prompt.key}_{zlib.crc32('|'.join(prompt.groups).encode())}",
             ) if prompt.groups else []
             done, hold = st.columns([3, 2])
             with done:
@@ -105,7 +108,7 @@ def prompt_list() -> None:
             left, right = st.columns([3, 1], vertical_alignment="center")
             scope = item.rule or item.kind or t("op_all_prompts", lang)
             who = staff[item.created_by].name if item.created_by in staff else item.created_by
-            left.caption(t("op_silence_line", lang, scope=ui.plain(scope), until=ui.event_time(item.ends_at, config).strftime("%H:%M"), who=ui.plain(who)))
+            left.caption(t("op_silence_line", lang, scope=text.plain(scope), until=text.event_time(item.ends_at, config).strftime("%H:%M"), who=text.plain(who)))
             right.button(t("op_unsilence", lang), key=f"op_end_{item.id}", on_click=expire_silence, args=(live.figures.store, item.id), kwargs={"at": now})
 
 

@@ -4,27 +4,28 @@ and the take-aways: the review workbook (XLSX) and the data poster (PNG) for the
 
 import streamlit as st
 
-from warroom import ui
-from warroom.exports import PNG_MIME, XLSX_MIME, data_poster, review_workbook
 from warroom.i18n import fmt_compact, fmt_int, fmt_pct, fmt_yuan, t
 from warroom.review import HIGH_VALUE_FEN, HIGH_VALUE_TOP_SHARE, review_tables
+from warroom.web import charts, frame, language, session, text, theme
+from warroom.web.exports import PNG_MIME, XLSX_MIME, data_poster, review_workbook
+from warroom.web.views import boss as boss_view
 
-lang = ui.language()
-live, snapshot = ui.open_boss_page(lang)
+lang = language.language()
+live, snapshot = frame.open_boss_page(lang)
 config = live.config
-review = ui.review_of(live, snapshot, lang)
+review = session.review_of(live, snapshot, lang)
 tables = {table.key: table for table in review_tables(review, lang)}
 # When the data ends (the newest order or check-in), not the wall clock: a review read the day after says when the show's figures stopped.
-as_of = ui.event_time(review.data_time, config).strftime("%Y-%m-%d %H:%M")
+as_of = text.event_time(review.data_time, config).strftime("%Y-%m-%d %H:%M")
 
 st.title(t("rv_title", lang))
-st.caption(t("rv_caption", lang, event=ui.plain(config.event.name), time=as_of))
+st.caption(t("rv_caption", lang, event=text.plain(config.event.name), time=as_of))
 if snapshot.pace.on_air:
     st.info(t("rv_still_live", lang), icon=":material/live_tv:")
 
 roi = review.roi
 aov = snapshot.aov_fen
-st.html(ui.kpis_html([
+st.html(boss_view.kpis_html([
     (t("revenue", lang), fmt_yuan(review.revenue_fen), fmt_compact(review.revenue_fen, lang), "gold"),
     (t("paid_orders", lang), fmt_int(review.paid_orders), t("aov", lang, amount=fmt_yuan(aov)), ""),
     (t("buyers", lang), fmt_int(review.buyers), t("rv_refunds", lang, orders=fmt_int(review.refunded_orders), amount=fmt_yuan(review.refunded_fen)), ""),
@@ -34,54 +35,54 @@ st.html(ui.kpis_html([
 ]))
 
 st.subheader(t("rv_over_time", lang))
-st.plotly_chart(ui.review_revenue_figure(review, config, lang, compact=ui.on_phone()), config=ui.QUIET_CHART, key="review_curve")
+st.plotly_chart(charts.review_revenue_figure(review, config, lang, compact=frame.on_phone()), config=charts.QUIET_CHART, key="review_curve")
 st.caption(t("rv_over_time_note", lang))
 
 tabs = st.tabs([t(key, lang) for key in ("rv_sheet_hours", "rv_sheet_products", "rv_sheet_groups", "rv_sheet_roles", "rv_sheet_tiers",
                                          "rv_sheet_funnel", "rv_sheet_roi", "rv_sheet_flash_sales", "rv_sheet_pushes")])
 with tabs[0]:
-    st.plotly_chart(ui.bar_figure([f"{row.hour:%m-%d %H}:00" for row in review.hours], [row.revenue_fen for row in review.hours], lang), key="by_hour", config=ui.QUIET_CHART)
-    ui.show_table(tables["rv_sheet_hours"], key="t_hours")
+    st.plotly_chart(charts.bar_figure([f"{row.hour:%m-%d %H}:00" for row in review.hours], [row.revenue_fen for row in review.hours], lang), key="by_hour", config=charts.QUIET_CHART)
+    boss_view.show_table(tables["rv_sheet_hours"], key="t_hours")
 with tabs[1]:
     top = review.products[:15]
-    st.plotly_chart(ui.bar_figure([row.label for row in top], [row.revenue_fen for row in top], lang, horizontal=True, height=60 + 26 * len(top)), key="by_product", config=ui.QUIET_CHART)
-    ui.show_table(tables["rv_sheet_products"], key="t_products")
+    st.plotly_chart(charts.bar_figure([row.label for row in top], [row.revenue_fen for row in top], lang, horizontal=True, height=60 + 26 * len(top)), key="by_product", config=charts.QUIET_CHART)
+    boss_view.show_table(tables["rv_sheet_products"], key="t_products")
 with tabs[2]:
-    st.plotly_chart(ui.bar_figure([row.label for row in review.groups], [row.revenue_fen for row in review.groups], lang, color=ui.BLUE), key="by_group", config=ui.QUIET_CHART)
-    ui.show_table(tables["rv_sheet_groups"], key="t_groups")
+    st.plotly_chart(charts.bar_figure([row.label for row in review.groups], [row.revenue_fen for row in review.groups], lang, color=theme.BLUE), key="by_group", config=charts.QUIET_CHART)
+    boss_view.show_table(tables["rv_sheet_groups"], key="t_groups")
 with tabs[3]:
     chart, table = st.columns([2, 3])
     with chart:
-        st.plotly_chart(ui.donut_figure([row.label for row in review.roles], [max(row.revenue_fen, 0) for row in review.roles], lang), key="by_role", config=ui.QUIET_CHART)
+        st.plotly_chart(charts.donut_figure([row.label for row in review.roles], [max(row.revenue_fen, 0) for row in review.roles], lang), key="by_role", config=charts.QUIET_CHART)
     with table:
-        ui.show_table(tables["rv_sheet_roles"], key="t_roles")
+        boss_view.show_table(tables["rv_sheet_roles"], key="t_roles")
 with tabs[4]:
     chart, table = st.columns([2, 3])
     with chart:
-        st.plotly_chart(ui.donut_figure([row.label for row in review.tiers], [max(row.revenue_fen, 0) for row in review.tiers], lang), key="by_tier", config=ui.QUIET_CHART)
+        st.plotly_chart(charts.donut_figure([row.label for row in review.tiers], [max(row.revenue_fen, 0) for row in review.tiers], lang), key="by_tier", config=charts.QUIET_CHART)
     with table:
-        ui.show_table(tables["rv_sheet_tiers"], key="t_tiers")
+        boss_view.show_table(tables["rv_sheet_tiers"], key="t_tiers")
         st.caption(t("rv_tiers_note", lang, amount=fmt_yuan(HIGH_VALUE_FEN), share=fmt_pct(HIGH_VALUE_TOP_SHARE)))
 with tabs[5]:
     chart, table = st.columns([3, 2])
     with chart:
-        st.plotly_chart(ui.funnel_figure(review, lang), key="funnel", config=ui.QUIET_CHART)
+        st.plotly_chart(charts.funnel_figure(review, lang), key="funnel", config=charts.QUIET_CHART)
     with table:
-        ui.show_table(tables["rv_sheet_funnel"], key="t_funnel")
+        boss_view.show_table(tables["rv_sheet_funnel"], key="t_funnel")
 with tabs[6]:
-    st.html(ui.kpis_html([
+    st.html(boss_view.kpis_html([
         (t("rv_col_roi", lang), f"{roi.roi:.2f}" if roi.roi is not None else "—", t("rv_roi_note", lang), "gold"),
         (t("rv_col_cost_ratio", lang), fmt_pct(roi.cost_ratio) if roi.cost_ratio is not None else "—", t("rv_cost_ratio_note", lang), ""),
         (t("rv_col_cost", lang), fmt_yuan(roi.cost_fen), t("rv_cost_note", lang), ""),
     ]))
     if not roi.budget_fen:
         st.info(t("rv_no_budget_hint", lang))
-    ui.show_table(tables["rv_sheet_roi"], key="t_roi")
+    boss_view.show_table(tables["rv_sheet_roi"], key="t_roi")
 with tabs[7]:
     if review.flash_sales:
         labels = [f"{index}. {row.sale.product}" for index, row in enumerate(review.flash_sales, start=1)]
-        st.plotly_chart(ui.bar_figure(labels, [row.sku_revenue_fen for row in review.flash_sales], lang, color=ui.RED), key="flash_sales", config=ui.QUIET_CHART)
-        ui.show_table(tables["rv_sheet_flash_sales"], key="t_flash_sales")
+        st.plotly_chart(charts.bar_figure(labels, [row.sku_revenue_fen for row in review.flash_sales], lang, color=theme.RED), key="flash_sales", config=charts.QUIET_CHART)
+        boss_view.show_table(tables["rv_sheet_flash_sales"], key="t_flash_sales")
     else:
         st.info(t("rv_no_flash_sales", lang))
 with tabs[8]:
@@ -89,11 +90,11 @@ with tabs[8]:
         st.info(t("rv_no_pushes", lang), icon=":material/campaign:")
     else:
         by_rule = [row for row in review.lift_totals if row.by == "rule"]
-        st.plotly_chart(ui.bar_figure([row.key for row in by_rule], [row.extra_orders for row in by_rule], lang, color=ui.GREEN, money=False,
-                                      horizontal=True, height=90 + 36 * len(by_rule)), key="lift", config=ui.QUIET_CHART)
+        st.plotly_chart(charts.bar_figure([row.key for row in by_rule], [row.extra_orders for row in by_rule], lang, color=theme.GREEN, money=False,
+                                      horizontal=True, height=90 + 36 * len(by_rule)), key="lift", config=charts.QUIET_CHART)
         st.caption(t("rv_lift_note", lang))
-        ui.show_table(tables["rv_sheet_lift_totals"], key="t_lift_totals")
-        ui.show_table(tables["rv_sheet_pushes"], key="t_pushes")
+        boss_view.show_table(tables["rv_sheet_lift_totals"], key="t_lift_totals")
+        boss_view.show_table(tables["rv_sheet_pushes"], key="t_pushes")
 
 st.divider()
 st.subheader(t("rv_exports", lang))
@@ -115,12 +116,12 @@ if built is not None:
     key, workbook, poster = built
     if key != export_key:
         st.caption(t("rv_exports_stale", lang))
-    date = ui.event_time(review.data_time, config).strftime("%Y%m%d-%H%M")
+    date = text.event_time(review.data_time, config).strftime("%Y%m%d-%H%M")
     left, right = st.columns(2)
     with left:
-        st.download_button(t("rv_download_xlsx", lang), data=workbook, file_name=ui.safe_file_name(t("rv_title", lang), config.event.name, date, suffix="xlsx"),
+        st.download_button(t("rv_download_xlsx", lang), data=workbook, file_name=boss_view.safe_file_name(t("rv_title", lang), config.event.name, date, suffix="xlsx"),
                            mime=XLSX_MIME, on_click="ignore", icon=":material/table_view:", width="stretch")
-        st.download_button(t("rv_download_poster", lang), data=poster, file_name=ui.safe_file_name(t("rv_poster", lang), config.event.name, date, suffix="png"),
+        st.download_button(t("rv_download_poster", lang), data=poster, file_name=boss_view.safe_file_name(t("rv_poster", lang), config.event.name, date, suffix="png"),
                            mime=PNG_MIME, on_click="ignore", icon=":material/image:", width="stretch")
     with right:
         st.image(poster, caption=t("rv_poster", lang), width=270)

@@ -1,31 +1,33 @@
 """Setup, for the team lead: the event at a glance, the health of the feeds, and everyone's personal
 link as a QR code (plus the kiosk link for the TV)."""
 
-import html
 from datetime import UTC, datetime
 
 import streamlit as st
 
-from warroom import access, ui
+from warroom import access
 from warroom.health import ingest_health
 from warroom.i18n import fmt_duration, fmt_int, t
-from warroom.panels import feed_rows, flash_sale_rows, glance_html, role_label, session_rows, staff_by_role, staff_rows
+from warroom.web import auth, errors, frame, language, session, text
+from warroom.web.text import role_label
+from warroom.web.views import setup as setup_view
+from warroom.web.views.setup import feed_rows, flash_sale_rows, glance_html, session_rows, staff_by_role, staff_rows
 
-lang = ui.language()
-live = ui.open_event(lang)
-ui.require_viewer(lang, (access.LEAD,))
-settings = ui.access_settings(live)
+lang = language.language()
+live = session.open_event(lang)
+auth.require_viewer(lang, (access.LEAD,))
+settings = auth.access_settings(live)
 config = live.config
-ui.page_style()
+frame.page_style()
 
 title, switch = st.columns([4, 1], vertical_alignment="center")
-title.markdown(f"## {t('setup_title', lang)} · {ui.plain(config.event.name)}")
+title.markdown(f"## {t('setup_title', lang)} · {text.plain(config.event.name)}")
 with switch:
-    ui.language_switch(lang)
+    language.language_switch(lang)
 if config.access.demo_hint:
     st.warning(t("setup_demo_warning", lang), icon=":material/warning:")
 # The SQLite store file was deleted or replaced while the app served, and was opened again.
-store_notice = ui.store_notice(live, lang)
+store_notice = session.store_notice(live, lang)
 if store_notice:
     st.warning(store_notice, icon=":material/database:")
 
@@ -37,8 +39,8 @@ sales.dataframe(flash_sale_rows(config, lang), hide_index=True)
 people.dataframe(staff_rows(config, lang), hide_index=True)
 
 
-@st.fragment(run_every=ui.SETUP_REFRESH_SECONDS)
-@ui.guarded("feeds")
+@st.fragment(run_every=setup_view.SETUP_REFRESH_SECONDS)
+@errors.guarded("feeds")
 def feeds() -> None:
     st.markdown(f"#### {t('setup_feeds', lang)}")
     health = ingest_health(live.figures.store, config, live.figures.clock.now(), wall_now=datetime.now(UTC))
@@ -56,12 +58,12 @@ feeds()
 
 st.markdown(f"#### {t('setup_links', lang)}")
 st.caption(t("setup_links_note", lang))
-base_url = ui.app_base_url("setup")
+base_url = frame.app_base_url("setup")
 if settings.link_secret:
     kiosk_url = access.link(base_url, lang, kiosk=access.kiosk_token(settings.link_secret))
     with st.container(border=True):
         code, words = st.columns([1, 4], vertical_alignment="center")
-        code.image(ui.qr_png(kiosk_url), width=160)
+        code.image(frame.qr_png(kiosk_url), width=160)
         words.markdown(f"**{t('setup_kiosk', lang)}**")
         words.caption(t("setup_kiosk_note", lang))
         words.code(kiosk_url, language=None, wrap_lines=True)
@@ -83,6 +85,6 @@ else:
                 continue
             url = access.link(base_url, token=token)
             with column.container(border=True):
-                st.image(ui.qr_png(url), width=170)
-                st.html(f'<div class="wp"><div class="wp-qr-name">{html.escape(member.name)}</div><div class="wp-qr-id">{html.escape(member.id)}</div></div>')
+                st.image(frame.qr_png(url), width=170)
+                st.html(setup_view.qr_label_html(member.name, member.id))
                 st.code(url, language=None, wrap_lines=True)

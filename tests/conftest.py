@@ -137,8 +137,8 @@ def read_afresh(monkeypatch):
 
     A page test writes and reruns at once; in service, thirty screens share reads a fraction of a second old.
     """
-    from warroom import ui
     from warroom.clock import ReplayClock
+    from warroom.web import session
 
-    monkeypatch.setattr(ui, "SEQ_MAX_AGE", 0)
+    monkeypatch.setattr(session, "SEQ_MAX_AGE", 0)
     monkeypatch.setattr(ReplayClock, "REREAD_SECONDS", 0)

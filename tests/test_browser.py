@@ -132,7 +132,7 @@ def row_texts(page) -> list[str]:
 
 def test_a_fresh_server_s_first_visitor_at_a_page_s_address_must_sign_in(demo, new_page):
     # First in this module, so that this is the server's first request: Streamlit then ran
-    # pages/big_screen.py by itself, without app.py's sign-in, and showed it to anyone (ui._through_app).
+    # pages/big_screen.py by itself, without app.py's sign-in, and showed it to anyone (session._through_app).
     page = new_page(TV)
     page.goto(demo.url("big_screen"))
     page.locator('input[type="password"]').wait_for(state="visible", timeout=LOAD_MS)
@@ -208,7 +208,8 @@ OVERFLOWS = """([text, ems, banner]) => {
 
 @pytest.mark.parametrize("screen", list(SCREENS))
 def test_big_screen_fits_the_screen(demo, new_page, screen):
-    from warroom.ui import celebration_html, fit_style, text_ems
+    from warroom.web.text import fit_style, text_ems
+    from warroom.web.views.rail import celebration_html
 
     viewport = SCREENS[screen]
     page = new_page(viewport, **({"is_mobile": True, "has_touch": True} if screen == "phone" else {}))

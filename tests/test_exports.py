@@ -12,12 +12,13 @@ from PIL import Image
 
 from warroom.clock import FixedClock
 from warroom.config import load_event
-from warroom.exports import data_poster, guard_formula, mask_phone, payout_workbook, review_workbook, safe_cell, tables_workbook
 from warroom.figures import LiveFigures
+from warroom.i18n import mask_phone
 from warroom.records import Batch, OrderLine
 from warroom.review import Table, build_review
 from warroom.rules import LedgerRules
 from warroom.store import Store
+from warroom.web.exports import data_poster, guard_formula, payout_workbook, review_workbook, safe_cell, tables_workbook
 
 NOW = datetime.fromisoformat("2026-05-20T22:30:00+08:00")
 AT_21H = int(datetime.fromisoformat("2026-05-20T21:00:00+08:00").timestamp())

@@ -94,7 +94,7 @@ def rendered(app: AppTest) -> str:
 
 
 def texts(app: AppTest) -> str:
-    """Return every message, caption and code block the run showed, as the viewer reads them (names are Markdown-escaped: ui.plain)."""
+    """Return every message, caption and code block the run showed, as the viewer reads them (names are Markdown-escaped: text.plain)."""
     import re
 
     parts = [element.value for kind in ("info", "warning", "success", "error", "caption", "code") for element in getattr(app, kind)]

@@ -9,9 +9,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.test_app import rendered, routed_page, sell
-from warroom import access, ui
+from warroom import access
 from warroom.access import SESSION_KEY, Viewer
 from warroom.config import load_event
+from warroom.web import auth, text
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "app.py"
@@ -155,14 +156,14 @@ def test_signing_out_forgets_the_viewer(event):
 @pytest.fixture(autouse=True)
 def fresh_throttle():
     """Each test starts with no wrong passwords counted (the throttle lives in process memory)."""
-    ui.login_throttle.clear()
+    auth.login_throttle.clear()
     yield
-    ui.login_throttle.clear()
+    auth.login_throttle.clear()
 
 
 def reload_with(monkeypatch, cookie: str | None, **query: str) -> AppTest:
     """Return a new session (a reload of the page) whose browser sends this sign-in cookie."""
-    monkeypatch.setattr(ui, "request_cookie", lambda name: cookie if name == access.SESSION_COOKIE else None)
+    monkeypatch.setattr(auth, "request_cookie", lambda name: cookie if name == access.SESSION_COOKIE else None)
     return open_app(**query)
 
 
@@ -186,7 +187,7 @@ def test_the_app_sends_the_browser_to_the_cookie_route_with_a_code_for_the_wante
     app.session_state["warroom_cookie_wanted"] = "boss.1.nonce.signature"
     bodies = "".join(element.proto.body for element in app.run().get("html"))
     code = re.search(r'location\.replace\("/_warroom/session\?" \+ new URLSearchParams\(\{"code": "([\w-]+)", "next": "/"\}', bodies).group(1)
-    assert (ui.redeem_cookie_code(code, time.monotonic()), "boss.1.nonce.signature" in bodies) == ("boss.1.nonce.signature", False)
+    assert (auth.redeem_cookie_code(code, time.monotonic()), "boss.1.nonce.signature" in bodies) == ("boss.1.nonce.signature", False)
 
 
 def test_after_signing_out_a_reload_is_signed_out(event, monkeypatch):
@@ -334,5 +335,5 @@ def test_an_oidc_account_not_listed_gets_nothing(event):
     app.secrets["auth"] = {"client_id": "x"}
     app.user = {"is_logged_in": True, "email": "someone@example.com"}
     app.run()
-    # (The address is Markdown-escaped, as every name is: ui.plain; it reads the same.)
-    assert (reachable(app), ui.plain("someone@example.com") in app.error[0].value) == ({"login"}, True)
+    # (The address is Markdown-escaped, as every name is: text.plain; it reads the same.)
+    assert (reachable(app), text.plain("someone@example.com") in app.error[0].value) == ({"login"}, True)

@@ -240,7 +240,7 @@ def test_review_summary_says_when_the_data_ends(review):
 def test_countdown_to_the_next_flash_sale(event, clock, big, small):
     import re
 
-    from warroom.ui import countdown_html
+    from warroom.web.views.rail import countdown_html
 
     now = local(clock)
     shown = countdown_html(next_flash_sale(event, now), now, event, "zh")
@@ -283,7 +283,7 @@ def test_chart_span_without_sessions(event, moments, as_of, expected):
 
 
 def test_review_chart_ends_with_the_event(event, store):
-    from warroom.ui import review_revenue_figure
+    from warroom.web.charts import review_revenue_figure
 
     # An order dated the day the review is read (a late export) does not stretch the axis to today.
     store.apply(Batch(orders=[OrderLine(order_id="LATE", ts=int(local("2026-11-23T10:00").timestamp()), amount_fen=100_00, customer_id="C9")]))
@@ -298,7 +298,7 @@ def test_review_chart_ends_with_the_event(event, store):
     ids=["before-the-sale", "after-it", "on-a-phone"],
 )
 def test_review_chart_marks_the_sales_held(event, store, clock, compact, marks):
-    from warroom.ui import review_revenue_figure
+    from warroom.web.charts import review_revenue_figure
 
     snapshot = LiveFigures(store, event, clock=FixedClock(local(clock))).refresh()
     figure = review_revenue_figure(build_review(store, event, snapshot), event, "zh", compact=compact)

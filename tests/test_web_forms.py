@@ -14,8 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.test_prompts import at, config
-from warroom import access, ui
+from warroom import access
 from warroom.prompt_state import PromptEvaluator, active_silences, list_prompts, load_state
+from warroom.web.views import operator as operator_view
 
 FORMS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 # Every code point, surrogates and controls included, and the payloads a viewer would try first.
@@ -46,9 +47,9 @@ def test_any_password_is_refused_without_raising(password_settings, password, ro
 @FORMS
 @given(text=HOSTILE_TEXT)
 def test_clean_text_is_storable(text):
-    cleaned = ui.clean_text(text)
+    cleaned = operator_view.clean_text(text)
     cleaned.encode("utf-8")  # no lone surrogate left: either store would refuse it
-    assert len(cleaned) <= ui.TEXT_LIMIT and not [char for char in cleaned if ord(char) < 0x20 and char != "\t"]
+    assert len(cleaned) <= operator_view.TEXT_LIMIT and not [char for char in cleaned if ord(char) < 0x20 and char != "\t"]
 
 
 @pytest.fixture
@@ -64,10 +65,10 @@ def prompt_store(store):
 def test_a_silence_form_stores_only_a_sane_silence(prompt_store, minutes, who, title):
     store, _event, prompt = prompt_store
     before = {held.id for held in active_silences(store, at=at("20:21"))}
-    kind, _message = ui.record_silence(store, minutes, who, at("20:21"), prompt.rule, title, "zh")
+    kind, _message = operator_view.record_silence(store, minutes, who, at("20:21"), prompt.rule, title, "zh")
     added = [held for held in active_silences(store, at=at("20:21")) if held.id not in before]
-    good = not isinstance(minutes, bool) and isinstance(minutes, int | float) and math.isfinite(minutes) and 1 <= minutes <= ui.SILENCE_LIMIT_MINUTES
-    expected = [(ui.clean_text(who), ui.clean_text(title))] if good else []
+    good = not isinstance(minutes, bool) and isinstance(minutes, int | float) and math.isfinite(minutes) and 1 <= minutes <= operator_view.SILENCE_LIMIT_MINUTES
+    expected = [(operator_view.clean_text(who), operator_view.clean_text(title))] if good else []
     assert (kind, [(held.created_by, held.comment) for held in added]) == ("success" if good else "warning", expected)
 
 
@@ -76,8 +77,8 @@ def test_a_silence_form_stores_only_a_sane_silence(prompt_store, minutes, who, t
 def test_a_push_form_records_only_the_prompt_s_own_groups(prompt_store, who, groups):
     store, event, prompt = prompt_store
     before = {push.id for push in load_state(store, at("20:21")).pushes}
-    kind, _message = ui.record_push(store, prompt, who, groups, at("20:21"), {"G01": "1 群"}, "zh")
+    kind, _message = operator_view.record_push(store, prompt, who, groups, at("20:21"), {"G01": "1 群"}, "zh")
     added = [push for push in load_state(store, at("20:21")).pushes if push.id not in before]
     (stored,) = list_prompts(store, event, at=at("20:21"))
-    expected = [(ui.clean_text(who), tuple(group for group in prompt.groups if group in groups))] if who else []
+    expected = [(operator_view.clean_text(who), tuple(group for group in prompt.groups if group in groups))] if who else []
     assert ([(push.staff_id, push.groups) for push in added], kind == "success", set(stored.pushed_groups) <= {"G01", "G02"}) == (expected, bool(who), True)

@@ -13,13 +13,13 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.test_app import routed_page, sell
-from warroom import ui
 from warroom.access import SESSION_KEY, Viewer
 from warroom.config import load_event
 from warroom.i18n import t
 from warroom.records import Batch, OrderLine
 from warroom.rules import LedgerRules
 from warroom.store import Store
+from warroom.web import auth, charts, errors, text
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "app.py"
@@ -131,7 +131,7 @@ def test_a_lead_sees_one_line_of_what_failed(failing_ticker):
 
 
 def ui_unescaped(markdown: str) -> str:
-    """Return the text a Markdown line escaped by ui.plain shows."""
+    """Return the text a Markdown line escaped by text.plain shows."""
     import re
 
     return re.sub(r"\\(.)", r"\1", markdown)
@@ -144,7 +144,7 @@ def test_the_revenue_line_leaves_out_a_minute_it_cannot_draw(year_one_order):
     store = Store(year_one_order.store_url, LedgerRules.from_config(year_one_order))
     snapshot = LiveFigures(store, year_one_order, clock=FixedClock(__import__("datetime").datetime.fromisoformat("2026-05-20T21:30:00+08:00"))).refresh()
     store.close()
-    figure = ui.revenue_figure(year_one_order, snapshot, "zh")
+    figure = charts.revenue_figure(year_one_order, snapshot, "zh")
     assert (figure.data[0].x[0].year, figure.data[0].y[-1]) == (2026, 18_345)
 
 
@@ -204,47 +204,47 @@ def get(path: str, query: dict[str, str], headers: dict[str, str] | None = None)
     async def send(message):
         sent.append(message)
 
-    asyncio.run(Starlette(routes=ui.http_routes())(scope, receive, send))
+    asyncio.run(Starlette(routes=auth.http_routes())(scope, receive, send))
     return {name.decode().lower(): value.decode() for name, value in sent[0]["headers"]}
 
 
 def code_for(value: str) -> str:
     import time
 
-    return ui.cookie_code(value, time.monotonic())
+    return auth.cookie_code(value, time.monotonic())
 
 
 def test_the_route_writes_the_cookie_http_only_and_lax():
-    header = get(ui.SESSION_ROUTE, {"code": code_for("lead.1.n.s"), "next": "/review"})["set-cookie"]
+    header = get(auth.SESSION_ROUTE, {"code": code_for("lead.1.n.s"), "next": "/review"})["set-cookie"]
     assert [part.strip().lower() for part in header.split(";")][:1] + sorted(part.strip().lower() for part in header.split(";")[1:]) == [
         "warroom_session=lead.1.n.s", "httponly", "max-age=43200", "path=/", "samesite=lax"]
 
 
 @pytest.mark.parametrize(("headers", "secure"), [({}, False), ({"x-forwarded-proto": "https"}, True)], ids=["http", "https"])
 def test_the_cookie_is_secure_when_served_over_https(headers, secure):
-    header = get(ui.SESSION_ROUTE, {"code": code_for("lead.1.n.s")}, headers)["set-cookie"]
+    header = get(auth.SESSION_ROUTE, {"code": code_for("lead.1.n.s")}, headers)["set-cookie"]
     assert ("secure" in header.lower()) is secure
 
 
 def test_a_code_writes_the_cookie_once():
     code = code_for("lead.1.n.s")
-    get(ui.SESSION_ROUTE, {"code": code})
-    assert "set-cookie" not in get(ui.SESSION_ROUTE, {"code": code})
+    get(auth.SESSION_ROUTE, {"code": code})
+    assert "set-cookie" not in get(auth.SESSION_ROUTE, {"code": code})
 
 
 def test_an_expired_code_writes_nothing():
-    code = ui.cookie_code("lead.1.n.s", now=100.0)
-    assert ui.redeem_cookie_code(code, now=100.0 + 61) is None
+    code = auth.cookie_code("lead.1.n.s", now=100.0)
+    assert auth.redeem_cookie_code(code, now=100.0 + 61) is None
 
 
 def test_signing_out_removes_the_cookie():
-    header = get(ui.SESSION_ROUTE, {"code": code_for("")})["set-cookie"].lower()
+    header = get(auth.SESSION_ROUTE, {"code": code_for("")})["set-cookie"].lower()
     assert ("max-age=0" in header, "httponly" in header) == (True, True)
 
 
 @pytest.mark.parametrize(("target", "location"), [("/review?lang=en", "/review?lang=en"), ("//evil.example/x", "/"), ("https://evil.example", "/"), ("/\\evil.example", "/")])
 def test_the_route_sends_the_browser_back_only_within_the_app(target, location):
-    assert get(ui.SESSION_ROUTE, {"code": "unknown", "next": target})["location"] == location
+    assert get(auth.SESSION_ROUTE, {"code": "unknown", "next": target})["location"] == location
 
 
 # -- 8. nothing of an exception reaches a viewer ---------------------------------------------------------
@@ -260,7 +260,7 @@ def test_the_served_app_turns_any_uncaught_error_into_the_short_message():
     import ast
 
     calls = [node for node in ast.walk(ast.parse(APP.read_text(encoding="utf-8"))) if isinstance(node, ast.Call) and ast.unparse(node.func) == "st.App"]
-    assert [ast.unparse(keyword.value) for call in calls for keyword in call.keywords if keyword.arg == "on_script_error"] == ["ui.page_failed"]
+    assert [ast.unparse(keyword.value) for call in calls for keyword in call.keywords if keyword.arg == "on_script_error"] == ["errors.page_failed"]
 
 
 @pytest.mark.parametrize(("error", "detail"), [
@@ -270,11 +270,11 @@ def test_the_served_app_turns_any_uncaught_error_into_the_short_message():
     (ValueError("first line\nTraceback: /srv/x.py"), "ValueError: first line"),
 ], ids=["url", "path", "sqlite", "one-line"])
 def test_a_lead_s_detail_line_holds_no_secret_and_no_path(error, detail):
-    assert ui.error_detail(error) == detail
+    assert errors.error_detail(error) == detail
 
 
 def test_the_log_hides_a_store_url_s_password():
-    assert ui.redact_secrets("could not open postgresql+psycopg://u:secret@db/x at /srv/e.toml") == "could not open postgresql+psycopg://u:***@db/x at /srv/e.toml"
+    assert errors.redact_secrets("could not open postgresql+psycopg://u:secret@db/x at /srv/e.toml") == "could not open postgresql+psycopg://u:***@db/x at /srv/e.toml"
 
 
 # -- 4. a staff member alone in a ranked role ------------------------------------------------------------
@@ -388,8 +388,8 @@ HOSTILE = ['<a href="https://evil.example">领红包</a>', "<img src=x onerror=a
 @pytest.mark.parametrize("name", HOSTILE[:2])  # plotly reads HTML; the Markdown ones are the captions' (below)
 @pytest.mark.parametrize("chart", ["bar", "bar_horizontal", "donut"])
 def test_a_chart_label_shows_feed_text_as_written(name, chart):
-    figure = {"bar": lambda: ui.bar_figure([name], [100], "zh"), "bar_horizontal": lambda: ui.bar_figure([name], [100], "zh", horizontal=True),
-              "donut": lambda: ui.donut_figure([name], [100], "zh")}[chart]()
+    figure = {"bar": lambda: charts.bar_figure([name], [100], "zh"), "bar_horizontal": lambda: charts.bar_figure([name], [100], "zh", horizontal=True),
+              "donut": lambda: charts.donut_figure([name], [100], "zh")}[chart]()
     trace = figure.data[0]
     values = [trace.labels] if chart == "donut" else [trace.x, trace.y]
     labels = [value for column in values for value in (column or ()) if isinstance(value, str)]
@@ -398,7 +398,7 @@ def test_a_chart_label_shows_feed_text_as_written(name, chart):
 
 
 def test_a_chart_label_is_escaped_once():
-    assert list(ui.bar_figure(['<a href="https://evil.example">领红包</a> & co'], [100], "zh").data[0].x) == [
+    assert list(charts.bar_figure(['<a href="https://evil.example">领红包</a> & co'], [100], "zh").data[0].x) == [
         '&lt;a href="https://evil.example"&gt;领红包&lt;/a&gt; &amp; co']
 
 
@@ -407,7 +407,7 @@ def test_markdown_in_a_name_is_shown_as_written(name):
     import re
 
     # Every Markdown character is escaped: what Markdown shows is the name, character for character.
-    assert re.sub(r"\\(.)", r"\1", ui.plain(name)) == name and not re.search(r"(?<!\\)[*\[\]()$<>]", ui.plain(name))
+    assert re.sub(r"\\(.)", r"\1", text.plain(name)) == name and not re.search(r"(?<!\\)[*\[\]()$<>]", text.plain(name))
 
 
 def test_the_review_s_groups_chart_shows_a_hostile_group_id_as_text(served):
@@ -431,7 +431,7 @@ def test_the_server_log_of_a_failure_has_its_traceback_and_no_password(caplog):
     try:
         raise ValueError("could not open postgresql+psycopg://u:PASSWORD@db.example/x")
     except ValueError as error:
-        ui.log_failure("panel test", error)
+        errors.log_failure("panel test", error)
     assert ("Traceback" in caplog.text, "PASSWORD" in caplog.text, "u:***@db.example" in caplog.text) == (True, False, True)
 
 

@@ -1,6 +1,6 @@
 """Who may open what: the viewer roles, each role's pages, passwords and personal links.
 
-Plain Python, no streamlit. `app.py` (through `warroom.ui`) works out the viewer of a session
+Plain Python, no streamlit. `app.py` (through `warroom.web.auth`) works out the viewer of a session
 once and keeps it in the session; `pages_for(role)` lists the pages that role's navigation
 registers. `st.navigation` only serves the pages it is given, so a page missing from a role's
 list cannot be opened by editing the URL.
@@ -29,7 +29,7 @@ Staying signed in. A lead's or a boss's sign-in is kept in the browser as a cook
 keyed with the link secret and the role's password hash; it expires after `SESSION_HOURS`, and
 signing out revokes it in this process (and deletes it). So a reload keeps a lead signed in, a
 changed password or link secret signs everyone out, and nobody can forge one without the secrets.
-The app's own HTTP route writes it (warroom.ui.SESSION_ROUTE): HttpOnly, so no script in a page can
+The app's own HTTP route writes it (warroom.web.auth.SESSION_ROUTE): HttpOnly, so no script in a page can
 read it, SameSite=Lax, and Secure when the app is served over https.
 
 Wrong passwords are throttled (`LoginThrottle`) per client (its address and browser session) and

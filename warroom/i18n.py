@@ -1,6 +1,6 @@
 """Every user-visible string, in Chinese (the default) and English, and the number formats.
 
-Pure Python: no streamlit here. `warroom/ui.py` reads the language from the page's query
+Pure Python: no streamlit here. `warroom/web/language.py` reads the language from the page's query
 string and passes it in.
 """
 

@@ -8,7 +8,7 @@ Safety, for every cell and every line of text these files hold:
   `138****1234` in any text, before it is written.
 - Characters a workbook cannot hold (control characters) are dropped.
 
-Pure Python: openpyxl and Pillow, no streamlit.
+openpyxl and Pillow, no streamlit; the colours are the theme's (warroom.web.theme).
 """
 
 from __future__ import annotations
@@ -27,12 +27,15 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from warroom.commission import band_labels, payout_sheet, to_yuan
 from warroom.config import EventConfig
 from warroom.figures import Snapshot
 from warroom.i18n import fmt_axis_money, fmt_compact, fmt_int, fmt_pct, fmt_yuan, mask_phone, t
 from warroom.review import Review, Table, live_x, review_tables, role_label
+from warroom.web import theme
+from warroom.web.theme import rgb, xlsx
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PNG_MIME = "image/png"
@@ -63,7 +66,7 @@ def safe_cell(value: object) -> object:
 # -- workbooks --------------------------------------------------------------------------------------
 
 HEADER_FONT = Font(bold=True, color="FFFFFF")
-HEADER_FILL = PatternFill("solid", fgColor="1F2940")
+HEADER_FILL = PatternFill("solid", fgColor=xlsx(theme.TRACK))
 TOTAL_FONT = Font(bold=True)
 NUMBER_FORMATS = {
     "money": '"¥"#,##0.00',
@@ -212,14 +215,13 @@ _FONT_NAMES = {
     "bold": ("NotoSansCJK-Bold.ttc", "NotoSansCJKsc-Bold.otf", "NotoSansSC-Bold.otf", "SourceHanSansSC-Bold.otf", "PingFang.ttc", "msyhbd.ttc"),
     "regular": ("NotoSansCJK-Regular.ttc", "NotoSansCJKsc-Regular.otf", "NotoSansSC-Regular.otf", "SourceHanSansSC-Regular.otf", "PingFang.ttc", "msyh.ttc"),
 }
-GOLD, LIGHT_GOLD, WHITE, MUTED, RED, CARD = (255, 214, 102), (255, 236, 179), (242, 244, 248), (170, 178, 195), (255, 77, 79), (255, 255, 255, 18)
+# The theme's colours, as Pillow takes them (the poster's "muted" is the screens' label grey).
+GOLD, LIGHT_GOLD, WHITE, MUTED, RED, CARD = rgb(theme.GOLD), rgb(theme.LIGHT_GOLD), rgb(theme.TEXT), rgb(theme.LABEL), rgb(theme.RED), (255, 255, 255, 18)
 
 
 @lru_cache(maxsize=4)
 def _font_file(weight: str) -> tuple[str, int] | None:
     """Return (path, face index) of a CJK font, the Simplified Chinese face of a collection when it has one; None when none is installed."""
-    from PIL import ImageFont
-
     chosen = os.environ.get(FONT_ENV)
     candidates = [Path(chosen)] if chosen else []
     for folder in _FONT_FOLDERS:
@@ -242,8 +244,6 @@ def _font_file(weight: str) -> tuple[str, int] | None:
 
 @lru_cache(maxsize=64)
 def _font(size: int, bold: bool = True):
-    from PIL import ImageFont
-
     found = _font_file("bold" if bold else "regular") or _font_file("regular" if bold else "bold")
     if found is None:
         # No CJK font: Chinese shows as boxes, but the poster is still made.
@@ -262,8 +262,6 @@ def _fit(draw, text: str, size: int, max_width: int, bold: bool = True):
 
 
 def _gradient(size: tuple[int, int], top: tuple[int, int, int], bottom: tuple[int, int, int]):
-    from PIL import Image
-
     width, height = size
     column = Image.new("RGB", (1, height))
     for y in range(height):
@@ -274,12 +272,10 @@ def _gradient(size: tuple[int, int], top: tuple[int, int, int], bottom: tuple[in
 
 def data_poster(review: Review, config: EventConfig, lang: str = "zh") -> bytes:
     """Return the data poster as a 1080×1920 PNG: the event, revenue, orders, buyers, goals reached, the top three order-takers and the revenue curve."""
-    from PIL import Image, ImageDraw, ImageFilter
-
     width, height = POSTER_SIZE
     margin = 72
     inner = width - 2 * margin
-    image = _gradient(POSTER_SIZE, (74, 8, 28), (11, 16, 32)).convert("RGBA")
+    image = _gradient(POSTER_SIZE, (74, 8, 28), rgb(theme.BACKGROUND)).convert("RGBA")
 
     # A soft gold glow behind the revenue, blurred at a quarter of the size (the same look, far faster).
     glow = Image.new("RGBA", (width // 4, height // 4), (0, 0, 0, 0))
@@ -319,7 +315,7 @@ def data_poster(review: Review, config: EventConfig, lang: str = "zh") -> bytes:
         draw.rounded_rectangle((margin, bar_top, width - margin, bar_top + 26), radius=13, fill=(255, 255, 255, 36))
         fill = min(max(float(progress), 0.0), 1.0)
         if fill > 0:
-            draw.rounded_rectangle((margin, bar_top, margin + max(int(inner * fill), 26), bar_top + 26), radius=13, fill=GOLD if reached else (255, 169, 64))
+            draw.rounded_rectangle((margin, bar_top, margin + max(int(inner * fill), 26), bar_top + 26), radius=13, fill=GOLD if reached else rgb(theme.ORANGE))
         y += 130
 
     # Three figures.

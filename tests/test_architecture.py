@@ -1,0 +1,71 @@
+"""The drawing rule, read from the imports: only the web layer (`warroom/web/`), `pages/`, `app.py` and `bench/` import streamlit, plotly or PIL.
+
+The rule is about the code that runs: `tests/` drive the pages with Streamlit's AppTest and read the
+charts and the poster, so they are not held to it.
+"""
+
+from __future__ import annotations
+
+import ast
+import tomllib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DRAWING = frozenset({"streamlit", "plotly", "PIL"})
+# Where drawing is allowed: the web layer, the page scripts, the entrypoint, and the benchmarks (which drive a browser).
+MAY_DRAW = ("warroom/web/", "pages/", "app.py", "bench/")
+SKIPPED = (".venv/", ".git/", "tests/")
+
+
+def python_files() -> list[Path]:
+    """Return every Python file of the project (not the venv), relative to the repository."""
+    return sorted(path.relative_to(ROOT) for path in ROOT.rglob("*.py") if not path.relative_to(ROOT).as_posix().startswith(SKIPPED))
+
+
+def drawing_imports(path: Path) -> set[str]:
+    """Return the drawing packages a Python file imports, at the top or inside a function: "streamlit", "plotly", "PIL"."""
+    tree = ast.parse((ROOT / path).read_text(encoding="utf-8"), filename=str(path))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module.split(".")[0])
+        elif (isinstance(node, ast.Call) and ast.unparse(node.func) in ("importlib.import_module", "__import__") and node.args
+              and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+            found.add(node.args[0].value.split(".")[0])
+    return found & DRAWING
+
+
+OUTSIDE = [path for path in python_files() if not path.as_posix().startswith(MAY_DRAW)]
+
+
+@pytest.mark.parametrize("path", OUTSIDE, ids=lambda path: path.as_posix())
+def test_only_the_web_layer_draws(path):
+    assert not drawing_imports(path), f"{path} imports {sorted(drawing_imports(path))}: drawing belongs in warroom/web/"
+
+
+def test_the_rule_looks_at_the_core_and_the_tests():
+    # A rule that checked no file would pass on any tree.
+    names = {path.as_posix() for path in OUTSIDE}
+    assert {"warroom/store.py", "warroom/cli.py", "connectors/pipeline.py", "sample_data/generate.py"} <= names
+
+
+def test_the_rule_sees_an_import_inside_a_function():
+    assert drawing_imports(Path("tests/architecture_sample.py")) == {"PIL", "plotly", "streamlit"}
+
+
+def test_the_web_layer_is_the_one_that_draws():
+    drawing = {path.as_posix() for path in python_files() if path.as_posix().startswith("warroom/web/") and drawing_imports(path)}
+    assert {"warroom/web/session.py", "warroom/web/charts.py", "warroom/web/exports.py"} <= drawing
+
+
+def test_streamlit_s_theme_uses_the_web_layer_s_palette_and_fonts():
+    from warroom.web import theme
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))["theme"]
+    colours = {key: config[key].lower() for key in ("primaryColor", "backgroundColor", "secondaryBackgroundColor", "textColor")}
+    assert colours == {"primaryColor": theme.RED, "backgroundColor": theme.BACKGROUND, "secondaryBackgroundColor": theme.CARD, "textColor": theme.TEXT}
+    assert [family.strip() for family in config["font"].split(",")][:-1] == list(theme.FONT_FAMILIES[:4])

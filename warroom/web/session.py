@@ -1,0 +1,273 @@
+"""The live event of this process: its config and read model opened once, the shared latest snapshot, the cached reads, and the store-reopen check."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import streamlit as st
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+from warroom.cli import EVENT_ENV, open_store
+from warroom.clock import FixedClock, default_clock
+from warroom.config import ConfigError, EventConfig, load_event
+from warroom.figures import LiveFigures, Snapshot
+from warroom.i18n import t
+from warroom.prompt_state import prompts_at, prompts_seq
+from warroom.prompts import FIRING, PENDING
+from warroom.review import BigOrderFeed, build_review
+from warroom.web.current import is_lead
+from warroom.web.errors import error_detail, one_line, redact_secrets, show_detail
+from warroom.web.text import event_time
+
+log = logging.getLogger("warroom.web")
+TICKER_ROWS = 5  # the big orders the big screen's ticker shows
+
+
+@dataclass(frozen=True)
+class LiveEvent:
+    """One event's validated config and its incremental read model, and the values every session of the process shares."""
+
+    config: EventConfig
+    figures: LiveFigures
+    latest: dict[str, Latest] = field(default_factory=dict, compare=False, repr=False)
+    store_file: tuple[int, int] | None = None  # the SQLite file's (device, inode) when it was opened; None on PostgreSQL
+    # When it was opened: the caches of what was read from the store are keyed on it, since a file opened again may
+    # get the old one's inode, and its seq starts anew.
+    opened: int = field(default_factory=time.monotonic_ns)
+
+    def shared(self, name: str) -> Latest:
+        """Return the process's holder of one shared value (the snapshot, the revenue line, the big orders)."""
+        return self.latest.setdefault(name, Latest())
+
+
+SEQ_MAX_AGE = 0.2  # seconds: how stale the store's seq may be when a session asks whether anything changed
+SHARED_MAX_AGE = 0.5  # seconds: a snapshot (or the big orders) this fresh serves every session that asks meanwhile
+
+
+class Latest:
+    """The latest value of something every session asks for: built by one session at a time, while the others take the last one.
+
+    Thirty TVs each refreshing the figures every two seconds would otherwise queue on the read
+    model's lock, and with the GIL passed between them every query inside it takes turns: seconds
+    of lag for a few milliseconds of work.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._key: Hashable = None
+        self._value = None
+        self._built = 0.0
+
+    def _fresh(self, key: Hashable, max_age: float | None) -> bool:
+        return self._value is not None and self._key == key and (max_age is None or time.monotonic() - self._built < max_age)
+
+    def get(self, key: Hashable, build: Callable[[], object], max_age: float | None = None):
+        """Return the value for `key` (no older than `max_age` seconds when given): the last one while another session builds it."""
+        if self._fresh(key, max_age):
+            return self._value
+        if not self._lock.acquire(blocking=self._value is None):
+            return self._value
+        try:
+            if not self._fresh(key, max_age):  # another session may have built it while this one waited
+                self._value, self._key, self._built = build(), key, time.monotonic()
+            return self._value
+        finally:
+            self._lock.release()
+
+
+def _release(live: LiveEvent) -> None:
+    live.figures.store.close()
+
+
+@st.cache_resource(show_spinner=False, max_entries=8, on_release=_release)
+def _open_live_event(path: str, _modified_ns: int) -> LiveEvent:
+    # Keyed on the file's mtime too, so an edited event file (new goals) takes effect on reload.
+    config = load_event(path)
+    store = open_store(config)
+    return LiveEvent(config=config, figures=LiveFigures(store, config, clock=default_clock()), store_file=store_file(store.url))
+
+
+APP_RAN_KEY = "warroom_app_ran"
+
+
+def app_ran() -> None:
+    """Note that app.py, which works out the viewer and picks the page they may open, ran in this session."""
+    st.session_state[APP_RAN_KEY] = True
+
+
+def _through_app() -> None:
+    """Send a page that Streamlit ran by itself to app.py.
+
+    Until app.py has called st.navigation once in the server process, Streamlit serves the `pages/`
+    folder the old way: after a restart, a request for /big_screen (or /review) ran that file alone,
+    without app.py's sign-in, and showed the big screen to anyone. Switching to app.py runs it, as
+    the app's main page; its st.navigation moves the process to the new way, and it signs in and routes.
+    """
+    if not st.session_state.get(APP_RAN_KEY):
+        # With its query: a TV's kiosk link or a staff member's personal link still signs them in.
+        st.switch_page("app.py", query_params=st.query_params.to_dict())
+
+
+def open_event(lang: str) -> LiveEvent:
+    """Return the event named by WARROOM_EVENT, built once per process; on a problem show one short line and stop.
+
+    Every page opens the event first, so this is where a page that app.py did not route is sent through it,
+    and where a SQLite store file deleted or replaced under the running app is noticed and opened again.
+    """
+    _through_app()
+    raw = os.environ.get(EVENT_ENV, "").strip()
+    if not raw:
+        st.error(t("no_event", lang))
+        st.stop()
+    path = Path(raw).expanduser().resolve()
+    key = (str(path), path.stat().st_mtime_ns if path.exists() else 0)
+    try:
+        live = _open_live_event(*key)
+        if store_file(live.figures.store.url) != live.store_file:
+            live = _reopen_store(live, key)
+        return live
+    except (ConfigError, SQLAlchemyError) as error:
+        # The message names the event file and may hold the store URL with its password: only a
+        # redacted line reaches the log, and only a signed-in lead sees it, without paths.
+        log.error("cannot open the event: %s", redact_secrets(str(error)))
+        if is_lead():
+            st.error(t("event_invalid" if isinstance(error, ConfigError) else "store_unavailable", lang, error=error_detail(error)))
+        else:
+            st.error(t("app_unavailable", lang), icon=":material/error:")
+    st.stop()
+
+
+# -- a store file deleted or replaced under the running app -------------------------------------------
+
+STORE_NOTICE_SECONDS = 3600  # how long the setup page and the big screen say that the store was opened again
+
+
+def store_file(url: str) -> tuple[int, int] | None:
+    """Return the (device, inode) of a SQLite store's file, (0, 0) when the file is gone; None for other stores."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return None
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    try:
+        found = os.stat(parsed.database)
+    except OSError:
+        return (0, 0)
+    return (found.st_dev, found.st_ino)
+
+
+@st.cache_resource(show_spinner=False)
+def _store_notices() -> dict[str, tuple[str, datetime]]:
+    # Event file -> ("replaced" or "deleted", when it was noticed); shared by every session of the process.
+    return {}
+
+
+_reopen_lock = threading.Lock()
+
+
+def _reopen_store(stale: LiveEvent, key: tuple[str, int]) -> LiveEvent:
+    """Return the event with its store opened afresh (the file at its path is another one, or none), and note when."""
+    with _reopen_lock:
+        live = _open_live_event(*key)
+        if live is stale:
+            # The old entry closes the handle on the deleted or replaced file (its on_release).
+            _open_live_event.clear(*key)
+            kind = "deleted" if stale.store_file is not None and store_file(stale.figures.store.url) == (0, 0) else "replaced"
+            _store_notices()[key[0]] = (kind, datetime.now(UTC))
+            log.warning("the store file was %s while the app served; opened it again", kind)
+            live = _open_live_event(*key)
+    return live
+
+
+def store_notice(live: LiveEvent, lang: str, now: datetime | None = None) -> str | None:
+    """Return the line that says the store file was replaced or deleted and opened again (within the last hour), else None."""
+    notice = _store_notices().get(str(live.config.source.resolve()))
+    if notice is None:
+        return None
+    kind, at = notice
+    if ((now or datetime.now(UTC)) - at).total_seconds() > STORE_NOTICE_SECONDS:
+        return None
+    return t(f"store_{kind}", lang, time=event_time(at, live.config).strftime("%H:%M:%S"))
+
+
+def store_seq(live: LiveEvent) -> int:
+    """Return the store's seq as read at most SEQ_MAX_AGE ago by any session of the process."""
+    return live.shared("seq").get(None, live.figures.store.seq, max_age=SEQ_MAX_AGE)
+
+
+def take_snapshot(live: LiveEvent, lang: str) -> Snapshot | None:
+    """Return the latest figures (shared by every session: rebuilt on a store change, else every SHARED_MAX_AGE), or None after a warning."""
+    if store_file(live.figures.store.url) != live.store_file:
+        # A live panel holds the event it started with: run the whole page, which opens the store again.
+        st.rerun(scope="app")
+    try:
+        # The store's seq (read at most every SEQ_MAX_AGE, outside any lock) keys it: a change shows within that.
+        return live.shared("snapshot").get(store_seq(live), live.figures.refresh, max_age=SHARED_MAX_AGE)
+    except SQLAlchemyError as error:
+        log.warning("reading the figures failed: %s", redact_secrets(one_line(error)))
+        st.warning(t("refresh_failed", lang))
+        show_detail(error, lang)
+        return None
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _big_order_feed(source: str, _modified_ns: int, opened: int, _config: EventConfig):
+    # Keyed on when the store was opened too: a feed remembers the orders it read, which a store opened again does not hold.
+    return BigOrderFeed(_config)
+
+
+def big_orders(live: LiveEvent, now: datetime, limit: int = TICKER_ROWS) -> list:
+    """Return the newest big orders up to `now` from one feed per process (each poll reads only the orders changed since the last)."""
+    source = live.config.source.resolve()
+    feed = _big_order_feed(str(source), source.stat().st_mtime_ns if source.exists() else 0, live.opened, live.config)
+    store = live.figures.store
+    return live.shared(f"big_orders:{limit}").get(store_seq(live), lambda: feed.poll(store, now=now, limit=limit), max_age=SHARED_MAX_AGE)
+
+
+def event_now(live: LiveEvent) -> datetime:
+    """Return the event clock: the wall clock, or the demo's replay clock."""
+    return live.figures.clock.now()
+
+
+@st.cache_data(show_spinner=False, ttl=600, max_entries=16)
+def _cached_review(source: str, opened: int, seq: int, prompts_seq: int, minute: int, lang: str, _live: LiveEvent, _snapshot: Snapshot):
+    return build_review(_live.figures.store, _live.config, _snapshot, lang)
+
+
+def review_of(live: LiveEvent, snapshot: Snapshot, lang: str):
+    """Return the review at this snapshot, built once per change to the store or the pushes (and per minute, for the lift windows)."""
+    pushes = prompts_seq(live.figures.store)
+    # When the store was opened keys it too: a store opened again starts its seq anew.
+    return _cached_review(str(live.config.source), live.opened, snapshot.seq, pushes, int(snapshot.as_of.timestamp()) // 60, lang, live, snapshot)
+
+
+@st.cache_data(show_spinner=False, ttl=120, max_entries=32)
+def _cached_prompts(source: str, opened: int, minute: int, prompts_seq: int, states: tuple[str, ...], _now_ts: int, _live: LiveEvent):
+    moment = datetime.fromtimestamp(_now_ts, UTC)
+    return prompts_at(_live.figures.store, _live.config, clock=FixedClock(moment), states=states)[1]
+
+
+def live_prompts(live: LiveEvent, now: datetime, *, include_pending: bool = False) -> list:
+    """Return the prompts at `now` (firing ones, active first).
+
+    The evaluator's stored state is used when it ran lately, else the rules are replayed; either
+    way the answer is kept for the minute, until the prompts change (the evaluator saw a change, a
+    push, a silence).
+    """
+    minute = int(now.timestamp()) // 60
+    states = (FIRING, PENDING) if include_pending else (FIRING,)
+    # Keyed on the minute and on prompts_seq (which the evaluator, a push or a silence moves), computed
+    # at the first request's second: a push made since then changes the key, so it shows at once. Not
+    # on every store write: the rules read whole minutes, and re-running them for every order made
+    # thirty TVs wait on a 0.1-0.3 s computation every second or so.
+    pushes = live.shared("prompts_seq").get(None, lambda: prompts_seq(live.figures.store), max_age=SEQ_MAX_AGE)
+    return _cached_prompts(str(live.config.source), live.opened, minute, pushes, states, int(now.timestamp()), live)

@@ -1,0 +1,1 @@
+"""One module per screen: its panels as HTML from templates, pure functions of the figures."""

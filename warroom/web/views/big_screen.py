@@ -1,0 +1,112 @@
+"""The big screen's panels: the header, the revenue card with its goal bars, the KPI tiles, the leaderboard and the footer line."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from warroom.config import EventConfig
+from warroom.figures import Snapshot
+from warroom.i18n import fmt_compact, fmt_int, fmt_pct, fmt_yuan, t
+from warroom.web.templating import render
+from warroom.web.text import coming_time, event_time, fit_ems, fmt_standing, text_ems, trend
+
+REFRESH_SECONDS = 2
+TOP_ORDER_TAKERS = 8
+
+
+def header_html(config: EventConfig, snapshot: Snapshot, lang: str) -> str:
+    """Return the header: the event's name and whether it is on air (the TV's language comes from its link's `lang`)."""
+    pace = snapshot.pace
+    if pace.on_air:
+        parts = [t("on_air", lang)]
+        if pace.session and pace.session != config.event.name:
+            parts.append(pace.session)
+        parts.append(t("live_minutes_left", lang, minutes=fmt_int(pace.live_minutes_left)))
+    else:
+        parts = [t("off_air", lang)]
+        if pace.next_start is not None:
+            # Between two nights the TV says when the show is back, not only that it is off.
+            parts.append(t("next_live", lang, name=pace.next_session or "", time=coming_time(pace.next_start, snapshot.as_of, config)).replace("  ", " "))
+    return render("big_screen/header.html", name=config.event.name, on_air=pace.on_air, status=" · ".join(parts))
+
+
+def revenue_html(config: EventConfig, snapshot: Snapshot, lang: str) -> str:
+    """Return the revenue card: the total, very large, when it was read, and the two goal bars."""
+    updated = event_time(snapshot.as_of, config).strftime("%H:%M:%S")
+    revenue = fmt_yuan(snapshot.revenue_fen)
+    bars = [
+        _goal_bar(t(label, lang), snapshot.revenue_fen, goal_fen, kind, lang)
+        for label, goal_fen, kind in (("base_goal", snapshot.base_fen, "base"), ("stretch_goal", snapshot.stretch_fen, "stretch"))
+    ]
+    return render("big_screen/revenue.html", label=t("revenue", lang), updated=t("updated_at", lang, time=updated), revenue=revenue,
+                  fit=fit_ems(text_ems(revenue)), bars=bars)
+
+
+def _goal_bar(label: str, revenue_fen: int, goal_fen: int, kind: str, lang: str) -> dict:
+    fraction = Decimal(revenue_fen) / goal_fen if goal_fen else Decimal(0)
+    reached = goal_fen > 0 and revenue_fen >= goal_fen
+    width = min(max(fraction, Decimal(0)), Decimal(1)) * 100
+    note = t("goal_reached", lang) + " ✓" if reached else t("to_go", lang, amount=fmt_compact(goal_fen - revenue_fen, lang))
+    return {"label": label, "goal": fmt_yuan(goal_fen), "note": note, "reached": reached, "percent": fmt_pct(fraction),
+            "css": "done" if reached else kind, "width": f"{width:.2f}"}
+
+
+def _tile(label: str, value: str, note: str = "", value_class: str = "", unit: str = "", *, badge: str | None = None, badge_class: str = "") -> dict:
+    # The value and its small unit (at 0.52 em) are fitted to the tile's width together.
+    ems = text_ems(value) + 0.52 * (text_ems(unit) + 0.4)
+    return {"label": label, "value": value, "unit": unit, "value_class": value_class, "fit": fit_ems(ems), "note": note, "badge": badge, "badge_class": badge_class}
+
+
+def kpi_tiles_html(snapshot: Snapshot, lang: str) -> str:
+    """Return the tiles: paid orders, buyers against the number needed, the run-rate and where it is heading."""
+    pace = snapshot.pace
+    per_minute = t("per_minute", lang)
+    tiles = [_tile(t("paid_orders", lang), fmt_int(snapshot.paid_orders), t("aov", lang, amount=fmt_yuan(snapshot.aov_fen)))]
+
+    buyers = fmt_int(snapshot.paying_customers)
+    if snapshot.buyers_needed:
+        reached = snapshot.paying_customers >= snapshot.buyers_needed
+        progress = fmt_pct(Decimal(snapshot.paying_customers) / snapshot.buyers_needed)
+        tiles.append(_tile(t("buyers", lang), buyers, unit=f"/ {fmt_int(snapshot.buyers_needed)}",
+                           badge=progress + (" ✓" if reached else ""), badge_class="wr-ok" if reached else ""))
+    else:
+        tiles.append(_tile(t("buyers", lang), buyers))
+
+    direction = trend(pace)
+    value_class = f"wr-{direction}" if direction != "flat" else ""
+    if pace.rate_before_fen:
+        change = (pace.rate_last_fen - pace.rate_before_fen) / pace.rate_before_fen
+        arrow = {"up": "▲", "down": "▼", "flat": "■"}[direction]
+        tiles.append(_tile(t("run_rate", lang), fmt_yuan(pace.rate_last_fen), t("vs_previous", lang), value_class, unit=per_minute,
+                           badge=f"{arrow} {fmt_pct(abs(change))}", badge_class=f"wr-{direction}"))
+    else:
+        tiles.append(_tile(t("run_rate", lang), fmt_yuan(pace.rate_last_fen), t("no_previous", lang), value_class, unit=per_minute))
+
+    band = t("projected_band", lang, low=fmt_compact(pace.projected_low_fen, lang), high=fmt_compact(pace.projected_high_fen, lang))
+    tiles.append(_tile(t("projected", lang), fmt_compact(pace.projected_fen, lang), band))
+
+    for key, needed, goal_fen in (("needed_base", pace.needed_base_fen, snapshot.base_fen), ("needed_stretch", pace.needed_stretch_fen, snapshot.stretch_fen)):
+        if snapshot.revenue_fen >= goal_fen:
+            tiles.append(_tile(t(key, lang), t("goal_reached", lang) + " ✓", "", "wr-ok"))
+        elif needed is None:
+            tiles.append(_tile(t(key, lang), "—", t("no_time_left", lang), "wr-muted"))
+        else:
+            # Green while the last ten minutes' pace would get there, amber when it would not.
+            # Off air there is no pace to judge, so the figure stays neutral.
+            keeping_up = "" if not pace.on_air else "wr-ok" if pace.rate_last_fen >= needed else "wr-warn"
+            to_go = t("to_go", lang, amount=fmt_compact(goal_fen - snapshot.revenue_fen, lang))
+            tiles.append(_tile(t(key, lang), fmt_yuan(needed), to_go, keeping_up, unit=per_minute))
+    return render("big_screen/tiles.html", tiles=tiles)
+
+
+def leaderboard_html(snapshot: Snapshot, lang: str, role: str = "order_taker", top: int = TOP_ORDER_TAKERS) -> str:
+    """Return the top of one role's leaderboard: rank, name, a bar against the leader, and the value."""
+    standings = [s for s in snapshot.leaderboards.get(role, []) if s.value > 0][:top]
+    leader = max(Decimal(standings[0].value), Decimal(1)) if standings else Decimal(1)
+    rows = [{"rank": s.rank, "name": s.name, "width": f"{Decimal(s.value) / leader * 100:.1f}", "value": fmt_standing(s, lang)} for s in standings]
+    return render("big_screen/leaderboard.html", title=t("top_order_takers", lang, n=top), rows=rows, empty=t("no_sales_yet", lang))
+
+
+def footer_notice_html(line: str) -> str:
+    """Return the big screen's footer line (the store was opened again), escaped."""
+    return render("big_screen/footer.html", line=line)

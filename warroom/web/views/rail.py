@@ -1,0 +1,88 @@
+"""The big screen's right-hand rail: the clock, the flash-sale countdown, the prompts, the big-order ticker and the celebration banner."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from warroom.config import EventConfig
+from warroom.i18n import fmt_axis_money, fmt_duration, fmt_yuan, t
+from warroom.prompts import title_and_reason
+from warroom.web.templating import render
+from warroom.web.text import FAR_SALE_SECONDS, coming_time, countdown_text, event_time
+from warroom.web.theme import BLUE, URGENCY_COLORS
+
+RAIL_CLOCK_SECONDS = 1
+RAIL_PROMPTS_SECONDS = 3
+CELEBRATION_SECONDS = 12  # how long the banner stays up after a milestone
+
+
+def clock_html(now: datetime, config: EventConfig, lang: str) -> str:
+    """Return the clock: the event's wall time to the second, and the date."""
+    local = event_time(now, config)
+    weekday = t(f"bs_weekday_{local.weekday()}", lang)
+    return render("rail/clock.html", time=f"{local:%H:%M:%S}", date=t("bs_date", lang, month=local.month, day=local.day, weekday=weekday))
+
+
+def countdown_html(sale, now: datetime, config: EventConfig, lang: str) -> str:
+    """Return the countdown to the next flash sale (or the time left in the one running), with its product and price."""
+    if sale is None:
+        return render("rail/countdown.html", sale=None, title=t("bs_next_sale", lang), empty=t("bs_no_more_sales", lang))
+    running = sale.running(now)
+    seconds = (sale.end - now).total_seconds() if running else (sale.at - now).total_seconds()
+    far = not running and seconds >= FAR_SALE_SECONDS
+    state = "running" if running else "soon" if seconds <= 300 else "far" if far else ""
+    title = t("bs_sale_running", lang) if running else t("bs_next_sale", lang)
+    starts = event_time(sale.at, config)
+    when = t("bs_sale_ends", lang) if running else coming_time(sale.at, now, config)
+    # Hours away (tomorrow's show), a countdown like 20:35:06 reads as a time of day: say when it starts, and in how long.
+    big = f"{starts:%H:%M}" if far else countdown_text(seconds)
+    if far:
+        when = t("bs_in", lang, time=fmt_duration(seconds, lang)) if starts.date() == event_time(now, config).date() else f"{starts:%m-%d}"
+    listed = t("bs_list_price", lang, price=fmt_yuan(sale.list_price_fen)) if sale.list_price_fen else ""
+    return render("rail/countdown.html", sale=sale, state=state, title=title, when=when, big=big,
+                  price=t("bs_sale_price", lang, price=fmt_yuan(sale.price_fen)), listed=listed)
+
+
+def _group_count(groups: tuple[str, ...], lang: str) -> str:
+    if not groups:
+        return t("bs_all_groups", lang)
+    return t("bs_group_one", lang) if len(groups) == 1 else t("bs_groups", lang, count=len(groups))
+
+
+def prompts_panel_html(prompts: list, sales: list, now: datetime, config: EventConfig, lang: str, top: int = 3) -> str:
+    """Return the prompts panel: the active prompts (urgent first), else the coming flash sales."""
+    active = [prompt for prompt in prompts if prompt.active]
+    cards = []
+    for prompt in active:
+        meta = [_group_count(prompt.groups, lang)]
+        if prompt.deadline and prompt.deadline > now:
+            meta.append(t("bs_in", lang, time=countdown_text((prompt.deadline - now).total_seconds())))
+        what, why = title_and_reason(prompt, lang)
+        cards.append({"color": URGENCY_COLORS.get(prompt.urgency, BLUE), "urgency": t(f"op_urgency_{prompt.urgency}", lang), "what": what,
+                      "meta": " · ".join(meta), "why": why})
+    coming = [{"when": coming_time(sale.at, now, config), "product": sale.product, "price": fmt_yuan(sale.price_fen)}
+              for sale in [sale for sale in sales if sale.end > now][:4]] if not active else []
+    held = sum(1 for prompt in prompts if prompt.suppressed_by and not prompt.done)
+    return render(
+        "rail/prompts.html", title=t("bs_prompts", lang), cards=cards, top=top, sales=coming, coming_title=t("bs_coming_sales", lang),
+        more=t("bs_more_prompts", lang, count=len(active) - top) if len(active) > top else "",
+        note=t("bs_held_prompts", lang, count=held) if held else t("bs_no_prompts", lang),
+    )
+
+
+def ticker_html(orders: list, now: datetime, config: EventConfig, lang: str, threshold_fen: int) -> str:
+    """Return the big-order ticker: time, amount, who took it and what it was (names escaped, phones masked)."""
+    rows = [
+        {"time": f"{event_time(order.ts, config):%H:%M}", "amount": fmt_yuan(order.amount_fen), "fresh": (now - order.ts).total_seconds() < 120,
+         "who": " · ".join(part for part in (order.staff, order.product) if part) or order.customer}
+        for order in orders
+    ]
+    return render("rail/ticker.html", title=t("bs_big_orders", lang), threshold=t("bs_big_orders_from", lang, amount=fmt_yuan(threshold_fen)),
+                  rows=rows, empty=t("bs_no_big_orders", lang))
+
+
+def celebration_html(milestone_fen: int, kind: str, lang: str) -> str:
+    """Return the celebration banner for a milestone or a goal crossed."""
+    headline = t("bs_milestone", lang, amount=fmt_axis_money(milestone_fen, lang))
+    sub = t(f"bs_goal_{kind}", lang) if kind in ("base", "stretch") else t("bs_keep_going", lang)
+    return render("rail/celebration.html", headline=headline, sub=sub)
