@@ -10,7 +10,7 @@ import streamlit as st
 from warroom import access, ui
 from warroom.i18n import fmt_yuan, t
 from warroom.prompt_state import active_silences, expire_silence
-from warroom.review import next_flash_sale
+from warroom.schedule import next_flash_sale
 
 ROLE_ORDER = {"hype": 0, "community": 1}
 SILENCE_MINUTES = (5, 10, 15, 30)

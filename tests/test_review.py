@@ -20,17 +20,13 @@ from warroom.review import (
     chart_span,
     data_until,
     funnel_steps,
-    milestone_kind,
-    milestones_fen,
-    milestones_reached,
-    newly_reached,
-    next_flash_sale,
     payout_totals,
     push_lifts,
     revenue_now,
     review_tables,
 )
 from warroom.rules import LedgerRules
+from warroom.schedule import milestones_reached, next_flash_sale
 from warroom.store import Store
 
 EXTRA = """
@@ -348,43 +344,6 @@ def test_a_pushs_groups_are_listed_as_the_language_lists_them(event, store, lang
 
 
 # -- live reads --------------------------------------------------------------------------------------
-
-
-def test_milestones_follow_the_base_goal_in_quarters(event):
-    # The small event: base ¥10,000, stretch ¥15,000.
-    assert milestones_fen(event) == [250_000, 500_000, 750_000, 1_000_000, 1_250_000, 1_500_000]
-
-
-def test_milestones_go_on_past_the_stretch(event):
-    assert milestones_reached(event, 1_800_000)[-2:] == [1_500_000, 1_750_000]
-
-
-@pytest.mark.parametrize(("amount", "kind"), [(1_000_000, "base"), (1_500_000, "stretch"), (250_000, "milestone")])
-def test_milestone_kind(event, amount, kind):
-    assert milestone_kind(event, amount) == kind
-
-
-@pytest.mark.parametrize(
-    ("seen", "revenue_fen", "expected"),
-    [
-        (None, 600_000, [250_000, 500_000]),  # a screen just opened: everything reached counts as seen
-        ({250_000, 500_000}, 600_000, []),
-        ({250_000, 500_000}, 1_010_000, [750_000, 1_000_000]),
-        ({250_000, 500_000}, 400_000, []),  # a refund took revenue back: nothing new
-    ],
-)
-def test_newly_reached(event, seen, revenue_fen, expected):
-    assert newly_reached(event, revenue_fen, seen) == expected
-
-
-@pytest.mark.parametrize(
-    ("clock", "running", "expected"),
-    [("20:00:00", False, "P1"), ("20:45:00", True, "P1"), ("20:50:00", None, None)],
-)
-def test_next_flash_sale(event, clock, running, expected):
-    moment = datetime.fromisoformat(f"2026-05-20T{clock}+08:00")
-    sale = next_flash_sale(event, moment)
-    assert (sale.sku if sale else None, sale.running(moment) if sale else None) == (expected, running)
 
 
 def test_revenue_now(store):

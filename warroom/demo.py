@@ -17,7 +17,7 @@ from pathlib import Path
 
 from warroom.clock import REPLAY_CLOCK_ENV, ReplayClock
 from warroom.config import EventConfig, load_event
-from warroom.figures import live_sessions
+from warroom.schedule import live_sessions
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data" / "520"
 LEAD_IN = timedelta(minutes=5)

@@ -37,12 +37,13 @@ from warroom.clock import Clock, SystemClock
 from warroom.commission import TeamPool, commission_by_staff, commission_status, team_pool
 from warroom.config import FIRST_YEAR, LAST_YEAR, ROLES, EventConfig, LiveSession
 from warroom.rules import LedgerRules, to_fen
+from warroom.schedule import live_sessions
 from warroom.store import PUSHES_COUNTER, REVENUE_PEAK_COUNTER, Store
 
 __all__ = [
     "BAND_QUANTILES", "COUNTED_KINDS", "MONEY_METRICS", "ORDER_FIELDS", "PACE_WINDOW", "RANK_WINDOW", "ROLE_METRICS",
     "LiveFigures", "Pace", "Snapshot", "Standing", "TeamPool", "TeamTotal", "at_minute", "band_rates", "build_snapshot",
-    "competition_ranks", "leaderboard_metric", "live_sessions", "minute_of", "pace_at", "quantile", "recompute", "role_metrics",
+    "competition_ranks", "leaderboard_metric", "minute_of", "pace_at", "quantile", "recompute", "role_metrics",
     "stats_json", "yuan",
 ]
 
@@ -522,13 +523,6 @@ def _earliest_inviters(conn: Connection) -> dict[str, str]:
 
 
 # -- pace --------------------------------------------------------------------------------------------
-
-
-def live_sessions(config: EventConfig) -> tuple[LiveSession, ...]:
-    """Return the event's live sessions, or the whole event as one when none are declared."""
-    if config.sessions:
-        return tuple(sorted(config.sessions, key=lambda session: session.start))
-    return (LiveSession(name=config.event.name, start=config.event.start, end=config.event.end),)
 
 
 def _merged(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -38,13 +38,14 @@ from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from warroom.config import INHIBIT_FLASH_SALE, PROMPT_KINDS, URGENCIES, EventConfig, PromptRule
-from warroom.figures import at_minute, live_sessions, minute_of, pace_at
+from warroom.figures import at_minute, minute_of, pace_at
 from warroom.i18n import STRINGS, fmt_price, fmt_wan_yuan, fmt_yuan, t
 from warroom.rules import to_fen
+from warroom.schedule import FlashSale, flash_sales, live_sessions, rule_milestones_fen
 
 __all__ = [
     "DEFAULT_RULES", "FIRING", "PENDING", "RESOLVED", "Content", "Instance", "MinuteSeries", "Prompt", "PromptState", "Push", "Rule",
-    "RuleBook", "Sale", "Signals", "Silence", "evaluate", "next_flash_sale", "prompt_json", "prompts_of", "replay", "route", "signals_at", "suggested_template", "title_and_reason",
+    "RuleBook", "Signals", "Silence", "evaluate", "prompt_json", "prompts_of", "replay", "route", "signals_at", "suggested_template", "title_and_reason",
 ]
 
 PENDING, FIRING, RESOLVED = "pending", "firing", "resolved"
@@ -72,8 +73,6 @@ KIND_DEFAULTS: dict[str, dict] = {
     "quiet_group": {"urgency": "normal", "window_minutes": 15, "min_members": 50, "cooldown_minutes": 20},
     "milestone": {"urgency": "normal", "hold_minutes": 10},
 }
-# The default milestones, as fractions of the base goal; the stretch goal is always one too.
-MILESTONE_FRACTIONS = (Decimal("0.25"), Decimal("0.5"), Decimal("0.75"), Decimal(1))
 
 DEFAULT_MESSAGES: dict[str, tuple[str, ...]] = {
     "poster": (
@@ -132,10 +131,9 @@ class Rule:
             settings[key] = getattr(rule, key)
         settings.pop("name", None)
         settings.pop("kind", None)
-        milestones = settings.pop("milestones", None)
+        settings.pop("milestones", None)
         if rule.kind == "milestone":
-            chosen = [to_fen(value) for value in milestones] if milestones else [int(base_fen * f) for f in MILESTONE_FRACTIONS] + [stretch_fen]
-            settings["milestones_fen"] = tuple(sorted({fen for fen in chosen if fen > 0}))
+            settings["milestones_fen"] = rule_milestones_fen(rule, base_fen, stretch_fen)
         settings["messages"] = tuple(rule.messages) or DEFAULT_MESSAGES[rule.kind]
         settings["countdown_minutes"] = tuple(sorted(set(settings.get("countdown_minutes") or ()), reverse=True))
         settings["inhibited_by"] = tuple(settings.get("inhibited_by") or ())
@@ -148,30 +146,11 @@ class Rule:
 
 
 @dataclass(frozen=True)
-class Sale:
-    """One flash sale, with its product resolved and its groups spelled out."""
-
-    index: int
-    at: datetime
-    minutes: int
-    sku: str
-    product: str
-    price_fen: int
-    list_price_fen: int | None
-    groups: tuple[str, ...]
-
-    @property
-    def end(self) -> datetime:
-        """When the sale stops."""
-        return self.at + timedelta(minutes=self.minutes)
-
-
-@dataclass(frozen=True)
 class RuleBook:
     """The rules and what they need from the event file: flash sales, groups, products, sessions, goals."""
 
     rules: tuple[Rule, ...]
-    sales: tuple[Sale, ...] = ()
+    sales: tuple[FlashSale, ...] = ()
     groups: Mapping[str, str] = field(default_factory=dict)  # id -> name, in event-file order
     products: Mapping[str, tuple[str, int]] = field(default_factory=dict)  # sku -> (name, list price in fen)
     sessions: tuple[tuple[datetime, datetime], ...] = ()
@@ -185,18 +164,9 @@ class RuleBook:
         """Return the rule book of an event: its `[[prompts]]`, else the default rules."""
         base_fen, stretch_fen = to_fen(config.goals.base), to_fen(config.goals.stretch)
         products = {p.sku: (p.name, to_fen(p.price)) for p in config.products}
-        all_groups = tuple(group.id for group in config.groups)
-        sales = tuple(
-            Sale(
-                index=index, at=sale.at, minutes=sale.minutes, sku=sale.sku, product=products.get(sale.sku, (sale.sku, 0))[0],
-                price_fen=to_fen(sale.price), list_price_fen=products[sale.sku][1] if sale.sku in products else None,
-                groups=tuple(sale.groups) or all_groups,
-            )
-            for index, sale in sorted(enumerate(config.flash_sales), key=lambda item: item[1].at)
-        )
         return cls(
             rules=tuple(Rule.from_config(rule, base_fen, stretch_fen) for rule in (config.prompts or DEFAULT_RULES)),
-            sales=sales,
+            sales=flash_sales(config),
             groups={group.id: group.name for group in config.groups},
             products=products,
             sessions=tuple((session.start, session.end) for session in live_sessions(config)),
@@ -220,11 +190,6 @@ class RuleBook:
         name, _, index = key.rpartition("#")
         rule = self.rule(name)
         return rule.messages[int(index)] if rule and index.isdigit() and int(index) < len(rule.messages) else ""
-
-
-def next_flash_sale(book: RuleBook, now: datetime) -> Sale | None:
-    """Return the flash sale running now, else the next one to start, else None (for the big screen's countdown)."""
-    return next((sale for sale in book.sales if sale.end > now), None)
 
 
 # -- signals -------------------------------------------------------------------------------------
@@ -514,14 +479,14 @@ def _scoped(rule: Rule, groups: Iterable[str]) -> tuple[str, ...]:
     return tuple(g for g in groups if not rule.groups or g in rule.groups)
 
 
-def _sale_values(book: RuleBook, sale: Sale) -> dict[str, str]:
+def _sale_values(book: RuleBook, sale: FlashSale) -> dict[str, str]:
     return {
         "event": book.event, "product": sale.product, "sku": sale.sku, "price": fmt_price(sale.price_fen),
         "list_price": fmt_price(sale.list_price_fen), "time": _hhmm(sale.at, book.tz), "minutes": str(sale.minutes),
     }
 
 
-def _sale_figures(sale: Sale) -> dict:
+def _sale_figures(sale: FlashSale) -> dict:
     return {"sale": sale.index, "sku": sale.sku, "price_fen": sale.price_fen, "sale_at": sale.at.isoformat()}
 
 

@@ -19,8 +19,8 @@ ROI is 投产比: revenue ÷ budget. The cost ratio (费比) puts the commission
 top of the budget: (budget + commission + pool) ÷ revenue.
 
 For the big screen: `BigOrderFeed` keeps the latest big orders (≥ `BIG_ORDER_FEN`, ¥1,000) by
-reading only the orders whose seq is newer than the last it saw; `milestones_fen` and `milestones_reached` say which revenue
-milestones to celebrate; `next_flash_sale` gives the countdown; `revenue_now` reads one counter.
+reading only the orders whose seq is newer than the last it saw; `revenue_now` reads one counter. The flash sales and
+the milestones are `warroom.schedule`'s.
 """
 
 from __future__ import annotations
@@ -39,10 +39,11 @@ from sqlalchemy import func, literal_column, select
 from warroom import schema
 from warroom.commission import to_yuan
 from warroom.config import EventConfig
-from warroom.figures import Snapshot, Standing, at_minute, at_second, live_sessions
+from warroom.figures import Snapshot, Standing, at_minute, at_second
 from warroom.i18n import STRINGS, fmt_list, fmt_pct, fmt_yuan, t
 from warroom.prompt_state import lift, lift_summary
 from warroom.rules import to_fen
+from warroom.schedule import FlashSale, flash_sales, live_sessions
 from warroom.store import REVENUE_COUNTER, Store
 
 BIG_ORDER_FEN = schema.BIG_ORDER_FEN
@@ -126,32 +127,10 @@ class Roi:
 
 
 @dataclass(frozen=True)
-class FlashSaleMark:
-    """One flash sale from the event file, with its product resolved."""
-
-    at: datetime
-    minutes: int
-    sku: str
-    product: str
-    price_fen: int
-    list_price_fen: int | None
-    groups: tuple[str, ...]  # empty: every group
-
-    @property
-    def end(self) -> datetime:
-        """Return when the sale stops."""
-        return self.at + timedelta(minutes=self.minutes)
-
-    def running(self, now: datetime) -> bool:
-        """Return whether the sale is on at `now`."""
-        return self.at <= now < self.end
-
-
-@dataclass(frozen=True)
 class FlashSaleResult:
     """What sold during one flash sale's window, and in the same length of time before it."""
 
-    sale: FlashSaleMark
+    sale: FlashSale
     sku_orders: int
     sku_revenue_fen: int
     window_revenue_fen: int  # every product, during the window
@@ -260,68 +239,6 @@ def payout_totals(rows: Iterable) -> PayoutTotals:
         earners=sum(1 for row in rows if row.commission_fen > 0),
         overpaid=sum(1 for row in rows if row.balance_fen < 0),
     )
-
-
-# -- flash sales and milestones (also used live) -------------------------------------------------------
-
-
-def flash_sales(config: EventConfig) -> list[FlashSaleMark]:
-    """Return the event's flash sales in time order, with product names and prices in fen."""
-    products = {product.sku: product for product in config.products}
-    marks = []
-    for sale in sorted(config.flash_sales, key=lambda sale: sale.at):
-        product = products.get(sale.sku)
-        marks.append(FlashSaleMark(
-            at=sale.at, minutes=sale.minutes, sku=sale.sku, product=product.name if product else sale.sku,
-            price_fen=to_fen(sale.price), list_price_fen=to_fen(product.price) if product else None, groups=tuple(sale.groups),
-        ))
-    return marks
-
-
-def next_flash_sale(config: EventConfig, now: datetime) -> FlashSaleMark | None:
-    """Return the flash sale running at `now`, else the next one to start, else None."""
-    return next((sale for sale in flash_sales(config) if sale.end > now), None)
-
-
-MAX_MILESTONES = 200
-
-
-def milestone_step_fen(config: EventConfig) -> int:
-    """Return the distance between revenue milestones: a quarter of the base goal (an eighth of the stretch, ¥1 at least, when that is larger)."""
-    return max(to_fen(config.goals.base) // 4, to_fen(config.goals.stretch) // 8, 100)
-
-
-def milestones_fen(config: EventConfig, up_to_fen: int | None = None) -> list[int]:
-    """Return the revenue milestones: every quarter of the base goal, the base and stretch goals, and on in the same steps up to `up_to_fen`.
-
-    With the 520 goals (base 100万, stretch 150万) that is 25万, 50万, 75万, 100万, 125万, 150万, 175万 …,
-    the same quarters of the base that the prompts' milestone rule pushes a data poster for.
-    """
-    base, stretch, step = to_fen(config.goals.base), to_fen(config.goals.stretch), milestone_step_fen(config)
-    top = max(stretch, up_to_fen or 0)
-    # A revenue far past the goals would otherwise make thousands of steps.
-    step = max(step, top // MAX_MILESTONES)
-    return sorted({*range(step, top + 1, step), base, stretch} - {0})
-
-
-def milestones_reached(config: EventConfig, revenue_fen: int) -> list[int]:
-    """Return the milestones that revenue has reached, ascending."""
-    return [milestone for milestone in milestones_fen(config, revenue_fen) if revenue_fen >= milestone]
-
-
-def newly_reached(config: EventConfig, revenue_fen: int, seen: set[int] | None) -> list[int]:
-    """Return the milestones reached and not yet seen; with nothing seen yet (a screen just opened), every milestone reached."""
-    reached = milestones_reached(config, revenue_fen)
-    return reached if seen is None else [milestone for milestone in reached if milestone not in seen]
-
-
-def milestone_kind(config: EventConfig, milestone_fen: int) -> str:
-    """Return "stretch", "base" or "milestone": what reaching this amount means."""
-    if milestone_fen == to_fen(config.goals.stretch):
-        return "stretch"
-    if milestone_fen == to_fen(config.goals.base):
-        return "base"
-    return "milestone"
 
 
 def revenue_now(store: Store) -> int | None:

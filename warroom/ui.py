@@ -31,12 +31,13 @@ from warroom import access
 from warroom.cli import EVENT_ENV, open_store
 from warroom.clock import default_clock
 from warroom.config import ConfigError, EventConfig, load_event
-from warroom.figures import MONEY_METRICS, LiveFigures, Pace, Snapshot, Standing, at_minute, live_sessions
+from warroom.figures import MONEY_METRICS, LiveFigures, Pace, Snapshot, Standing, at_minute
 from warroom.i18n import fmt_axis_money, fmt_compact, fmt_duration, fmt_int, fmt_pct, fmt_yuan, normalize_lang, t
 from warroom.panels import CHART_MINUTES, PAGE_CSS
 from warroom.prompt_state import prompts_seq
 from warroom.prompts import title_and_reason
 from warroom.redact import safe_url
+from warroom.schedule import live_sessions
 
 log = logging.getLogger("warroom.ui")
 
@@ -1438,7 +1439,8 @@ def review_revenue_figure(review, config: EventConfig, lang: str, height: int = 
     from bisect import bisect_right
     from datetime import timedelta
 
-    from warroom.review import chart_span, flash_sales
+    from warroom.review import chart_span
+    from warroom.schedule import flash_sales
 
     tz = config.event.tz
 
