@@ -4,10 +4,9 @@ pending vs final, what was paid and what is owed or clawed back, and the payout 
 import streamlit as st
 
 from warroom import ui
-from warroom.commission import payout_sheet
 from warroom.exports import XLSX_MIME, payout_table, payout_workbook
 from warroom.i18n import t
-from warroom.review import payout_totals
+from warroom.payouts import payout_sheet, payout_totals
 
 lang = ui.language()
 live, snapshot = ui.open_boss_page(lang)

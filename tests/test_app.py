@@ -11,7 +11,6 @@ from streamlit.testing.v1 import AppTest
 
 from warroom import ui
 from warroom.access import SESSION_KEY, Viewer
-from warroom.cli import serve_command
 from warroom.clock import FixedClock
 from warroom.config import load_event
 from warroom.figures import LiveFigures
@@ -32,6 +31,7 @@ from warroom.i18n import (
 )
 from warroom.records import Batch, OrderLine
 from warroom.rules import LedgerRules
+from warroom.runtime import serve_command
 from warroom.store import Store
 from warroom.ui import Latest, fit_style, header_html, kpis_html, revenue_figure, revenue_html, scaled, text_ems
 

@@ -11,6 +11,7 @@ import pytest
 from warroom.clock import FixedClock
 from warroom.config import load_event
 from warroom.figures import LiveFigures
+from warroom.payouts import payout_totals
 from warroom.records import Batch, CheckIn, OrderLine
 from warroom.review import (
     BigOrderFeed,
@@ -20,7 +21,6 @@ from warroom.review import (
     chart_span,
     data_until,
     funnel_steps,
-    payout_totals,
     push_lifts,
     revenue_now,
     review_tables,
@@ -307,7 +307,7 @@ def test_top_order_takers(review):
 
 
 def test_payout_totals(event, store):
-    from warroom.commission import payout_sheet
+    from warroom.payouts import payout_sheet
 
     store.record_payout("S01", 50_00, NOW)
     totals = payout_totals(payout_sheet(LiveFigures(store, event, clock=FixedClock(NOW)).refresh(), event))

@@ -28,10 +28,12 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from warroom.commission import band_labels, payout_sheet, to_yuan
+from warroom.commission import band_labels
 from warroom.config import EventConfig
 from warroom.figures import Snapshot
 from warroom.i18n import fmt_axis_money, fmt_compact, fmt_int, fmt_pct, fmt_yuan, mask_phone, t
+from warroom.money import to_yuan
+from warroom.payouts import payout_sheet
 from warroom.review import Review, Table, live_x, review_tables, role_label
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -36,7 +36,8 @@ from warroom import schema
 from warroom.clock import Clock, SystemClock
 from warroom.commission import TeamPool, commission_by_staff, commission_status, team_pool
 from warroom.config import FIRST_YEAR, LAST_YEAR, ROLES, EventConfig, LiveSession
-from warroom.rules import LedgerRules, to_fen
+from warroom.money import to_fen, to_yuan
+from warroom.rules import LedgerRules
 from warroom.schedule import live_sessions
 from warroom.store import PUSHES_COUNTER, REVENUE_PEAK_COUNTER, Store
 
@@ -44,7 +45,7 @@ __all__ = [
     "BAND_QUANTILES", "COUNTED_KINDS", "MONEY_METRICS", "ORDER_FIELDS", "PACE_WINDOW", "RANK_WINDOW", "ROLE_METRICS",
     "LiveFigures", "Pace", "Snapshot", "Standing", "TeamPool", "TeamTotal", "at_minute", "band_rates", "build_snapshot",
     "competition_ranks", "leaderboard_metric", "minute_of", "pace_at", "quantile", "recompute", "role_metrics",
-    "stats_json", "yuan",
+    "stats_json",
 ]
 
 ORDER_FIELDS = ("revenue_fen", "paid_orders", "refunded_orders", "refunded_fen", "cancelled_orders")
@@ -69,11 +70,6 @@ MONEY_METRICS = {"revenue", "gpm"}
 # Buyers per inviter are kept as a running count, not per minute, so conversion has no history
 # to compare with: its rows carry no movement.
 NO_HISTORY_METRICS = {"conversion", "pushes"}
-
-
-def yuan(fen: int | Decimal) -> float:
-    """Return fen as yuan, rounded half-up to 2 decimals once (SPEC §4)."""
-    return float((Decimal(fen) / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
 def minute_of(moment: datetime) -> int:
@@ -838,7 +834,7 @@ def stats_json(snapshot: Snapshot) -> dict:
 
     def metric_value(standing: Standing) -> float | int:
         if standing.metric in MONEY_METRICS:
-            return yuan(standing.value)
+            return to_yuan(standing.value)
         if isinstance(standing.value, Decimal):
             return float(standing.value.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP))
         return standing.value
@@ -849,13 +845,13 @@ def stats_json(snapshot: Snapshot) -> dict:
     pool = snapshot.team_pool
     return {
         "event": snapshot.event,
-        "revenue": yuan(snapshot.revenue_fen),
+        "revenue": to_yuan(snapshot.revenue_fen),
         "orders": snapshot.paid_orders,
         "paying_customers": snapshot.paying_customers,
-        "refunds": {"orders": snapshot.refunded_orders, "amount": yuan(snapshot.refunded_fen)},
+        "refunds": {"orders": snapshot.refunded_orders, "amount": to_yuan(snapshot.refunded_fen)},
         "goals": {
-            "base": yuan(snapshot.base_fen),
-            "stretch": yuan(snapshot.stretch_fen),
+            "base": to_yuan(snapshot.base_fen),
+            "stretch": to_yuan(snapshot.stretch_fen),
             "base_progress": ratio(snapshot.progress(snapshot.base_fen)),
             "stretch_progress": ratio(snapshot.progress(snapshot.stretch_fen)),
         },
@@ -864,8 +860,8 @@ def stats_json(snapshot: Snapshot) -> dict:
             for role, board in snapshot.leaderboards.items()
         },
         "commission": {
-            "staff": [{"staff_id": sid, "commission": yuan(fen)} for sid, fen in snapshot.commission_fen.items()],
-            "team_pool": {"rate": float(pool.rate), "unlocked": pool.unlocked, "amount": yuan(pool.amount_fen)},
+            "staff": [{"staff_id": sid, "commission": to_yuan(fen)} for sid, fen in snapshot.commission_fen.items()],
+            "team_pool": {"rate": float(pool.rate), "unlocked": pool.unlocked, "amount": to_yuan(pool.amount_fen)},
         },
         "checkins": dict(snapshot.checkins),
         "quarantined": snapshot.quarantined,

@@ -12,12 +12,11 @@ from decimal import Decimal
 
 import plotly.graph_objects as go
 
-from warroom.commission import yuan_text
 from warroom.config import EventConfig, Product, Staff
 from warroom.figures import MONEY_METRICS, Snapshot, Standing, TeamTotal, at_minute
 from warroom.health import IngestHealth
 from warroom.i18n import fmt_axis_money, fmt_duration, fmt_int, fmt_list, fmt_pct, fmt_yuan, t
-from warroom.rules import to_fen
+from warroom.money import to_fen, yuan_text
 from warroom.schedule import live_sessions
 from warroom.standings import PersonalView, WhatIf
 

@@ -40,7 +40,7 @@ from zoneinfo import ZoneInfo
 from warroom.config import INHIBIT_FLASH_SALE, PROMPT_KINDS, URGENCIES, EventConfig, PromptRule
 from warroom.figures import at_minute, minute_of, pace_at
 from warroom.i18n import STRINGS, fmt_price, fmt_wan_yuan, fmt_yuan, t
-from warroom.rules import to_fen
+from warroom.money import to_fen
 from warroom.schedule import FlashSale, flash_sales, live_sessions, rule_milestones_fen
 
 __all__ = [

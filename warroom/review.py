@@ -37,12 +37,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, literal_column, select
 
 from warroom import schema
-from warroom.commission import to_yuan
 from warroom.config import EventConfig
 from warroom.figures import Snapshot, Standing, at_minute, at_second
 from warroom.i18n import STRINGS, fmt_list, fmt_pct, fmt_yuan, t
+from warroom.money import to_fen, to_yuan
 from warroom.prompt_state import lift, lift_summary
-from warroom.rules import to_fen
 from warroom.schedule import FlashSale, flash_sales, live_sessions
 from warroom.store import REVENUE_COUNTER, Store
 
@@ -209,36 +208,6 @@ class Review:
     def progress(self, goal_fen: int) -> Decimal:
         """Return revenue as a fraction of a goal."""
         return Decimal(self.revenue_fen) / goal_fen if goal_fen else Decimal(0)
-
-
-# -- the commission page's totals -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PayoutTotals:
-    """The payout sheet summed: what was earned, paid, is still owed, and must be clawed back."""
-
-    commission_fen: Decimal
-    pool_shares_fen: Decimal
-    paid_fen: int
-    owed_fen: Decimal  # positive balances
-    clawback_fen: Decimal  # negative balances, as a positive amount
-    earners: int  # people with commission of their own
-    overpaid: int  # people paid more than they now earn
-
-
-def payout_totals(rows: Iterable) -> PayoutTotals:
-    """Return the totals of warroom.commission's payout rows."""
-    rows = list(rows)
-    return PayoutTotals(
-        commission_fen=sum((row.commission_fen for row in rows), Decimal(0)),
-        pool_shares_fen=sum((row.pool_share_fen for row in rows), Decimal(0)),
-        paid_fen=sum(row.paid_fen for row in rows),
-        owed_fen=sum((max(row.balance_fen, Decimal(0)) for row in rows), Decimal(0)),
-        clawback_fen=sum((max(-row.balance_fen, Decimal(0)) for row in rows), Decimal(0)),
-        earners=sum(1 for row in rows if row.commission_fen > 0),
-        overpaid=sum(1 for row in rows if row.balance_fen < 0),
-    )
 
 
 def revenue_now(store: Store) -> int | None:
@@ -635,15 +604,15 @@ def review_tables(review: Review, lang: str = "zh") -> list[Table]:
     overview = _table("rv_sheet_summary", lang, (("rv_col_item", "text"), ("rv_col_value", "text"), ("rv_col_number", "number")), [
         (t("rv_col_event", lang), review.event, None),
         (t("rv_col_as_of", lang), _local(review.data_time, review.timezone).strftime("%Y-%m-%d %H:%M"), None),
-        (t("rv_col_revenue", lang), fmt_yuan(total), _yuan(total)),
+        (t("rv_col_revenue", lang), fmt_yuan(total), to_yuan(total)),
         (t("rv_col_orders", lang), f"{review.paid_orders:,}", review.paid_orders),
         (t("rv_col_buyers", lang), f"{review.buyers:,}", review.buyers),
         (t("rv_col_aov", lang), fmt_yuan(Decimal(total) / review.paid_orders if review.paid_orders else 0),
-         _yuan(Decimal(total) / review.paid_orders) if review.paid_orders else 0),
-        (t("rv_col_refunds", lang), f"{review.refunded_orders:,} / {fmt_yuan(review.refunded_fen)}", _yuan(review.refunded_fen)),
+         to_yuan(Decimal(total) / review.paid_orders) if review.paid_orders else 0),
+        (t("rv_col_refunds", lang), f"{review.refunded_orders:,} / {fmt_yuan(review.refunded_fen)}", to_yuan(review.refunded_fen)),
         (t("rv_col_base_goal", lang), f"{fmt_yuan(review.base_fen)} · {fmt_pct(review.progress(review.base_fen))}", float(review.progress(review.base_fen))),
         (t("rv_col_stretch_goal", lang), f"{fmt_yuan(review.stretch_fen)} · {fmt_pct(review.progress(review.stretch_fen))}", float(review.progress(review.stretch_fen))),
-        (t("rv_col_budget", lang), fmt_yuan(roi.budget_fen), _yuan(roi.budget_fen)),
+        (t("rv_col_budget", lang), fmt_yuan(roi.budget_fen), to_yuan(roi.budget_fen)),
         (t("rv_col_roi", lang), f"{roi.roi:.2f}" if roi.roi is not None else "—", float(roi.roi) if roi.roi is not None else None),
         (t("rv_col_cost_ratio", lang), fmt_pct(roi.cost_ratio) if roi.cost_ratio is not None else "—",
          float(roi.cost_ratio) if roi.cost_ratio is not None else None),
@@ -693,7 +662,3 @@ def review_tables(review: Review, lang: str = "zh") -> list[Table]:
 
 def _share(part: int | Decimal, total: int) -> Decimal:
     return Decimal(part) / total if total else Decimal(0)
-
-
-def _yuan(fen: int | Decimal) -> float:
-    return to_yuan(fen)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass
-from decimal import Decimal
 
 from warroom.config import EventConfig
+from warroom.money import to_fen
 
 # Order state precedence: an order's state only moves forward, so re-reading an old row
 # (after a rotation, a repeated export or a restart) can never undo a refund. A row applies
@@ -18,11 +18,6 @@ STATUS_RANK = {"paid": 0, "cancelled": 1, "refunded": 2}
 def state_key(status: str, refund_fen: int) -> tuple[int, int]:
     """Return the precedence key of an order state: higher never gives way to lower."""
     return STATUS_RANK[status], refund_fen
-
-
-def to_fen(yuan: Decimal) -> int:
-    """Return a yuan amount as integer fen."""
-    return int((Decimal(yuan) * 100).to_integral_value())
 
 
 @dataclass(frozen=True)

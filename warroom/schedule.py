@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from warroom.config import EventConfig, LiveSession, PromptRule
-from warroom.rules import to_fen
+from warroom.money import to_fen
 
 # The default milestones, as fractions of the base goal; the stretch goal is always one too.
 MILESTONE_FRACTIONS = (Decimal("0.25"), Decimal("0.5"), Decimal("0.75"), Decimal(1))

@@ -28,7 +28,6 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from warroom import access
-from warroom.cli import EVENT_ENV, open_store
 from warroom.clock import default_clock
 from warroom.config import ConfigError, EventConfig, load_event
 from warroom.figures import MONEY_METRICS, LiveFigures, Pace, Snapshot, Standing, at_minute
@@ -37,6 +36,7 @@ from warroom.panels import CHART_MINUTES, PAGE_CSS
 from warroom.prompt_state import prompts_seq
 from warroom.prompts import title_and_reason
 from warroom.redact import safe_url
+from warroom.runtime import EVENT_ENV, open_store
 from warroom.schedule import live_sessions
 
 log = logging.getLogger("warroom.ui")
@@ -1366,7 +1366,7 @@ def kpis_html(tiles: list[tuple[str, str, str, str]]) -> str:
 
 def commission_kpis_html(snapshot: Snapshot, totals, lang: str) -> str:
     """Return the commission page's cards: revenue, commission, the pool, paid out, owed and clawbacks."""
-    from warroom.commission import yuan_text
+    from warroom.money import yuan_text
 
     pool = snapshot.team_pool
     return kpis_html([
@@ -1388,7 +1388,7 @@ def status_html(status: str, deadline: datetime, config: EventConfig, lang: str)
 
 def pool_html(snapshot: Snapshot, config: EventConfig, lang: str) -> str:
     """Return the team pool's card: locked or not, why, how much, how it is shared, and the warning that it can lock again."""
-    from warroom.commission import yuan_text
+    from warroom.money import yuan_text
 
     pool = snapshot.team_pool
     goal = t(f"cm_goal_{pool.goal}", lang)
@@ -1411,7 +1411,8 @@ def pool_html(snapshot: Snapshot, config: EventConfig, lang: str) -> str:
 
 def commission_figure(rows: list, config: EventConfig, lang: str, top: int = 25) -> go.Figure:
     """Return each earner's commission by band, stacked, with their team-pool share on the end; best earners on top."""
-    from warroom.commission import band_labels, to_yuan
+    from warroom.commission import band_labels
+    from warroom.money import to_yuan
 
     # People with commission of their own; those with only a pool share are in the table, not here.
     earners = sorted((row for row in rows if row.commission_fen > 0), key=lambda row: (-row.total_fen, row.staff_id))[:top]
