@@ -1,5 +1,6 @@
 """The import rules of the layout, read from the source with `ast` (imports inside functions and TYPE_CHECKING blocks count).
 
+- No module imports a private name (`_insert`) of another: the store's interface is its public methods.
 - No two modules of `warroom/` and `connectors/` import each other, directly or through others:
   a cycle fails the test, named module by module.
 - `connectors/` never imports `pages/`, streamlit, plotly or PIL: a connector only writes to the store.
@@ -136,3 +137,20 @@ def test_the_core_never_imports_connectors(name):
     path = modules()[name]
     forbidden = sorted(imported for imported in imported_names(path, name) if imported.split(".")[0] == "connectors")
     assert not forbidden, f"{path.relative_to(ROOT)} imports {', '.join(forbidden)}"
+
+
+def private_imports(path: Path, name: str) -> list[str]:
+    """Return the names with a leading underscore that a module imports from another module of the packages."""
+    known = modules()
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        if isinstance(node, ast.ImportFrom) and node.module in known and node.module != name:
+            found.extend(f"{node.module}.{alias.name}" for alias in node.names if alias.name.startswith("_") and alias.name != "__version__")
+    return found
+
+
+@pytest.mark.parametrize("name", sorted(modules()))
+def test_no_module_imports_a_private_name_of_another(name):
+    # The store's interface is its public methods and names: a private helper used outside it is a leak.
+    path = modules()[name]
+    assert not private_imports(path, name), f"{path.relative_to(ROOT)} imports {', '.join(private_imports(path, name))}"

@@ -212,9 +212,7 @@ class Review:
 
 def revenue_now(store: Store) -> int | None:
     """Return net revenue from the store's running counter (one row), or None before the first sale."""
-    counters = schema.counters
-    with store.reading() as conn:
-        return conn.execute(select(counters.c.value).where(counters.c.name == REVENUE_COUNTER)).scalar()
+    return store.counter(REVENUE_COUNTER)
 
 
 # -- the big-order ticker --------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ import sqlite3
 import threading
 import zlib
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -72,6 +72,9 @@ REVENUE_COUNTER = "revenue_fen"
 REVENUE_PEAK_COUNTER = "revenue_peak_fen"
 # Pushes each staff member acknowledged (the hype squad's leaderboard), by staff id.
 PUSHES_COUNTER = "pushes:{}"
+# Meta keys of the prompts: a seq that moves whenever what the screens show may change, and the last evaluation's time.
+PROMPTS_SEQ = "prompts_seq"
+PROMPTS_EVALUATED_AT = "prompts_evaluated_at"
 
 
 @dataclass(frozen=True)
@@ -425,7 +428,54 @@ class Store:
             statement = table.delete() if ids is None else table.delete().where(table.c.id.in_(list(ids)))
             return conn.execute(statement).rowcount
 
+    # -- the prompts' state (warroom.prompt_state turns it into rows) ---------------------------
+
+    def save_prompt_instances(self, rows: list[dict], dropped: Sequence[str], evaluated_at: int | None, *, visible: bool) -> None:
+        """Upsert the prompt instances that changed, delete those gone back to inactive, note the evaluation time, and move the prompts seq when `visible`."""
+        table = schema.prompt_instances
+        with self.writer.begin() as conn:
+            _upsert(conn, table, rows, ("key",))
+            if dropped:
+                conn.execute(table.delete().where(table.c.key.in_(list(dropped))))
+            if evaluated_at is not None:
+                _upsert(conn, schema.meta, [{"key": PROMPTS_EVALUATED_AT, "value": evaluated_at}], ("key",))
+            if visible:
+                _bump_prompts_seq(conn)
+
+    def record_push(self, row: dict) -> None:
+        """Insert an acknowledged push, add it to its staff member's pushes counter (the hype leaderboard) and move the prompts seq."""
+        with self.writer.begin() as conn:
+            conn.execute(_insert(conn, schema.prompt_pushes).values(**row))
+            _add_to_counters(conn, {PUSHES_COUNTER.format(row["staff_id"]): 1})
+            _bump_prompts_seq(conn)
+
+    def add_silence(self, row: dict) -> None:
+        """Insert a silence and move the prompts seq."""
+        with self.writer.begin() as conn:
+            conn.execute(_insert(conn, schema.prompt_silences).values(**row))
+            _bump_prompts_seq(conn)
+
+    def end_silence(self, silence_id: str, at: int) -> bool:
+        """End a silence at `at` (epoch seconds) and move the prompts seq; return whether it was still running."""
+        table = schema.prompt_silences
+        with self.writer.begin() as conn:
+            ended = conn.execute(update(table).where(table.c.id == silence_id, table.c.ends_at > at).values(ends_at=at)).rowcount
+            if ended:
+                _bump_prompts_seq(conn)
+        return bool(ended)
+
     # -- small reads ------------------------------------------------------------------------
+
+    def meta_value(self, key: str) -> int | None:
+        """Return one value of the meta table (the write seq, the prompts seq …), or None when it was never written."""
+        with self.reading() as conn:
+            return conn.execute(select(schema.meta.c.value).where(schema.meta.c.key == key)).scalar_one_or_none()
+
+    def counter(self, name: str) -> int | None:
+        """Return one running counter (net revenue, a member's pushes …), or None before its first write."""
+        counters = schema.counters
+        with self.reading() as conn:
+            return conn.execute(select(counters.c.value).where(counters.c.name == name)).scalar()
 
     def seq(self) -> int:
         """Return the seq of the last committed write."""
@@ -489,7 +539,14 @@ def _next_seq(conn: Connection) -> int:
     return conn.execute(update(meta).where(meta.c.key == "seq").values(value=meta.c.value + 1).returning(meta.c.value)).scalar_one()
 
 
-def add_to_counters(conn: Connection, deltas: dict[str, int]) -> int:
+def _bump_prompts_seq(conn: Connection) -> None:
+    """Move the prompts seq, which screens key their cached prompts on."""
+    meta = schema.meta
+    _upsert(conn, meta, [{"key": PROMPTS_SEQ, "value": 0}], ("key",), update_columns=())
+    conn.execute(update(meta).where(meta.c.key == PROMPTS_SEQ).values(value=meta.c.value + 1))
+
+
+def _add_to_counters(conn: Connection, deltas: dict[str, int]) -> int:
     """Add to named counters under a write seq of their own, so the read models pick the change up; return the seq."""
     seq = _next_seq(conn)
     _upsert(conn, schema.counters, [{"name": name, "value": value, "seq": seq} for name, value in deltas.items()], ("name",),
