@@ -10,8 +10,8 @@ import time
 import streamlit as st
 
 from warroom import access, ui
-from warroom.review import BIG_ORDER_FEN
 from warroom.schedule import flash_sales, milestone_kind, newly_reached, next_flash_sale
+from warroom.ticker import BIG_ORDER_FEN
 
 lang = ui.language()
 ui.kiosk_mode()

@@ -7,7 +7,8 @@ import streamlit as st
 from warroom import ui
 from warroom.exports import PNG_MIME, XLSX_MIME, data_poster, review_workbook
 from warroom.i18n import fmt_compact, fmt_int, fmt_pct, fmt_yuan, t
-from warroom.review import HIGH_VALUE_FEN, HIGH_VALUE_TOP_SHARE, review_tables
+from warroom.review import HIGH_VALUE_FEN, HIGH_VALUE_TOP_SHARE
+from warroom.review_tables import review_tables
 
 lang = ui.language()
 live, snapshot = ui.open_boss_page(lang)

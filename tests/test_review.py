@@ -14,7 +14,6 @@ from warroom.figures import LiveFigures
 from warroom.payouts import payout_totals
 from warroom.records import Batch, CheckIn, OrderLine
 from warroom.review import (
-    BigOrderFeed,
     build_review,
     buyer_tier,
     by_tier,
@@ -22,12 +21,12 @@ from warroom.review import (
     data_until,
     funnel_steps,
     push_lifts,
-    revenue_now,
-    review_tables,
 )
+from warroom.review_tables import review_tables
 from warroom.rules import LedgerRules
 from warroom.schedule import milestones_reached, next_flash_sale
 from warroom.store import Store
+from warroom.ticker import BigOrderFeed, revenue_now
 
 EXTRA = """
 [[products]]

@@ -27,7 +27,24 @@ from functools import lru_cache
 from operator import add, itemgetter
 from typing import NamedTuple
 
-from sqlalchemy import BigInteger, Column, Connection, Engine, Integer, MetaData, String, Table, case, create_engine, event, func, inspect, select, update
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    case,
+    create_engine,
+    event,
+    func,
+    inspect,
+    literal_column,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
@@ -465,6 +482,26 @@ class Store:
         return bool(ended)
 
     # -- small reads ------------------------------------------------------------------------
+
+    def big_orders(self, threshold_fen: int, *, after_seq: int | None, keep: int, until: int | None) -> tuple[list, int]:
+        """Return the orders of at least `threshold_fen` and the store's seq: with `after_seq`, every one written since (refunds
+        too, so that they leave the ticker); without, the newest `keep` paid ones dated up to `until` (epoch seconds)."""
+        orders = schema.orders
+        columns = (orders.c.order_id, orders.c.ts, orders.c.amount_fen, orders.c.refund_fen, orders.c.status, orders.c.sku,
+                   orders.c.product, orders.c.customer_id, orders.c.credited_staff, orders.c.group_id, orders.c.seq)
+        # The index of big orders by seq holds orders from BIG_ORDER_FEN up; the planner takes it when the
+        # query names that bound as a constant, as the index does.
+        big = (orders.c.amount_fen >= threshold_fen, *((orders.c.amount_fen >= literal_column(str(schema.BIG_ORDER_FEN)),) if threshold_fen >= schema.BIG_ORDER_FEN else ()))
+        if after_seq is None:
+            # Walks the seq index from the newest end and stops after `keep` big orders.
+            recent = (*big, orders.c.status == "paid", *((orders.c.ts <= until,) if until is not None else ()))
+            query = select(*columns).where(*recent).order_by(orders.c.seq.desc(), orders.c.ts.desc()).limit(keep)
+        else:
+            query = select(*columns).where(orders.c.seq > after_seq, *big)
+        with self.reading() as conn:
+            rows = conn.execute(query).all()
+            latest = conn.execute(select(schema.meta.c.value).where(schema.meta.c.key == "seq")).scalar_one()
+        return rows, latest
 
     def meta_value(self, key: str) -> int | None:
         """Return one value of the meta table (the write seq, the prompts seq …), or None when it was never written."""

@@ -1169,7 +1169,7 @@ def open_boss_page(lang: str) -> tuple[LiveEvent, Snapshot]:
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _big_order_feed(source: str, _modified_ns: int, opened: int, _config: EventConfig):
     # Keyed on when the store was opened too: a feed remembers the orders it read, which a store opened again does not hold.
-    from warroom.review import BigOrderFeed
+    from warroom.ticker import BigOrderFeed
 
     return BigOrderFeed(_config)
 
