@@ -131,17 +131,17 @@ def cmd_quarantine(args: argparse.Namespace) -> int:
 
 def _event_time(text: str, config: EventConfig):
     """Return an ISO time from the command line, in the event's timezone when it has no offset; refuse one outside 2000–2100."""
-    from datetime import datetime
+    from warroom.clock import parse_time
 
     expected = f"--at: expected a time in the years {FIRST_YEAR}–{LAST_YEAR} such as 2026-05-20T20:30:00+08:00, got {text!r}"
     try:
-        moment = datetime.fromisoformat(text.strip().replace("/", "-"))
+        moment = parse_time(text, config.event.tz)
     except ValueError:
         raise ConfigError(expected) from None
+    # Years 1 and 9999 cannot even be moved to UTC (OverflowError): the years are checked as written.
     if not FIRST_YEAR <= moment.year <= LAST_YEAR:
         raise ConfigError(expected)
-    # Years 1 and 9999 cannot even be moved to UTC (OverflowError): the years are checked as written.
-    return moment if moment.tzinfo else moment.replace(tzinfo=config.event.tz)
+    return moment
 
 
 def cmd_prompts(args: argparse.Namespace) -> int:

@@ -7,11 +7,17 @@ import math
 import os
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Protocol
 
 REPLAY_CLOCK_ENV = "WARROOM_REPLAY_CLOCK"
+
+
+def parse_time(text: str, tz: tzinfo) -> datetime:
+    """Return a time written in ISO 8601 (or with / in its date) as an aware datetime, in `tz` when it has no offset; raise ValueError when it is none."""
+    moment = datetime.fromisoformat(text.strip().replace("/", "-"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=tz)
 
 
 class Clock(Protocol):

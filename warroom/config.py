@@ -10,13 +10,13 @@ import tomllib
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-ROLES = ("order_taker", "community", "host", "hype", "stats", "copy", "poster", "video", "props")
 Role = Literal["order_taker", "community", "host", "hype", "stats", "copy", "poster", "video", "props"]
+ROLES: tuple[str, ...] = get_args(Role)
 PROFILES = ("canonical", "douyin", "weixin", "youzan")
 DB_URL_ENV = "WARROOM_DB_URL"
 # The store backends there is a driver for: SQLite (a file path after the third slash) and PostgreSQL through psycopg 3.

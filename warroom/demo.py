@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from warroom import runtime
-from warroom.clock import REPLAY_CLOCK_ENV, ReplayClock
+from warroom.clock import REPLAY_CLOCK_ENV, ReplayClock, parse_time
 from warroom.config import EventConfig, load_event
 from warroom.runtime import disk_full, disk_full_message, evaluator_thread, hide_password, open_store, serve_command
 from warroom.schedule import live_sessions
@@ -37,10 +37,9 @@ class _Line:
 
 def _parse_ts(text: str, config: EventConfig) -> datetime | None:
     try:
-        moment = datetime.fromisoformat(text.strip().replace("/", "-"))
+        return parse_time(text, config.event.tz)
     except ValueError:
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=config.event.tz)
 
 
 def _timeline(config: EventConfig, source: Path, target: Path) -> tuple[list[_Line], dict[Path, str]]:

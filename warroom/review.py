@@ -37,7 +37,7 @@ from warroom.config import EventConfig
 from warroom.figures import Snapshot, Standing, at_minute
 from warroom.i18n import fmt_list, role_label, t
 from warroom.money import to_fen
-from warroom.prompt_state import lift, lift_summary
+from warroom.prompt_state import LIFT_MINUTES, lift, lift_summary
 from warroom.schedule import FlashSale, flash_sales, live_sessions
 from warroom.store import Store
 
@@ -45,7 +45,6 @@ HIGH_VALUE_FEN = 500_000  # ¥5,000 spent in the event makes a high-value buyer
 HIGH_VALUE_TOP_SHARE = Decimal("0.05")  # … and so does being in the top 5 % of buyers by spend
 TIERS = ("high_value", "repeat", "new")
 UNKNOWN = "unknown"
-LIFT_MINUTES = 10
 
 
 # -- rows -------------------------------------------------------------------------------------------
