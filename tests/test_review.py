@@ -390,3 +390,18 @@ def test_big_order_names(event, store):
 def test_big_orders_keep_only_the_newest(event, store):
     feed = BigOrderFeed(event, threshold_fen=1_00, keep=2)
     assert [o.order_id for o in feed.poll(store, limit=10)] == ["A5", "A4"]
+
+
+def test_the_event_file_sets_the_buyer_tiers(event):
+    from warroom.config import ReviewSettings
+    from warroom.review import TierRule
+
+    rule = TierRule.from_config(event.model_copy(update={"review": ReviewSettings(high_value=Decimal(100), high_value_top_percent=Decimal(0))}))
+    assert (buyer_tier(1, 100_00, False, rule), buyer_tier(1, 99_99, False, rule), by_tier([(1, 100_00)] * 20, 2000_00, 20, rule=rule)[0].buyers) == ("high_value", "new", 20)
+
+
+def test_the_ticker_takes_its_threshold_from_the_event_file(event, store):
+    from warroom.config import BigScreenSettings
+
+    configured = event.model_copy(update={"big_screen": BigScreenSettings(big_order=Decimal(200))})
+    assert [o.order_id for o in BigOrderFeed(configured).poll(store)] == [o.order_id for o in BigOrderFeed(event, threshold_fen=200_00).poll(store)]

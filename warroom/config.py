@@ -119,6 +119,19 @@ class StoreSettings(_Strict):
         return value
 
 
+class ReviewSettings(_Strict):
+    """`[review]`: the buyer tiers of the review page (see warroom.review)."""
+
+    high_value: Yuan = Field(Decimal(5000), description="A buyer who spent at least this much in the event, in yuan net of refunds, is high value.")
+    high_value_top_percent: Decimal = Field(Decimal(5), ge=0, le=100, description="… and so is every buyer in this top percent by spend.")
+
+
+class BigScreenSettings(_Strict):
+    """`[big_screen]`: what the TV's ticker shows."""
+
+    big_order: Yuan = Field(Decimal(1000), gt=0, description="An order at least this big, in yuan, goes on the big screen's ticker.")
+
+
 class Staff(_Strict):
     id: str = Field(description="A unique staff id, e.g. S01.")
     name: str = Field(description="The name shown on leaderboards.")
@@ -371,6 +384,8 @@ class EventConfig(_Strict):
     leaderboards: tuple[Leaderboard, ...] = ()
     prompts: tuple[PromptRule, ...] = Field((), description="[[prompts]] rules; none given means the default rules (warroom.prompts.DEFAULT_RULES).")
     access: Access = Field(Access(), description="[access]: passwords (bcrypt hashes) and the link secret; see warroom.access.")
+    review: ReviewSettings = Field(ReviewSettings(), description="[review]: the buyer tiers.")
+    big_screen: BigScreenSettings = Field(BigScreenSettings(), description="[big_screen]: the big-order ticker's threshold.")
 
     # Not part of the file: where it was loaded from, to resolve relative paths.
     source: Path = Field(Path("event.toml"), exclude=True)

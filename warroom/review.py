@@ -9,8 +9,8 @@ sales marked, breakdowns by hour, product, group, role and buyer tier, the funne
 page shows and `warroom.exports` writes, one sheet each.
 
 Buyer tiers. Every paying customer falls in exactly one tier, the first that fits:
-- **high value** (`high_value`): spent at least `HIGH_VALUE_FEN` (¥5,000) net of refunds in the
-  event, or is among the top `HIGH_VALUE_TOP_SHARE` (5 %) of buyers by spend;
+- **high value** (`high_value`): spent at least `[review] high_value` (default ¥5,000) net of refunds
+  in the event, or is among the top `high_value_top_percent` (default 5 %) of buyers by spend;
 - **repeat** (`repeat`): two or more paid orders in the event;
 - **new** (`new`): exactly one paid order, i.e. their first order of this event.
 Paid orders without a customer id cannot be tiered; their revenue shows as `unknown`.
@@ -33,7 +33,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from warroom import schema
-from warroom.config import EventConfig
+from warroom.config import EventConfig, ReviewSettings
 from warroom.figures import Snapshot, Standing, at_minute
 from warroom.i18n import fmt_list, role_label, t
 from warroom.money import to_fen
@@ -41,10 +41,26 @@ from warroom.prompt_state import LIFT_MINUTES, lift, lift_summary
 from warroom.schedule import FlashSale, flash_sales, live_sessions
 from warroom.store import Store
 
-HIGH_VALUE_FEN = 500_000  # ¥5,000 spent in the event makes a high-value buyer
-HIGH_VALUE_TOP_SHARE = Decimal("0.05")  # … and so does being in the top 5 % of buyers by spend
 TIERS = ("high_value", "repeat", "new")
 UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class TierRule:
+    """What makes a buyer high value: a spend in fen, or a place in the top share of buyers by spend (`[review]`)."""
+
+    high_value_fen: int = to_fen(ReviewSettings().high_value)
+    top_share: Decimal = ReviewSettings().high_value_top_percent / 100
+
+    @classmethod
+    def from_config(cls, config: EventConfig) -> TierRule:
+        """Return the event's rule, from its `[review]` section."""
+        return cls(high_value_fen=to_fen(config.review.high_value), top_share=config.review.high_value_top_percent / 100)
+
+
+# The default rule's figures, which the review page's note quotes.
+HIGH_VALUE_FEN = TierRule().high_value_fen
+HIGH_VALUE_TOP_SHARE = TierRule().top_share
 
 
 # -- rows -------------------------------------------------------------------------------------------
@@ -292,22 +308,22 @@ def by_role(sums: dict[str, list[int]], config: EventConfig, lang: str = "zh") -
     )
 
 
-def buyer_tier(orders: int, spent_fen: int, top_spender: bool) -> str:
+def buyer_tier(orders: int, spent_fen: int, top_spender: bool, rule: TierRule = TierRule()) -> str:
     """Return a paying customer's tier: high_value, repeat or new (see the module's docstring)."""
-    if spent_fen >= HIGH_VALUE_FEN or top_spender:
+    if spent_fen >= rule.high_value_fen or top_spender:
         return "high_value"
     return "repeat" if orders >= 2 else "new"
 
 
-def by_tier(buyers: Sequence[tuple[int, int]], total_revenue_fen: int, total_orders: int, lang: str = "zh") -> list[Slice]:
+def by_tier(buyers: Sequence[tuple[int, int]], total_revenue_fen: int, total_orders: int, lang: str = "zh", rule: TierRule = TierRule()) -> list[Slice]:
     """Return sales per buyer tier from each paying customer's (paid orders, net spend); orders without a customer last."""
     ranked = sorted(buyers, key=lambda buyer: -buyer[1])
-    top = math.ceil(len(ranked) * HIGH_VALUE_TOP_SHARE)
+    top = math.ceil(len(ranked) * rule.top_share)
     # Everyone who spent as much as the last of the top share is in it too: ties are not split.
     cutoff = ranked[top - 1][1] if top else None
     sums: dict[str, list[int]] = {tier: [0, 0, 0] for tier in TIERS}
     for orders, spent in ranked:
-        row = sums[buyer_tier(orders, spent, cutoff is not None and spent >= cutoff and spent > 0)]
+        row = sums[buyer_tier(orders, spent, cutoff is not None and spent >= cutoff and spent > 0, rule)]
         row[0] += spent
         row[1] += orders
         row[2] += 1
@@ -425,7 +441,7 @@ def build_review(store: Store, config: EventConfig, snapshot: Snapshot, lang: st
         curve=_curve(totals), hours=by_hour(totals, config),
         products=by_product(sums.get("sku", {}), config, lang), groups=by_group(sums.get("group", {}), joins, config, lang),
         roles=by_role(sums.get("staff", {}), config, lang),
-        tiers=by_tier(buyers, snapshot.revenue_fen, snapshot.paid_orders, lang),
+        tiers=by_tier(buyers, snapshot.revenue_fen, snapshot.paid_orders, lang, TierRule.from_config(config)),
         funnel=funnel_steps(snapshot.funnel),
         roi=Roi(budget_fen=to_fen(config.event.budget), revenue_fen=snapshot.revenue_fen,
                 commission_fen=sum(snapshot.commission_fen.values(), Decimal(0)), pool_fen=pool.amount_fen if pool.unlocked else Decimal(0)),

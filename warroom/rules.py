@@ -5,7 +5,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass
 
-from warroom.config import EventConfig
+from warroom.config import BigScreenSettings, EventConfig
 from warroom.money import to_fen
 
 # Order state precedence: an order's state only moves forward, so re-reading an old row
@@ -26,6 +26,8 @@ class LedgerRules:
 
     band_floors_fen: tuple[int, ...]
     group_owner: dict[str, str]
+    # The bound of the store's partial index of big orders (`[big_screen] big_order`).
+    big_order_fen: int = to_fen(BigScreenSettings().big_order)
 
     @classmethod
     def from_config(cls, config: EventConfig) -> LedgerRules:
@@ -33,6 +35,7 @@ class LedgerRules:
         return cls(
             band_floors_fen=tuple(to_fen(band.from_) for band in config.commission.bands),
             group_owner={group.id: group.owner for group in config.groups},
+            big_order_fen=to_fen(config.big_screen.big_order),
         )
 
     def band(self, amount_fen: int, qty: int) -> int:

@@ -276,7 +276,7 @@ class Store:
         self.dialect = self.writer.dialect.name
         schema.metadata.create_all(self.writer)
         with self.writer.begin() as conn:
-            _bring_schema_up_to_date(conn)
+            _bring_schema_up_to_date(conn, self.rules.big_order_fen)
             _upsert(conn, schema.meta, [{"key": "seq", "value": 0}], ("key",), update_columns=())
 
     def _open_read_only(self, url: str) -> None:
@@ -489,9 +489,10 @@ class Store:
         orders = schema.orders
         columns = (orders.c.order_id, orders.c.ts, orders.c.amount_fen, orders.c.refund_fen, orders.c.status, orders.c.sku,
                    orders.c.product, orders.c.customer_id, orders.c.credited_staff, orders.c.group_id, orders.c.seq)
-        # The index of big orders by seq holds orders from BIG_ORDER_FEN up; the planner takes it when the
+        # The index of big orders by seq holds orders from the event's bound up; the planner takes it when the
         # query names that bound as a constant, as the index does.
-        big = (orders.c.amount_fen >= threshold_fen, *((orders.c.amount_fen >= literal_column(str(schema.BIG_ORDER_FEN)),) if threshold_fen >= schema.BIG_ORDER_FEN else ()))
+        bound = self.rules.big_order_fen
+        big = (orders.c.amount_fen >= threshold_fen, *((orders.c.amount_fen >= literal_column(str(int(bound))),) if threshold_fen >= bound else ()))
         if after_seq is None:
             # Walks the seq index from the newest end and stops after `keep` big orders.
             recent = (*big, orders.c.status == "paid", *((orders.c.ts <= until,) if until is not None else ()))
@@ -548,11 +549,12 @@ class Store:
             return conn.execute(select(func.count()).select_from(schema.metadata.tables[table_name])).scalar_one()
 
 
-def _bring_schema_up_to_date(conn: Connection) -> None:
+def _bring_schema_up_to_date(conn: Connection, big_order_fen: int) -> None:
     """Give a store an earlier version made the schema's columns and indexes: create_all makes missing tables, not the columns or indexes of those there.
 
-    Only what differs is changed, so opening a current store takes no lock beyond two catalog reads.
-    A column added later has a server default (schema.py), which fills the rows already there.
+    Only what differs is changed, so opening a current store takes no lock beyond two catalog reads and a meta row.
+    A column added later has a server default (schema.py), which fills the rows already there. The partial
+    index of big orders is made for `big_order_fen`, and made again when the event file changed that bound.
     """
     inspector = inspect(conn)
     preparer = conn.dialect.identifier_preparer
@@ -568,6 +570,15 @@ def _bring_schema_up_to_date(conn: Connection) -> None:
         for index in table.indexes:
             if index.name not in existing:
                 conn.execute(CreateIndex(index))
+    meta, name = schema.meta, preparer.quote(schema.BIG_ORDER_INDEX)
+    indexed = conn.execute(select(meta.c.value).where(meta.c.key == schema.BIG_ORDER_BOUND)).scalar_one_or_none()
+    if schema.BIG_ORDER_INDEX in existing and (indexed or schema.EARLIER_BIG_ORDER_FEN) == big_order_fen:
+        return
+    if schema.BIG_ORDER_INDEX in existing:
+        conn.exec_driver_sql(f"DROP INDEX {name}")
+    # An integer bound written into the statement, as a partial index needs a constant.
+    conn.exec_driver_sql(f"CREATE INDEX {name} ON {preparer.format_table(schema.orders)} (seq) WHERE amount_fen >= {int(big_order_fen)}")
+    _upsert(conn, meta, [{"key": schema.BIG_ORDER_BOUND, "value": int(big_order_fen)}], ("key",))
 
 
 def _next_seq(conn: Connection) -> int:

@@ -1,6 +1,6 @@
 """The big screen's live reads: the ticker of big orders, kept incrementally, and net revenue from one counter.
 
-`BigOrderFeed` keeps the latest big orders (≥ `BIG_ORDER_FEN`, ¥1,000) by reading only the orders
+`BigOrderFeed` keeps the latest big orders (≥ `[big_screen] big_order`, default ¥1,000) by reading only the orders
 whose seq is newer than the last it saw. The flash sales and the milestones the big screen shows are
 `warroom.schedule`'s.
 """
@@ -11,13 +11,19 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime
 
-from warroom import schema
-from warroom.config import EventConfig
+from warroom.config import BigScreenSettings, EventConfig
 from warroom.figures import at_second
 from warroom.i18n import mask_phone
+from warroom.money import to_fen
 from warroom.store import REVENUE_COUNTER, Store
 
-BIG_ORDER_FEN = schema.BIG_ORDER_FEN
+# The default threshold, which the big screen's ticker title quotes.
+BIG_ORDER_FEN = to_fen(BigScreenSettings().big_order)
+
+
+def big_order_fen(config: EventConfig) -> int:
+    """Return the event's big-order threshold in fen (`[big_screen] big_order`)."""
+    return to_fen(config.big_screen.big_order)
 
 
 def revenue_now(store: Store) -> int | None:
@@ -47,9 +53,9 @@ class BigOrderFeed:
     Thread-safe: one feed can serve every session of a process.
     """
 
-    def __init__(self, config: EventConfig, threshold_fen: int = BIG_ORDER_FEN, keep: int = 30):
+    def __init__(self, config: EventConfig, threshold_fen: int | None = None, keep: int = 30):
         self.config = config
-        self.threshold_fen = threshold_fen
+        self.threshold_fen = big_order_fen(config) if threshold_fen is None else threshold_fen
         self.keep = keep
         self._lock = threading.Lock()
         self._seq: int | None = None
