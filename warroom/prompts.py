@@ -37,7 +37,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
-from warroom.config import INHIBIT_FLASH_SALE, PROMPT_KINDS, URGENCIES, EventConfig, PromptRule
+from warroom.config import DEFAULT_PROMPT_MESSAGES, INHIBIT_FLASH_SALE, PROMPT_KINDS, URGENCIES, EventConfig, PromptRule
 from warroom.figures import at_minute, minute_of, pace_at
 from warroom.i18n import STRINGS, fmt_price, fmt_wan_yuan, fmt_yuan, t
 from warroom.money import to_fen
@@ -74,22 +74,6 @@ KIND_DEFAULTS: dict[str, dict] = {
     "milestone": {"urgency": "normal", "hold_minutes": 10},
 }
 
-DEFAULT_MESSAGES: dict[str, tuple[str, ...]] = {
-    "poster": (
-        "⏰ 秒杀预告｜{time} 准时开抢！{product} 原价 {list_price} 元，秒杀价只要 {price} 元，还有 {countdown} 分钟，定好闹钟进直播间～ {link}",
-        "【还剩 {countdown} 分钟】{product} 限时 {price} 元！名额有限先到先得，姐妹们提前蹲好直播间 {link}",
-    ),
-    "live_now": (
-        "🔥 秒杀开始啦！{product} 只要 {price} 元（原价 {list_price} 元），限时 {minutes} 分钟，手慢无，马上冲 {link}",
-        "开抢了开抢了！{product} {price} 元秒杀进行中，抢完即止 👉 {link}",
-    ),
-    "order_screenshots": ("🎉 {product} 秒杀战报：已有 {orders} 位姐妹抢到！晒单来啦～没抢到的别急，下一波福利马上开始 {link}",),
-    "momentum_drop": ("📣 直播间实况：主播正在讲解今晚的宠粉福利，{viewers} 位姐妹在线抢购中，还没进来的快来看看 {link}",),
-    "viewer_surge": ("🔥 直播间人气爆棚！{viewers} 位姐妹正在抢福利，快进来一起凑热闹 {link}",),
-    "behind_pace": ("⚡ 临时加场！{product} 限时福利价，只在直播间，数量有限先到先得 {link}",),
-    "quiet_group": ("姐妹们在吗～直播间的宠粉福利正在进行中，有想要的宝贝随时 @ 我，帮你留意福利价 {link}",),
-    "milestone": ("🎉 战报！{event} 销售额已突破 {milestone}！感谢姐妹们的支持，福利还在继续 {link}",),
-}
 _URGENCY_RANK = {urgency: rank for rank, urgency in enumerate(URGENCIES)}
 
 
@@ -124,7 +108,7 @@ class Rule:
     milestones_fen: tuple[int, ...] = ()
 
     @classmethod
-    def from_config(cls, rule: PromptRule, base_fen: int = 0, stretch_fen: int = 0) -> Rule:
+    def from_config(cls, rule: PromptRule, base_fen: int = 0, stretch_fen: int = 0, default_messages: Mapping[str, tuple[str, ...]] = DEFAULT_PROMPT_MESSAGES) -> Rule:
         """Return the rule with the kind's defaults for every setting the event file left out."""
         settings = {**_COMMON_DEFAULTS, **KIND_DEFAULTS[rule.kind]}
         for key in rule.model_fields_set:
@@ -134,7 +118,7 @@ class Rule:
         settings.pop("milestones", None)
         if rule.kind == "milestone":
             settings["milestones_fen"] = rule_milestones_fen(rule, base_fen, stretch_fen)
-        settings["messages"] = tuple(rule.messages) or DEFAULT_MESSAGES[rule.kind]
+        settings["messages"] = tuple(rule.messages) or default_messages[rule.kind]
         settings["countdown_minutes"] = tuple(sorted(set(settings.get("countdown_minutes") or ()), reverse=True))
         settings["inhibited_by"] = tuple(settings.get("inhibited_by") or ())
         return cls(name=rule.rule_name, kind=rule.kind, **settings)
@@ -165,7 +149,7 @@ class RuleBook:
         base_fen, stretch_fen = to_fen(config.goals.base), to_fen(config.goals.stretch)
         products = {p.sku: (p.name, to_fen(p.price)) for p in config.products}
         return cls(
-            rules=tuple(Rule.from_config(rule, base_fen, stretch_fen) for rule in (config.prompts or DEFAULT_RULES)),
+            rules=tuple(Rule.from_config(rule, base_fen, stretch_fen, config.default_messages) for rule in (config.prompts or DEFAULT_RULES)),
             sales=flash_sales(config),
             groups={group.id: group.name for group in config.groups},
             products=products,
