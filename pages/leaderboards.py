@@ -6,8 +6,8 @@ import html
 import streamlit as st
 
 from warroom import access, ui
-from warroom.figures import ranked_roles
 from warroom.i18n import fmt_int, fmt_yuan, t
+from warroom.leaderboards import ranked_roles
 from warroom.panels import board_html, race_figure, role_label, teams_html
 
 lang = ui.language()

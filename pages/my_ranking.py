@@ -6,8 +6,8 @@ import html
 import streamlit as st
 
 from warroom import access, ui
-from warroom.figures import MONEY_METRICS
 from warroom.i18n import t
+from warroom.leaderboards import MONEY_METRICS
 from warroom.money import to_fen
 from warroom.panels import around_me_html, my_commission_html, my_rank_html, product_label, rival_html, suggested_product, what_if_line
 from warroom.standings import personal_view, what_if

@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from warroom.clock import minute_of
 from warroom.config import EventConfig
-from warroom.figures import minute_of
 from warroom.prompts import (
     FIRING,
     PENDING,

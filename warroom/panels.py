@@ -12,10 +12,12 @@ from decimal import Decimal
 
 import plotly.graph_objects as go
 
+from warroom.clock import at_minute
 from warroom.config import EventConfig, Product, Staff
-from warroom.figures import MONEY_METRICS, Snapshot, Standing, TeamTotal, at_minute
+from warroom.figures import Snapshot
 from warroom.health import IngestHealth
 from warroom.i18n import fmt_axis_money, fmt_duration, fmt_int, fmt_list, fmt_pct, fmt_yuan, t
+from warroom.leaderboards import MONEY_METRICS, Standing, TeamTotal
 from warroom.money import to_fen, yuan_text
 from warroom.schedule import live_sessions
 from warroom.standings import PersonalView, WhatIf

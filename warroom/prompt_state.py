@@ -32,9 +32,9 @@ from sqlalchemy import Connection, and_, func, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from warroom import schema
-from warroom.clock import Clock, SystemClock
+from warroom.clock import Clock, SystemClock, at_second, minute_of
 from warroom.config import EventConfig
-from warroom.figures import COUNTED_KINDS, at_second, minute_of
+from warroom.figures import COUNTED_KINDS
 from warroom.prompts import (
     FIRING,
     RESOLVED,

@@ -37,10 +37,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
+from warroom.clock import at_minute, minute_of
 from warroom.config import DEFAULT_PROMPT_MESSAGES, INHIBIT_FLASH_SALE, PROMPT_KINDS, URGENCIES, EventConfig, PromptRule
-from warroom.figures import at_minute, minute_of, pace_at
 from warroom.i18n import STRINGS, fmt_price, fmt_wan_yuan, fmt_yuan, t
 from warroom.money import to_fen
+from warroom.pace import pace_at
 from warroom.schedule import FlashSale, flash_sales, live_sessions, rule_milestones_fen
 
 __all__ = [

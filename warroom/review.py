@@ -33,9 +33,11 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from warroom import schema
+from warroom.clock import at_minute
 from warroom.config import EventConfig, ReviewSettings
-from warroom.figures import Snapshot, Standing, at_minute
+from warroom.figures import Snapshot
 from warroom.i18n import fmt_list, role_label, t
+from warroom.leaderboards import Standing
 from warroom.money import to_fen
 from warroom.prompt_state import LIFT_MINUTES, lift, lift_summary
 from warroom.schedule import FlashSale, flash_sales, live_sessions

@@ -12,7 +12,8 @@ from decimal import Decimal
 
 from warroom.commission import band_of, band_rates, order_commission_fen, team_pool
 from warroom.config import EventConfig
-from warroom.figures import Snapshot, Standing
+from warroom.figures import Snapshot
+from warroom.leaderboards import Standing
 from warroom.money import yuan_text
 from warroom.payouts import Account, account
 

@@ -84,7 +84,8 @@ _CHECKIN_DIMENSIONS = ("total", "staff", "group")
 _INVITE_KINDS = ("invite", "join_group")
 _CUSTOMER_FIELDS = ("customer_id", "inviter", "invited_ts", "first_join_ts", "first_live_ts", "paid_orders", "paid_fen", "first_paid_ts")
 _customer_values = itemgetter(*_CUSTOMER_FIELDS)
-_ROLLUP_SUMS = ("revenue_fen", "paid_orders", "refunded_orders", "refunded_fen", "cancelled_orders")
+# The order sums each rollup cell keeps, in this order (the figures fold them as lists).
+ORDER_SUMS = ("revenue_fen", "paid_orders", "refunded_orders", "refunded_fen", "cancelled_orders")
 REVENUE_COUNTER = "revenue_fen"
 REVENUE_PEAK_COUNTER = "revenue_peak_fen"
 # Pushes each staff member acknowledged (the hype squad's leaderboard), by staff id.
@@ -814,12 +815,12 @@ STAGED_CUSTOMER_SUMS = Table(
     "staged_customer_sums", MetaData(),
     Column("customer_id", String), Column("paid_orders", BigInteger), Column("paid_fen", BigInteger), Column("first_paid_ts", BigInteger),
 )
-STAGED_ROLLUP_SUMS = Table(
+STAGEDORDER_SUMS = Table(
     "staged_rollup_sums", MetaData(),
     Column("minute", BigInteger), Column("band", Integer), Column("staff", String), Column("sku", String), Column("group_key", String),
-    *(Column(name, BigInteger) for name in _ROLLUP_SUMS),
+    *(Column(name, BigInteger) for name in ORDER_SUMS),
 )
-_STAGED_TABLES = (STAGED_ORDERS, STAGED_CUSTOMER_SUMS, STAGED_ROLLUP_SUMS)
+_STAGED_TABLES = (STAGED_ORDERS, STAGED_CUSTOMER_SUMS, STAGEDORDER_SUMS)
 _INCOMING_COPIES = {
     table.name: Table(f"{_INCOMING}_{table.name}", MetaData(), *(Column(column.name, column.type) for column in table.columns),
                       prefixes=["TEMPORARY"], postgresql_on_commit="DELETE ROWS")
@@ -835,7 +836,7 @@ def _incoming(dialect, table: Table) -> str:
     return dialect.identifier_preparer.format_table(_INCOMING_COPIES[table.name])
 
 
-# What one order adds to its rollup cells, in _ROLLUP_SUMS order (as _Ledger._count_order adds it).
+# What one order adds to its rollup cells, in ORDER_SUMS order (as _Ledger._count_order adds it).
 _ROLLUP_SUM_SQL = (
     "sum(CASE WHEN status = 'paid' THEN amount_fen - refund_fen ELSE 0 END)",
     "sum(CASE WHEN status = 'paid' THEN 1 ELSE 0 END)",
@@ -854,7 +855,7 @@ def _customer_sums_sql(staged: str) -> str:
 def _rollup_sums_sql(staged: str, where: str = "true") -> str:
     """Return what the orders in the table `staged` (those `where` holds) add to each rollup cell, by (minute, band, credited staff, sku, group)."""
     return (f"SELECT minute, band, coalesce(credited_staff, '') AS staff, coalesce(sku, '') AS sku, coalesce(group_id, '') AS group_key, "
-            f"{', '.join(f'{expression} AS {name}' for expression, name in zip(_ROLLUP_SUM_SQL, _ROLLUP_SUMS, strict=True))} "
+            f"{', '.join(f'{expression} AS {name}' for expression, name in zip(_ROLLUP_SUM_SQL, ORDER_SUMS, strict=True))} "
             f"FROM {staged} WHERE {where} GROUP BY 1, 2, 3, 4, 5")
 
 
@@ -867,7 +868,7 @@ def staging_plan() -> StagingPlan:
         insert_sql=f"INSERT INTO {STAGED_ORDERS.name} VALUES ({', '.join('?' * len(STAGED_ORDERS.columns))})",
         summarize_sql=(
             f"INSERT INTO {STAGED_CUSTOMER_SUMS.name} {_customer_sums_sql(STAGED_ORDERS.name)}",
-            f"INSERT INTO {STAGED_ROLLUP_SUMS.name} {_rollup_sums_sql(STAGED_ORDERS.name, _NAMES_ITS_STAFF)}",
+            f"INSERT INTO {STAGEDORDER_SUMS.name} {_rollup_sums_sql(STAGED_ORDERS.name, _NAMES_ITS_STAFF)}",
         ),
         lines_sql=f"SELECT {', '.join(OrderLine._fields)} FROM {STAGED_ORDERS.name} ORDER BY rowid",
     )
@@ -913,7 +914,7 @@ def _first_seen_sql(dialect, staged: str, presummed: bool = False) -> _FirstSeen
     order_columns = ", ".join(column.name for column in schema.orders.columns if column.name != "seq")
     if presummed:
         customer_sums = f"SELECT customer_id, paid_orders, paid_fen, first_paid_ts FROM {_incoming(dialect, STAGED_CUSTOMER_SUMS)}"
-        rollup_sums = f"{_rollup_sums_sql(staged, f'NOT ({_NAMES_ITS_STAFF})')} UNION ALL SELECT * FROM {_incoming(dialect, STAGED_ROLLUP_SUMS)}"
+        rollup_sums = f"{_rollup_sums_sql(staged, f'NOT ({_NAMES_ITS_STAFF})')} UNION ALL SELECT * FROM {_incoming(dialect, STAGEDORDER_SUMS)}"
     else:
         customer_sums, rollup_sums = _customer_sums_sql(staged), _rollup_sums_sql(staged)
     upsert = (f"INSERT INTO {customers} (customer_id, paid_orders, paid_fen, first_paid_ts, seq) "
@@ -972,7 +973,7 @@ class _Ledger:
         self.conn = conn
         self.rules = rules
         self.seq = seq
-        # Rollup deltas by (dimension, key, minute, band): the _ROLLUP_SUMS, in that order.
+        # Rollup deltas by (dimension, key, minute, band): the ORDER_SUMS, in that order.
         self.order_deltas: dict[tuple, list[int]] = {}
         self.checkin_deltas: dict[tuple, dict[str, int | None]] = {}
         self.customers: dict[str, dict] = {}
@@ -1159,8 +1160,8 @@ class _Ledger:
         key = (order.ts // 60, order.band, order.credited_staff or "", order.sku or "", order.group_id or "")
         sums = self.order_sums.get(key)
         if sums is None:
-            sums = self.order_sums[key] = [0] * len(_ROLLUP_SUMS)
-        # The sums are _ROLLUP_SUMS, in that order.
+            sums = self.order_sums[key] = [0] * len(ORDER_SUMS)
+        # The sums are ORDER_SUMS, in that order.
         status = order.status
         revenue = 0
         if status == "paid":
@@ -1212,8 +1213,8 @@ class _Ledger:
         order_rows = [
             (*cell, *delta, seq) for cell, delta in self.order_deltas.items() if any(delta)
         ]
-        _upsert_rows(self.conn, schema.order_rollup, ("dimension", "key", "minute", "band", *_ROLLUP_SUMS, "seq"), order_rows,
-                     ("dimension", "key", "minute", "band"), update_columns=("seq",), add=_ROLLUP_SUMS, bulk=True)
+        _upsert_rows(self.conn, schema.order_rollup, ("dimension", "key", "minute", "band", *ORDER_SUMS, "seq"), order_rows,
+                     ("dimension", "key", "minute", "band"), update_columns=("seq",), add=ORDER_SUMS, bulk=True)
         counted, valued = [], []
         for (kind, dimension, key, minute), delta in self.checkin_deltas.items():
             row = {"kind": kind, "dimension": dimension, "key": key, "minute": minute, **delta, "seq": seq}
@@ -1235,7 +1236,7 @@ class _Ledger:
             self.conn.execute(statement, valued)
         counters = [{"name": name, "value": value, "seq": seq} for name, value in self.counter_deltas.items() if value]
         _upsert(self.conn, schema.counters, counters, ("name",), update_columns=("seq",), add=("value",))
-        revenue_delta = sum(delta[_ROLLUP_SUMS.index("revenue_fen")] for (dimension, *_rest), delta in self.order_deltas.items() if dimension == "total")
+        revenue_delta = sum(delta[ORDER_SUMS.index("revenue_fen")] for (dimension, *_rest), delta in self.order_deltas.items() if dimension == "total")
         if revenue_delta:
             self._track_revenue(revenue_delta)
 

@@ -11,8 +11,8 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime
 
+from warroom.clock import at_second
 from warroom.config import BigScreenSettings, EventConfig
-from warroom.figures import at_second
 from warroom.i18n import mask_phone
 from warroom.money import to_fen
 from warroom.store import REVENUE_COUNTER, Store

@@ -28,10 +28,12 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from warroom import access
-from warroom.clock import default_clock
+from warroom.clock import at_minute, default_clock
 from warroom.config import ConfigError, EventConfig, load_event
-from warroom.figures import MONEY_METRICS, LiveFigures, Pace, Snapshot, Standing, at_minute
+from warroom.figures import LiveFigures, Snapshot
 from warroom.i18n import fmt_axis_money, fmt_compact, fmt_duration, fmt_int, fmt_pct, fmt_yuan, normalize_lang, t
+from warroom.leaderboards import MONEY_METRICS, Standing
+from warroom.pace import Pace
 from warroom.panels import CHART_MINUTES, PAGE_CSS
 from warroom.prompt_state import prompts_seq
 from warroom.prompts import title_and_reason
