@@ -17,21 +17,8 @@ import pytest
 
 from warroom.clock import minute_of
 from warroom.config import EventConfig
-from warroom.prompts import (
-    FIRING,
-    PENDING,
-    MinuteSeries,
-    PromptState,
-    Push,
-    RuleBook,
-    Silence,
-    evaluate,
-    prompt_json,
-    prompts_of,
-    replay,
-    signals_at,
-    title_and_reason,
-)
+from warroom.prompt_rules import MinuteSeries, RuleBook, signals_at
+from warroom.prompts import FIRING, PENDING, PromptState, Push, Silence, evaluate, prompt_json, prompts_of, replay, title_and_reason
 
 TZ = ZoneInfo("Asia/Shanghai")
 DAY = "2026-05-20"

@@ -8,7 +8,8 @@ import pytest
 
 from tests.test_prompts import EVENT, START, at, values
 from warroom.config import EventConfig
-from warroom.prompts import FIRING, MinuteSeries, PromptState, RuleBook, prompts_of, replay
+from warroom.prompt_rules import MinuteSeries, RuleBook
+from warroom.prompts import FIRING, PromptState, prompts_of, replay
 from warroom.schedule import flash_sales, milestone_kind, milestones_fen, milestones_reached, newly_reached, next_flash_sale
 
 

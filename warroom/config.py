@@ -386,7 +386,7 @@ class EventConfig(_Strict):
     groups: tuple[Group, ...] = ()
     feeds: tuple[Feed, ...] = ()
     leaderboards: tuple[Leaderboard, ...] = ()
-    prompts: tuple[PromptRule, ...] = Field((), description="[[prompts]] rules; none given means the default rules (warroom.prompts.DEFAULT_RULES).")
+    prompts: tuple[PromptRule, ...] = Field((), description="[[prompts]] rules; none given means the default rules (warroom.prompt_rules.DEFAULT_RULES).")
     access: Access = Field(Access(), description="[access]: passwords (bcrypt hashes) and the link secret; see warroom.access.")
     prompt_messages: dict[PromptKind, tuple[str, ...]] = Field({}, description="[prompt_messages]: the default message copy of a kind of prompt rule (kind = [templates]), for rules without messages of their own; unset kinds keep warroom/prompt_messages.toml's.")
     review: ReviewSettings = Field(ReviewSettings(), description="[review]: the buyer tiers.")

@@ -35,24 +35,8 @@ from warroom import schema
 from warroom.clock import Clock, SystemClock, at_second, minute_of
 from warroom.config import EventConfig
 from warroom.figures import COUNTED_KINDS
-from warroom.prompts import (
-    FIRING,
-    RESOLVED,
-    RESOLVED_RETENTION,
-    Content,
-    Instance,
-    MinuteSeries,
-    Prompt,
-    PromptState,
-    Push,
-    RuleBook,
-    Silence,
-    evaluate,
-    prompts_of,
-    replay,
-    signals_at,
-    suggested_template,
-)
+from warroom.prompt_rules import Content, MinuteSeries, RuleBook, signals_at
+from warroom.prompts import FIRING, RESOLVED, RESOLVED_RETENTION, Instance, Prompt, PromptState, Push, Silence, evaluate, prompts_of, replay, suggested_template
 from warroom.store import PROMPTS_EVALUATED_AT, PROMPTS_SEQ, Store
 
 # An evaluation older than this is not trusted by `prompts_at`: it replays instead.
