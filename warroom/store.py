@@ -815,12 +815,12 @@ STAGED_CUSTOMER_SUMS = Table(
     "staged_customer_sums", MetaData(),
     Column("customer_id", String), Column("paid_orders", BigInteger), Column("paid_fen", BigInteger), Column("first_paid_ts", BigInteger),
 )
-STAGEDORDER_SUMS = Table(
+STAGED_ROLLUP_SUMS = Table(
     "staged_rollup_sums", MetaData(),
     Column("minute", BigInteger), Column("band", Integer), Column("staff", String), Column("sku", String), Column("group_key", String),
     *(Column(name, BigInteger) for name in ORDER_SUMS),
 )
-_STAGED_TABLES = (STAGED_ORDERS, STAGED_CUSTOMER_SUMS, STAGEDORDER_SUMS)
+_STAGED_TABLES = (STAGED_ORDERS, STAGED_CUSTOMER_SUMS, STAGED_ROLLUP_SUMS)
 _INCOMING_COPIES = {
     table.name: Table(f"{_INCOMING}_{table.name}", MetaData(), *(Column(column.name, column.type) for column in table.columns),
                       prefixes=["TEMPORARY"], postgresql_on_commit="DELETE ROWS")
@@ -868,7 +868,7 @@ def staging_plan() -> StagingPlan:
         insert_sql=f"INSERT INTO {STAGED_ORDERS.name} VALUES ({', '.join('?' * len(STAGED_ORDERS.columns))})",
         summarize_sql=(
             f"INSERT INTO {STAGED_CUSTOMER_SUMS.name} {_customer_sums_sql(STAGED_ORDERS.name)}",
-            f"INSERT INTO {STAGEDORDER_SUMS.name} {_rollup_sums_sql(STAGED_ORDERS.name, _NAMES_ITS_STAFF)}",
+            f"INSERT INTO {STAGED_ROLLUP_SUMS.name} {_rollup_sums_sql(STAGED_ORDERS.name, _NAMES_ITS_STAFF)}",
         ),
         lines_sql=f"SELECT {', '.join(OrderLine._fields)} FROM {STAGED_ORDERS.name} ORDER BY rowid",
     )
@@ -914,7 +914,7 @@ def _first_seen_sql(dialect, staged: str, presummed: bool = False) -> _FirstSeen
     order_columns = ", ".join(column.name for column in schema.orders.columns if column.name != "seq")
     if presummed:
         customer_sums = f"SELECT customer_id, paid_orders, paid_fen, first_paid_ts FROM {_incoming(dialect, STAGED_CUSTOMER_SUMS)}"
-        rollup_sums = f"{_rollup_sums_sql(staged, f'NOT ({_NAMES_ITS_STAFF})')} UNION ALL SELECT * FROM {_incoming(dialect, STAGEDORDER_SUMS)}"
+        rollup_sums = f"{_rollup_sums_sql(staged, f'NOT ({_NAMES_ITS_STAFF})')} UNION ALL SELECT * FROM {_incoming(dialect, STAGED_ROLLUP_SUMS)}"
     else:
         customer_sums, rollup_sums = _customer_sums_sql(staged), _rollup_sums_sql(staged)
     upsert = (f"INSERT INTO {customers} (customer_id, paid_orders, paid_fen, first_paid_ts, seq) "
