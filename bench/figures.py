@@ -43,8 +43,9 @@ sys.path.insert(0, str(ROOT))
 
 from warroom.config import EventConfig, load_event  # noqa: E402
 from warroom.figures import LiveFigures, Snapshot, recompute  # noqa: E402
+from warroom.money import to_fen  # noqa: E402
 from warroom.records import Batch, CheckIn, OrderLine  # noqa: E402
-from warroom.rules import LedgerRules, to_fen  # noqa: E402
+from warroom.rules import LedgerRules  # noqa: E402
 from warroom.store import Store  # noqa: E402
 
 EVENT = ROOT / "sample_data" / "520" / "event.toml"

@@ -16,7 +16,7 @@ from connectors.pipeline import read_ahead as read_ahead_batches
 from connectors.poison import apply_isolating
 from connectors.processes import is_gone
 from connectors.watch import FeedWatcher
-from warroom.config import EventConfig
+from warroom.config import ConfigError, EventConfig
 from warroom.records import Batch, Checkpoint
 from warroom.redact import safe_url
 from warroom.staging import StagedOrders
@@ -37,8 +37,8 @@ _PID_SPACE = Path("/proc/self/ns/pid")
 _BOOT_ID = Path("/proc/sys/kernel/random/boot_id")
 
 
-class IngestRefused(Exception):
-    """Another ingest already holds this store."""
+class IngestRefused(ConfigError):
+    """Another ingest already holds this store: one line for the user, like a mistake in the event file."""
 
 
 @dataclass

@@ -10,7 +10,8 @@ import time
 import streamlit as st
 
 from warroom import access
-from warroom.review import BIG_ORDER_FEN, flash_sales, milestone_kind, newly_reached, next_flash_sale
+from warroom.schedule import flash_sales, milestone_kind, newly_reached, next_flash_sale
+from warroom.ticker import BIG_ORDER_FEN
 from warroom.web import auth, charts, errors, frame, language, session
 from warroom.web.views import big_screen as big_screen_view
 from warroom.web.views import rail as rail_view

@@ -3,9 +3,8 @@ pending vs final, what was paid and what is owed or clawed back, and the payout 
 
 import streamlit as st
 
-from warroom.commission import payout_sheet
 from warroom.i18n import t
-from warroom.review import payout_totals
+from warroom.payouts import payout_sheet, payout_totals
 from warroom.web import charts, frame, language, text
 from warroom.web.exports import XLSX_MIME, payout_table, payout_workbook
 from warroom.web.views import boss as boss_view

@@ -5,8 +5,8 @@ order-takers over time. Commission shows only to leads and bosses; staff see the
 import streamlit as st
 
 from warroom import access
-from warroom.figures import ranked_roles
 from warroom.i18n import fmt_int, fmt_yuan, t
+from warroom.leaderboards import ranked_roles
 from warroom.web import auth, errors, frame, language, session, text
 from warroom.web.charts import race_figure
 from warroom.web.text import role_label

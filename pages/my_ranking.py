@@ -5,9 +5,9 @@ my closest rival, my commission so far (mine only, never anyone else's) and what
 import streamlit as st
 
 from warroom import access
-from warroom.figures import MONEY_METRICS
 from warroom.i18n import t
-from warroom.rules import to_fen
+from warroom.leaderboards import MONEY_METRICS
+from warroom.money import to_fen
 from warroom.standings import personal_view, what_if
 from warroom.web import auth, errors, frame, language, session, text
 from warroom.web.views.personal import (

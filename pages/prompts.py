@@ -10,7 +10,7 @@ import streamlit as st
 from warroom import access
 from warroom.i18n import fmt_yuan, t
 from warroom.prompt_state import active_silences, expire_silence
-from warroom.review import next_flash_sale
+from warroom.schedule import next_flash_sale
 from warroom.web import auth, errors, frame, language, session, text
 from warroom.web.views import operator as operator_view
 from warroom.web.views import rail as rail_view

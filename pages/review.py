@@ -5,7 +5,8 @@ and the take-aways: the review workbook (XLSX) and the data poster (PNG) for the
 import streamlit as st
 
 from warroom.i18n import fmt_compact, fmt_int, fmt_pct, fmt_yuan, t
-from warroom.review import HIGH_VALUE_FEN, HIGH_VALUE_TOP_SHARE, review_tables
+from warroom.review import HIGH_VALUE_FEN, HIGH_VALUE_TOP_SHARE
+from warroom.review_tables import review_tables
 from warroom.web import charts, frame, language, session, text, theme
 from warroom.web.exports import PNG_MIME, XLSX_MIME, data_poster, review_workbook
 from warroom.web.views import boss as boss_view

@@ -10,7 +10,6 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from warroom.access import SESSION_KEY, Viewer
-from warroom.cli import serve_command
 from warroom.clock import FixedClock
 from warroom.config import load_event
 from warroom.figures import LiveFigures
@@ -31,6 +30,7 @@ from warroom.i18n import (
 )
 from warroom.records import Batch, OrderLine
 from warroom.rules import LedgerRules
+from warroom.runtime import serve_command
 from warroom.store import Store
 from warroom.web import session
 from warroom.web.charts import revenue_figure

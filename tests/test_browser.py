@@ -96,11 +96,12 @@ def shot(page, name: str) -> None:
 
 def others_commission(demo: DemoProcess, staff_id: str) -> dict[str, set[str]]:
     """Return each other staff member's name → their commission texts as the commission page would show them, read from the demo's store now."""
-    from warroom.cli import open_store
     from warroom.clock import ReplayClock
-    from warroom.commission import payout_sheet, yuan_text
     from warroom.config import load_event
     from warroom.figures import LiveFigures
+    from warroom.money import yuan_text
+    from warroom.payouts import payout_sheet
+    from warroom.runtime import open_store
 
     config = load_event(demo.folder / "event.toml")
     store = open_store(config)

@@ -1,7 +1,7 @@
 """Issue 15 in a real browser: nothing leaks, names are text, sign-in throttling by client, a failing panel.
 
 Debian's Chromium through Playwright, against `streamlit run app.py` as `warroom serve` starts it
-(warroom.cli.serve_command), on small events written here: one whose store is an unreachable
+(warroom.runtime.serve_command), on small events written here: one whose store is an unreachable
 PostgreSQL server with a password in its URL, and one whose names and feed text are hostile.
 Screenshots go to tests/artifacts/browser/.
 """
@@ -24,11 +24,11 @@ from tests.browser_support import ROOT, chromium_missing_message, free_port, lau
 from tests.conftest import SMALL_EVENT
 from tests.test_browser import LOAD_MS, SHOTS, TV, shot
 from warroom import access
-from warroom.cli import serve_command
 from warroom.config import load_event
 from warroom.i18n import t
 from warroom.records import Batch, OrderLine
 from warroom.rules import LedgerRules
+from warroom.runtime import serve_command
 from warroom.store import Store
 
 pytestmark = pytest.mark.browser

@@ -9,8 +9,9 @@ import pytest
 
 from tests import test_figures_helpers as helpers
 from tests.test_figures_helpers import apply, at, fen, make_event, order
-from warroom.commission import accounts, band_labels, order_commission_fen, payout_records, payout_sheet
+from warroom.commission import band_labels, order_commission_fen
 from warroom.figures import LiveFigures, recompute
+from warroom.payouts import accounts, payout_records, payout_sheet
 
 open_store = helpers.open_store
 

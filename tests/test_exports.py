@@ -15,7 +15,8 @@ from warroom.config import load_event
 from warroom.figures import LiveFigures
 from warroom.i18n import mask_phone
 from warroom.records import Batch, OrderLine
-from warroom.review import Table, build_review
+from warroom.review import build_review
+from warroom.review_tables import Table
 from warroom.rules import LedgerRules
 from warroom.store import Store
 from warroom.web.exports import data_poster, guard_formula, payout_workbook, review_workbook, safe_cell, tables_workbook

@@ -9,7 +9,8 @@ import pytest
 
 from tests import test_figures_helpers as helpers
 from tests.test_figures_helpers import MINUTE, apply, at, checkin, fen, make_event, order
-from warroom.figures import LiveFigures, competition_ranks, recompute, stats_json
+from warroom.figures import LiveFigures, recompute, stats_json
+from warroom.leaderboards import competition_ranks
 from warroom.records import BadRow, Batch
 
 open_store = helpers.open_store

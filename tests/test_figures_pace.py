@@ -8,7 +8,9 @@ from decimal import Decimal
 import pytest
 
 from tests.test_figures_helpers import at, make_event
-from warroom.figures import band_rates, live_sessions, minute_of, pace_at, quantile
+from warroom.clock import minute_of
+from warroom.pace import band_rates, pace_at, quantile
+from warroom.schedule import live_sessions
 
 SESSIONS = live_sessions(make_event())  # 第一场 20:00–21:00 (hosts S30 then S31), 第二场 21:30–22:30
 BASE, STRETCH = 1_000_000, 1_500_000

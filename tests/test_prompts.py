@@ -15,23 +15,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from warroom.clock import minute_of
 from warroom.config import EventConfig
-from warroom.figures import minute_of
-from warroom.prompts import (
-    FIRING,
-    PENDING,
-    MinuteSeries,
-    PromptState,
-    Push,
-    RuleBook,
-    Silence,
-    evaluate,
-    prompt_json,
-    prompts_of,
-    replay,
-    signals_at,
-    title_and_reason,
-)
+from warroom.prompt_rules import MinuteSeries, RuleBook, signals_at
+from warroom.prompts import FIRING, PENDING, PromptState, Push, Silence, evaluate, prompt_json, prompts_of, replay, title_and_reason
 
 TZ = ZoneInfo("Asia/Shanghai")
 DAY = "2026-05-20"
@@ -501,3 +488,13 @@ def test_content_without_text_keys_shows_its_stored_text():
 def test_text_values_that_no_longer_fit_show_the_stored_text():
     prompt = the_prompt(book({"kind": "poster"}), MinuteSeries(), "20:27")
     assert title_and_reason(replace(prompt, text_values={"product": "x"}), "en") == (prompt.title, prompt.reason)
+
+
+def test_the_event_file_rewrites_a_kinds_default_copy():
+    rules = RuleBook.from_config(config(prompt_messages={"milestone": ["破 {milestone} 啦 {link}"]}))
+    assert (rules.rule("milestone").messages, rules.rule("poster").messages[0][:6]) == (("破 {milestone} 啦 {link}",), "⏰ 秒杀预告")
+
+
+def test_the_default_copy_uses_only_its_kinds_placeholders():
+    with pytest.raises(ValueError, match="got {product}"):
+        config(prompt_messages={"quiet_group": ["{product} 在等你"]})

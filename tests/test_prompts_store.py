@@ -17,6 +17,7 @@ from warroom.cli import main
 from warroom.clock import FixedClock
 from warroom.config import ConfigError, load_event
 from warroom.figures import LiveFigures, recompute
+from warroom.prompt_rules import RuleBook
 from warroom.prompt_state import (
     PromptEvaluator,
     acknowledge,
@@ -31,7 +32,7 @@ from warroom.prompt_state import (
     run_evaluator,
     silence,
 )
-from warroom.prompts import PENDING, RuleBook, title_and_reason
+from warroom.prompts import PENDING, title_and_reason
 from warroom.records import Batch, CheckIn, OrderLine
 from warroom.store import Store
 

@@ -11,27 +11,22 @@ import pytest
 from warroom.clock import FixedClock
 from warroom.config import load_event
 from warroom.figures import LiveFigures
+from warroom.payouts import payout_totals
 from warroom.records import Batch, CheckIn, OrderLine
 from warroom.review import (
-    BigOrderFeed,
     build_review,
     buyer_tier,
     by_tier,
     chart_span,
     data_until,
     funnel_steps,
-    milestone_kind,
-    milestones_fen,
-    milestones_reached,
-    newly_reached,
-    next_flash_sale,
-    payout_totals,
     push_lifts,
-    revenue_now,
-    review_tables,
 )
+from warroom.review_tables import review_tables
 from warroom.rules import LedgerRules
+from warroom.schedule import milestones_reached, next_flash_sale
 from warroom.store import Store
+from warroom.ticker import BigOrderFeed, revenue_now
 
 EXTRA = """
 [[products]]
@@ -311,7 +306,7 @@ def test_top_order_takers(review):
 
 
 def test_payout_totals(event, store):
-    from warroom.commission import payout_sheet
+    from warroom.payouts import payout_sheet
 
     store.record_payout("S01", 50_00, NOW)
     totals = payout_totals(payout_sheet(LiveFigures(store, event, clock=FixedClock(NOW)).refresh(), event))
@@ -348,43 +343,6 @@ def test_a_pushs_groups_are_listed_as_the_language_lists_them(event, store, lang
 
 
 # -- live reads --------------------------------------------------------------------------------------
-
-
-def test_milestones_follow_the_base_goal_in_quarters(event):
-    # The small event: base ¥10,000, stretch ¥15,000.
-    assert milestones_fen(event) == [250_000, 500_000, 750_000, 1_000_000, 1_250_000, 1_500_000]
-
-
-def test_milestones_go_on_past_the_stretch(event):
-    assert milestones_reached(event, 1_800_000)[-2:] == [1_500_000, 1_750_000]
-
-
-@pytest.mark.parametrize(("amount", "kind"), [(1_000_000, "base"), (1_500_000, "stretch"), (250_000, "milestone")])
-def test_milestone_kind(event, amount, kind):
-    assert milestone_kind(event, amount) == kind
-
-
-@pytest.mark.parametrize(
-    ("seen", "revenue_fen", "expected"),
-    [
-        (None, 600_000, [250_000, 500_000]),  # a screen just opened: everything reached counts as seen
-        ({250_000, 500_000}, 600_000, []),
-        ({250_000, 500_000}, 1_010_000, [750_000, 1_000_000]),
-        ({250_000, 500_000}, 400_000, []),  # a refund took revenue back: nothing new
-    ],
-)
-def test_newly_reached(event, seen, revenue_fen, expected):
-    assert newly_reached(event, revenue_fen, seen) == expected
-
-
-@pytest.mark.parametrize(
-    ("clock", "running", "expected"),
-    [("20:00:00", False, "P1"), ("20:45:00", True, "P1"), ("20:50:00", None, None)],
-)
-def test_next_flash_sale(event, clock, running, expected):
-    moment = datetime.fromisoformat(f"2026-05-20T{clock}+08:00")
-    sale = next_flash_sale(event, moment)
-    assert (sale.sku if sale else None, sale.running(moment) if sale else None) == (expected, running)
 
 
 def test_revenue_now(store):
@@ -432,3 +390,18 @@ def test_big_order_names(event, store):
 def test_big_orders_keep_only_the_newest(event, store):
     feed = BigOrderFeed(event, threshold_fen=1_00, keep=2)
     assert [o.order_id for o in feed.poll(store, limit=10)] == ["A5", "A4"]
+
+
+def test_the_event_file_sets_the_buyer_tiers(event):
+    from warroom.config import ReviewSettings
+    from warroom.review import TierRule
+
+    rule = TierRule.from_config(event.model_copy(update={"review": ReviewSettings(high_value=Decimal(100), high_value_top_percent=Decimal(0))}))
+    assert (buyer_tier(1, 100_00, False, rule), buyer_tier(1, 99_99, False, rule), by_tier([(1, 100_00)] * 20, 2000_00, 20, rule=rule)[0].buyers) == ("high_value", "new", 20)
+
+
+def test_the_ticker_takes_its_threshold_from_the_event_file(event, store):
+    from warroom.config import BigScreenSettings
+
+    configured = event.model_copy(update={"big_screen": BigScreenSettings(big_order=Decimal(200))})
+    assert [o.order_id for o in BigOrderFeed(configured).poll(store)] == [o.order_id for o in BigOrderFeed(event, threshold_fen=200_00).poll(store)]

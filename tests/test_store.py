@@ -154,3 +154,26 @@ def test_a_store_made_before_the_big_order_index_gets_it_and_loses_the_old_one(s
     finally:
         reopened.close()
     assert "orders_big_seq" in names and "orders_seq" not in names
+
+
+def _big_order_index(store: Store) -> str:
+    """Return the partial index of big orders as the database describes it, with its bound."""
+    with store.reading() as conn:
+        if conn.dialect.name == "postgresql":
+            return conn.exec_driver_sql("SELECT indexdef FROM pg_indexes WHERE indexname = 'orders_big_seq' AND schemaname = current_schema()").scalar_one()
+        return conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE name = 'orders_big_seq'").scalar_one()
+
+
+def test_the_big_order_index_follows_the_event_files_bound(store_url, small_event):
+    """[big_screen] big_order sets the partial index's bound; a store opened with another bound remakes the index."""
+    from dataclasses import replace
+
+    rules = LedgerRules.from_config(small_event)
+    first = Store(store_url, rules)
+    default = _big_order_index(first)
+    first.close()
+    moved = Store(store_url, replace(rules, big_order_fen=50_000))
+    try:
+        assert ("100000" in default, "50000" in _big_order_index(moved), moved.meta_value("big_order_fen")) == (True, True, 50_000)
+    finally:
+        moved.close()

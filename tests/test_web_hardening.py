@@ -99,7 +99,7 @@ def test_the_review_of_a_year_one_order_shows_without_an_error(year_one_order):
 @pytest.fixture
 def failing_ticker(served, monkeypatch):
     """Return the event once the big-order ticker's read fails, as a panel fails for a reason no one foresaw."""
-    from warroom.review import BigOrderFeed
+    from warroom.ticker import BigOrderFeed
 
     def fail(*_args, **_kwargs):
         raise ValueError("year 0 is out of range")

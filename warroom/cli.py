@@ -11,106 +11,11 @@ import sys
 import threading
 from pathlib import Path
 
-from warroom.config import DB_URL_ENV, FIRST_YEAR, LAST_YEAR, ConfigError, EventConfig, load_event, store_url_problem
+from warroom.config import FIRST_YEAR, LAST_YEAR, ConfigError, EventConfig, load_event
 from warroom.redact import safe_url
-from warroom.rules import LedgerRules
+from warroom.runtime import disk_full, disk_full_message, evaluator_thread, feed_files, feed_warnings, held_by_another_ingest, ingest, open_store, serve_command
 
-APP = Path(__file__).resolve().parent.parent / "app.py"
-EVENT_ENV = "WARROOM_EVENT"
 DEFAULT_PORT = 8501
-
-
-def _store_key(config: EventConfig) -> str:
-    """Return where the store URL came from, for an error message: the environment variable or the file's key."""
-    return f"{DB_URL_ENV}" if os.environ.get(DB_URL_ENV) else f"{config.source}: key 'store.url'"
-
-
-def hide_password(text: str, url: str) -> str:
-    """Return a driver's message with the URL's password, should it quote it, replaced by ***."""
-    from sqlalchemy.engine import make_url
-
-    try:
-        password = make_url(url).password
-    except Exception:  # noqa: BLE001 - an unreadable URL was refused before; hide nothing more then
-        password = None
-    return text.replace(str(password), "***") if password else text
-
-
-def open_store(config: EventConfig, *, read_only: bool = False):
-    """Return the event's store, or raise ConfigError naming the URL (its password masked) when it cannot be opened.
-
-    `read_only`: for commands that only read (stats, quarantine, prompts): a store the user may not
-    write (a read-only file or folder) is opened for reading, without creating or upgrading anything.
-    """
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from warroom.store import Store, StoreNotReady
-
-    url = config.store_url
-    problem = store_url_problem(url)
-    if problem:
-        raise ConfigError(f"{_store_key(config)}: expected {problem}")
-    rules = LedgerRules.from_config(config)
-    try:
-        if read_only:
-            try:
-                return Store(url, rules, read_only=True)
-            except StoreNotReady:
-                pass  # a new store, or one of an earlier schema: opened for writing creates it, as ever
-        return Store(url, rules)
-    except SQLAlchemyError as error:
-        if disk_full(error):
-            raise ConfigError(disk_full_message(url)) from None
-        detail = hide_password(f"{error.__class__.__name__}: {str(error).splitlines()[0]}", url)
-        raise ConfigError(f"{_store_key(config)}: could not open {safe_url(url)}: {detail}") from None
-
-
-def disk_full(error: BaseException) -> bool:
-    """Return whether an error is the store's disk (or its size limit) being full: SQLITE_FULL, ENOSPC or PostgreSQL's disk_full."""
-    import errno
-    import sqlite3
-
-    for cause in (error, getattr(error, "orig", None), error.__cause__):
-        if isinstance(cause, sqlite3.Error) and getattr(cause, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
-            return True
-        if isinstance(cause, OSError) and cause.errno in (errno.ENOSPC, errno.EDQUOT):
-            return True
-        if getattr(cause, "sqlstate", None) == "53100":  # PostgreSQL disk_full
-            return True
-    return False
-
-
-def disk_full_message(url: str) -> str:
-    """Return the one line printed when the store's disk is full."""
-    return (f"the store's disk is full ({safe_url(url)}): nothing committed was lost; free space and run again "
-            "(the next run resumes where this one stopped)")
-
-
-def feed_warnings(config: EventConfig) -> list[str]:
-    """Return one line for each feed whose path names no file yet (a typo, or exports not yet dropped)."""
-    from connectors.tail import matching_files
-
-    warnings = []
-    for feed in config.feeds:
-        pattern = config.folder / feed.path
-        if not matching_files(pattern):
-            state = "matches no file yet" if pattern.exists() or any(ch in feed.path for ch in "*?[") else "does not exist"
-            warnings.append(f"warroom: warning: feed {feed.label}: {pattern} {state}; the ingest reads it once it appears")
-    return warnings
-
-
-def _held_by_another_ingest(store) -> bool:
-    """Return whether the store's ingest lease was renewed lately (this ingest is about to be refused)."""
-    import time
-
-    from sqlalchemy import select
-
-    from connectors.runner import LEASE, LEASE_TTL_SECONDS
-    from warroom import schema
-
-    with store.reading() as conn:
-        heartbeat = conn.execute(select(schema.leases.c.heartbeat).where(schema.leases.c.name == LEASE)).scalar()
-    return heartbeat is not None and heartbeat > time.time() - LEASE_TTL_SECONDS
 
 
 def _stop_on_signals(stop: threading.Event) -> None:
@@ -121,13 +26,11 @@ def _stop_on_signals(stop: threading.Event) -> None:
 def cmd_ingest(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from connectors.runner import IngestRefused, run_ingest
     from warroom.clock import default_clock
-    from warroom.prompt_state import run_evaluator
 
     config = load_event(args.config)
     store = open_store(config)
-    if not _held_by_another_ingest(store):
+    if not held_by_another_ingest(store):
         # A refused ingest says only why it was refused (one line); the one that runs says what it cannot find yet.
         for warning in feed_warnings(config):
             print(warning, file=sys.stderr)
@@ -136,7 +39,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     evaluator = None
     if not args.once:
         # One prompt evaluator runs beside the ingest, so every screen shows the same prompts.
-        evaluator = threading.Thread(target=run_evaluator, args=(store, config, stop), kwargs={"clock": default_clock()}, name="prompts", daemon=True)
+        evaluator = evaluator_thread(store, config, stop, default_clock())
         evaluator.start()
     if args.once:
         # A backlog has an end: the bar runs over its bytes, with an ETA, and names the rows beside it.
@@ -154,9 +57,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
     with bar:
         try:
-            totals = run_ingest(config, store, once=args.once, stop=stop, polling=args.polling, on_batch=on_batch)
-        except IngestRefused as refused:
-            raise ConfigError(str(refused)) from None
+            totals = ingest(config, store, once=args.once, stop=stop, polling=args.polling, on_batch=on_batch)
         finally:
             stop.set()
             if evaluator:
@@ -186,14 +87,11 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from connectors.tail import matching_files
-
     config = load_event(args.config)
     problems = []
     for warning in feed_warnings(config):
         print(warning, file=sys.stderr)
-    for feed in config.feeds:
-        files = matching_files(config.folder / feed.path)
+    for feed, files in feed_files(config):
         if files:
             print(f"feed {feed.label}: {len(files)} file(s), {sum(f.stat().st_size for f in files):,} bytes")
     try:
@@ -233,17 +131,17 @@ def cmd_quarantine(args: argparse.Namespace) -> int:
 
 def _event_time(text: str, config: EventConfig):
     """Return an ISO time from the command line, in the event's timezone when it has no offset; refuse one outside 2000–2100."""
-    from datetime import datetime
+    from warroom.clock import parse_time
 
     expected = f"--at: expected a time in the years {FIRST_YEAR}–{LAST_YEAR} such as 2026-05-20T20:30:00+08:00, got {text!r}"
     try:
-        moment = datetime.fromisoformat(text.strip().replace("/", "-"))
+        moment = parse_time(text, config.event.tz)
     except ValueError:
         raise ConfigError(expected) from None
+    # Years 1 and 9999 cannot even be moved to UTC (OverflowError): the years are checked as written.
     if not FIRST_YEAR <= moment.year <= LAST_YEAR:
         raise ConfigError(expected)
-    # Years 1 and 9999 cannot even be moved to UTC (OverflowError): the years are checked as written.
-    return moment if moment.tzinfo else moment.replace(tzinfo=config.event.tz)
+    return moment
 
 
 def cmd_prompts(args: argparse.Namespace) -> int:
@@ -266,21 +164,6 @@ def cmd_prompts(args: argparse.Namespace) -> int:
         held = f" [{', '.join(prompt.suppressed_by)}]" if prompt.suppressed_by else (" [pushed]" if prompt.done else "")
         print(f"- {prompt.urgency} {prompt.rule} ({prompt.state}){held}: {prompt.title}\n    why: {prompt.reason}\n    groups: {', '.join(prompt.groups) or '-'}\n    {prompt.message}")
     return 0
-
-
-def serve_command(config_path: Path, port: int, extra_env: dict[str, str] | None = None) -> tuple[list[str], dict[str, str]]:
-    """Return the command and environment that serve the app for one event."""
-    command = [
-        sys.executable, "-m", "streamlit", "run", str(APP),
-        "--server.headless", "true", "--server.port", str(port),
-        "--browser.gatherUsageStats", "false",
-        # Thirty TVs re-run fragments many times a second. After every run Streamlit would otherwise
-        # re-scan the imported modules for its file watcher and run a full gc.collect() (~0.1 s with
-        # pandas, plotly and SQLAlchemy loaded); the app is not edited while a show is on.
-        "--server.fileWatcherType", "none", "--runner.postScriptGC", "false",
-    ]
-    env = {**os.environ, EVENT_ENV: str(Path(config_path).resolve()), **(extra_env or {})}
-    return command, env
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

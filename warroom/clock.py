@@ -7,11 +7,41 @@ import math
 import os
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Protocol
 
+from warroom.config import FIRST_YEAR, LAST_YEAR
+
 REPLAY_CLOCK_ENV = "WARROOM_REPLAY_CLOCK"
+
+
+def minute_of(moment: datetime) -> int:
+    """Return the epoch minute a moment falls in."""
+    return int(moment.timestamp()) // 60
+
+
+# The seconds a stored time may be shown at. The ingest takes rows of 2000–2100 only (SPEC §5), but a
+# store an earlier version wrote may hold a row of the year 1, whose minute in UTC is in the year 0,
+# which no datetime can hold: it is shown at the edge instead of failing every screen that reads it.
+_EARLIEST_SECOND = int(datetime(FIRST_YEAR - 1, 12, 30, tzinfo=UTC).timestamp())
+_LATEST_SECOND = int(datetime(LAST_YEAR + 1, 1, 2, tzinfo=UTC).timestamp())
+
+
+def at_second(seconds: int) -> datetime:
+    """Return an epoch second as a UTC datetime, held within the years a stored row may have."""
+    return datetime.fromtimestamp(min(max(seconds, _EARLIEST_SECOND), _LATEST_SECOND), UTC)
+
+
+def at_minute(minute: int) -> datetime:
+    """Return the UTC start of an epoch minute, held within the years a stored row may have."""
+    return at_second(minute * 60)
+
+
+def parse_time(text: str, tz: tzinfo) -> datetime:
+    """Return a time written in ISO 8601 (or with / in its date) as an aware datetime, in `tz` when it has no offset; raise ValueError when it is none."""
+    moment = datetime.fromisoformat(text.strip().replace("/", "-"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=tz)
 
 
 class Clock(Protocol):

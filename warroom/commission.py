@@ -1,4 +1,4 @@
-"""Commission (SPEC §2, §4): price bands, the team pool, balances against payouts, the payout sheet.
+"""Commission (SPEC §2, §4): price bands, the team pool, and when commission is final (each member's account and the payout sheet are `warroom.payouts`).
 
 An order earns `(amount − refund_amount) × rate`, where the rate is the band that its unit price
 (`amount / qty`, before any refund) falls in. The band is derived at ingest (`rules.LedgerRules`),
@@ -21,16 +21,14 @@ fen amount can leave fractions of a fen). Rounding to yuan happens once, at disp
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING, Literal
+from decimal import Decimal
+from typing import Literal
 
 from warroom.config import EventConfig
-from warroom.rules import LedgerRules, to_fen
-
-if TYPE_CHECKING:
-    from warroom.figures import Snapshot
+from warroom.money import to_fen, yuan_text
+from warroom.rules import LedgerRules
 
 PENDING = "pending"
 FINAL = "final"
@@ -126,79 +124,6 @@ def team_pool(config: EventConfig, revenue_fen: int, staff_revenue_fen: Mapping[
     )
 
 
-@dataclass(frozen=True)
-class Account:
-    """What one staff member has earned, been paid, and is owed (negative: a clawback)."""
-
-    staff_id: str
-    commission_fen: Decimal
-    pool_share_fen: Decimal
-    paid_fen: int
-    status: CommissionStatus
-
-    @property
-    def earned_fen(self) -> Decimal:
-        """Return commission plus pool share."""
-        return self.commission_fen + self.pool_share_fen
-
-    @property
-    def balance_fen(self) -> Decimal:
-        """Return earned minus paid: still owed when positive, a clawback when negative."""
-        return self.earned_fen - self.paid_fen
-
-    @property
-    def clawback_fen(self) -> Decimal:
-        """Return how much was paid beyond what is now earned (0 when nothing is owed back)."""
-        return max(-self.balance_fen, Decimal(0))
-
-
-def account(snapshot: Snapshot, staff_id: str) -> Account:
-    """Return one member's account at a snapshot."""
-    return Account(
-        staff_id=staff_id,
-        commission_fen=snapshot.commission_fen.get(staff_id, Decimal(0)),
-        pool_share_fen=snapshot.team_pool.shares_fen.get(staff_id, Decimal(0)),
-        paid_fen=snapshot.paid_out_fen.get(staff_id, 0),
-        status=snapshot.commission_status,
-    )
-
-
-def accounts(snapshot: Snapshot) -> dict[str, Account]:
-    """Return every staff member's account (and anyone paid who is no longer in the event file)."""
-    ids = list(snapshot.commission_fen) + [sid for sid in snapshot.paid_out_fen if sid not in snapshot.commission_fen]
-    return {sid: account(snapshot, sid) for sid in ids}
-
-
-@dataclass(frozen=True)
-class PayoutRow:
-    """One line of the payout sheet: a member's revenue and commission by band, pool share, payouts and balance."""
-
-    staff_id: str
-    name: str
-    role: str
-    team: str | None
-    band_revenue_fen: tuple[int, ...]
-    band_commission_fen: tuple[Decimal, ...]
-    commission_fen: Decimal
-    pool_share_fen: Decimal
-    paid_fen: int
-    status: CommissionStatus
-    revenue_fen: int = field(init=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "revenue_fen", sum(self.band_revenue_fen))
-
-    @property
-    def total_fen(self) -> Decimal:
-        """Return commission plus pool share."""
-        return self.commission_fen + self.pool_share_fen
-
-    @property
-    def balance_fen(self) -> Decimal:
-        """Return total minus paid: negative is a clawback."""
-        return self.total_fen - self.paid_fen
-
-
 def band_labels(config: EventConfig) -> list[str]:
     """Return a label per band, e.g. `¥500–999.99 @12%`."""
     floors = band_floors_fen(config)
@@ -208,48 +133,3 @@ def band_labels(config: EventConfig) -> list[str]:
         percent = (rate * 100).normalize()
         labels.append(f"¥{yuan_text(floor, sign=False)}{upper} @{percent:f}%")
     return labels
-
-
-def payout_sheet(snapshot: Snapshot, config: EventConfig) -> list[PayoutRow]:
-    """Return the payout sheet: one row per staff member, in event-file order."""
-    bands = len(config.commission.bands)
-    rows = []
-    for member in config.staff:
-        revenue = tuple(snapshot.staff_band_revenue_fen.get(member.id, (0,) * bands))
-        member_account = account(snapshot, member.id)
-        rows.append(PayoutRow(
-            staff_id=member.id, name=member.name, role=member.role, team=member.team,
-            band_revenue_fen=revenue, band_commission_fen=band_commission_fen(config, revenue),
-            commission_fen=member_account.commission_fen, pool_share_fen=member_account.pool_share_fen,
-            paid_fen=member_account.paid_fen, status=member_account.status,
-        ))
-    return rows
-
-
-def payout_records(snapshot: Snapshot, config: EventConfig) -> list[dict]:
-    """Return the payout sheet as flat records in yuan (2 decimals), ready for a table or a CSV."""
-    labels = band_labels(config)
-    records = []
-    for row in payout_sheet(snapshot, config):
-        record: dict = {"staff_id": row.staff_id, "name": row.name, "role": row.role, "team": row.team or ""}
-        for label, revenue, earned in zip(labels, row.band_revenue_fen, row.band_commission_fen, strict=True):
-            record[f"revenue {label}"] = to_yuan(revenue)
-            record[f"commission {label}"] = to_yuan(earned)
-        record |= {
-            "revenue": to_yuan(row.revenue_fen), "commission": to_yuan(row.commission_fen), "pool_share": to_yuan(row.pool_share_fen),
-            "total": to_yuan(row.total_fen), "paid": to_yuan(row.paid_fen), "balance": to_yuan(row.balance_fen), "status": row.status,
-        }
-        records.append(record)
-    return records
-
-
-def to_yuan(fen: int | Decimal) -> float:
-    """Return fen as yuan, rounded half-up to 2 decimals once (SPEC §4)."""
-    return float((Decimal(fen) / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
-
-
-def yuan_text(fen: int | Decimal, *, sign: bool = True) -> str:
-    """Return fen as short yuan text: `¥1,299`, `¥194.85` (rounded half-up)."""
-    amount = (Decimal(fen) / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    text = f"{amount:,.2f}".removesuffix(".00")
-    return f"¥{text}" if sign else text

@@ -10,13 +10,13 @@ import tomllib
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-ROLES = ("order_taker", "community", "host", "hype", "stats", "copy", "poster", "video", "props")
 Role = Literal["order_taker", "community", "host", "hype", "stats", "copy", "poster", "video", "props"]
+ROLES: tuple[str, ...] = get_args(Role)
 PROFILES = ("canonical", "douyin", "weixin", "youzan")
 DB_URL_ENV = "WARROOM_DB_URL"
 # The store backends there is a driver for: SQLite (a file path after the third slash) and PostgreSQL through psycopg 3.
@@ -117,6 +117,19 @@ class StoreSettings(_Strict):
         if problem:
             raise ValueError(problem)
         return value
+
+
+class ReviewSettings(_Strict):
+    """`[review]`: the buyer tiers of the review page (see warroom.review)."""
+
+    high_value: Yuan = Field(Decimal(5000), description="A buyer who spent at least this much in the event, in yuan net of refunds, is high value.")
+    high_value_top_percent: Decimal = Field(Decimal(5), ge=0, le=100, description="… and so is every buyer in this top percent by spend.")
+
+
+class BigScreenSettings(_Strict):
+    """`[big_screen]`: what the TV's ticker shows."""
+
+    big_order: Yuan = Field(Decimal(1000), gt=0, description="An order at least this big, in yuan, goes on the big screen's ticker.")
 
 
 class Staff(_Strict):
@@ -285,6 +298,10 @@ PROMPT_KIND_KEYS: dict[str, tuple[str, ...]] = {
     "min_elapsed_minutes": ("behind_pace",),
     "milestones": ("milestone",),
 }
+# The default message copy of each kind, as data (see the file).
+DEFAULT_PROMPT_MESSAGES: dict[str, tuple[str, ...]] = {
+    kind: tuple(templates) for kind, templates in tomllib.loads((Path(__file__).parent / "prompt_messages.toml").read_text(encoding="utf-8")).items()
+}
 _SALE_FIELDS = ("event", "link", "product", "sku", "price", "list_price", "time", "minutes")
 # The {placeholders} each kind's message templates may use.
 PROMPT_PLACEHOLDERS: dict[str, tuple[str, ...]] = {
@@ -369,8 +386,11 @@ class EventConfig(_Strict):
     groups: tuple[Group, ...] = ()
     feeds: tuple[Feed, ...] = ()
     leaderboards: tuple[Leaderboard, ...] = ()
-    prompts: tuple[PromptRule, ...] = Field((), description="[[prompts]] rules; none given means the default rules (warroom.prompts.DEFAULT_RULES).")
+    prompts: tuple[PromptRule, ...] = Field((), description="[[prompts]] rules; none given means the default rules (warroom.prompt_rules.DEFAULT_RULES).")
     access: Access = Field(Access(), description="[access]: passwords (bcrypt hashes) and the link secret; see warroom.access.")
+    prompt_messages: dict[PromptKind, tuple[str, ...]] = Field({}, description="[prompt_messages]: the default message copy of a kind of prompt rule (kind = [templates]), for rules without messages of their own; unset kinds keep warroom/prompt_messages.toml's.")
+    review: ReviewSettings = Field(ReviewSettings(), description="[review]: the buyer tiers.")
+    big_screen: BigScreenSettings = Field(BigScreenSettings(), description="[big_screen]: the big-order ticker's threshold.")
 
     # Not part of the file: where it was loaded from, to resolve relative paths.
     source: Path = Field(Path("event.toml"), exclude=True)
@@ -418,7 +438,6 @@ class EventConfig(_Strict):
         _unique("prompts", [rule.rule_name for rule in self.prompts], "name")
         names = {rule.rule_name for rule in self.prompts}
         known_groups = {group.id for group in self.groups}
-        formatter = string.Formatter()
         for index, rule in enumerate(self.prompts):
             for key, kinds in PROMPT_KIND_KEYS.items():
                 if getattr(rule, key) is not None and rule.kind not in kinds:
@@ -432,15 +451,15 @@ class EventConfig(_Strict):
             if any(not 1 <= minutes <= MAX_MINUTES for minutes in rule.countdown_minutes or ()):
                 raise _located(("prompts", index, "countdown_minutes"), f"whole minutes of at least 1 and at most {MAX_MINUTES}")
             for key, templates, allowed in (("messages", rule.messages, PROMPT_PLACEHOLDERS[rule.kind]), ("link", (rule.link,), LINK_PLACEHOLDERS)):
-                for template in templates:
-                    try:
-                        fields = [(name, spec, conversion) for _text, name, spec, conversion in formatter.parse(template) if name is not None]
-                    except ValueError as error:
-                        raise _located(("prompts", index, key), f"a template with balanced braces ({error})") from None
-                    for name, spec, conversion in fields:
-                        if name not in allowed or spec or conversion:
-                            raise _located(("prompts", index, key), f"plain placeholders among {{{'}, {'.join(allowed)}}}, got {{{name}}}")
+                _check_templates(("prompts", index, key), templates, allowed)
+        for kind, templates in self.prompt_messages.items():
+            _check_templates(("prompt_messages", kind), templates, PROMPT_PLACEHOLDERS[kind])
         return self
+
+    @property
+    def default_messages(self) -> dict[str, tuple[str, ...]]:
+        """The message copy of each kind for rules without their own: the event file's [prompt_messages], else the shipped copy."""
+        return {**DEFAULT_PROMPT_MESSAGES, **{kind: templates for kind, templates in self.prompt_messages.items() if templates}}
 
     @property
     def folder(self) -> Path:
@@ -473,6 +492,18 @@ class _LocatedError(ValueError):
         super().__init__(message)
         self.loc = loc
         self.message = message
+
+
+def _check_templates(loc: tuple, templates: tuple[str, ...], allowed: tuple[str, ...]) -> None:
+    """Raise a located error unless every template has balanced braces and only plain placeholders among `allowed`."""
+    for template in templates:
+        try:
+            fields = [(name, spec, conversion) for _text, name, spec, conversion in string.Formatter().parse(template) if name is not None]
+        except ValueError as error:
+            raise _located(loc, f"a template with balanced braces ({error})") from None
+        for name, spec, conversion in fields:
+            if name not in allowed or spec or conversion:
+                raise _located(loc, f"plain placeholders among {{{'}, {'.join(allowed)}}}, got {{{name}}}")
 
 
 def _located(loc: tuple, message: str) -> _LocatedError:

@@ -15,9 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from warroom.clock import REPLAY_CLOCK_ENV, ReplayClock
+from warroom import runtime
+from warroom.clock import REPLAY_CLOCK_ENV, ReplayClock, parse_time
 from warroom.config import EventConfig, load_event
-from warroom.figures import live_sessions
+from warroom.runtime import disk_full, disk_full_message, evaluator_thread, hide_password, open_store, serve_command
+from warroom.schedule import live_sessions
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data" / "520"
 LEAD_IN = timedelta(minutes=5)
@@ -35,10 +37,9 @@ class _Line:
 
 def _parse_ts(text: str, config: EventConfig) -> datetime | None:
     try:
-        moment = datetime.fromisoformat(text.strip().replace("/", "-"))
+        return parse_time(text, config.event.tz)
     except ValueError:
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=config.event.tz)
 
 
 def _timeline(config: EventConfig, source: Path, target: Path) -> tuple[list[_Line], dict[Path, str]]:
@@ -152,8 +153,6 @@ def prepare_folder(folder: Path | None) -> Path:
 
 def _guarded(name: str, target, stop: threading.Event, url: str):
     """Return `target` wrapped for a thread: an error ends the demo with one line (its store password masked), not a thread's traceback."""
-    from warroom.cli import disk_full, disk_full_message, hide_password
-
     def run(*args, **kwargs) -> None:
         try:
             target(*args, **kwargs)
@@ -168,10 +167,6 @@ def _guarded(name: str, target, stop: threading.Event, url: str):
 
 def run_demo(*, speed: float, port: int, folder: Path | None) -> int:
     """Run the demo until Ctrl-C; return the exit code."""
-    from connectors.runner import run_ingest
-    from warroom.cli import hide_password, open_store, serve_command
-    from warroom.prompt_state import run_evaluator
-
     folder = prepare_folder(folder)
     config = load_event(folder / "event.toml")
     replay = Replay(config, SAMPLE, folder, speed)
@@ -179,9 +174,9 @@ def run_demo(*, speed: float, port: int, folder: Path | None) -> int:
     store = open_store(config)
     stop = threading.Event()
     url = config.store_url
-    ingest = threading.Thread(target=_guarded("ingest", run_ingest, stop, url), args=(config, store), kwargs={"once": False, "stop": stop}, name="ingest", daemon=True)
+    ingest = threading.Thread(target=_guarded("ingest", runtime.ingest, stop, url), args=(config, store), kwargs={"once": False, "stop": stop}, name="ingest", daemon=True)
     replayer = threading.Thread(target=_guarded("replay", replay.run, stop, url), args=(stop,), name="replay", daemon=True)
-    prompts = threading.Thread(target=_guarded("prompt evaluator", run_evaluator, stop, url), args=(store, config, stop), kwargs={"clock": replay.clock}, name="prompts", daemon=True)
+    prompts = evaluator_thread(store, config, stop, replay.clock, guard=lambda target: _guarded("prompt evaluator", target, stop, url))
     command, env = serve_command(folder / "event.toml", port, {REPLAY_CLOCK_ENV: str(replay.clock.path)})
     server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     ingest.start()

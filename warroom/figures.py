@@ -10,13 +10,13 @@ What the snapshot holds, in short:
 - revenue net of refunds (SPEC §4), against the base and stretch goals;
 - the pace over the live sessions (`[[sessions]]`, else the whole event as one session): the
   run-rate over the last 10 minutes of live time against the 10 before, a projected finish with
-  a band over the live time that remains, and the run-rate needed for each goal (`pace_at`, a
-  pure function of the sessions, the revenue by minute and the time, is the one pace formula:
+  a band over the live time that remains, and the run-rate needed for each goal (`warroom.pace.pace_at`,
+  a pure function of the sessions, the revenue by minute and the time, is the one pace formula:
   other modules call it rather than copy it);
 - buyers against the number needed, AOV, GPM and the funnel (joined → entered live → paid);
-- a leaderboard per role, ranked by the role's metric (`ROLE_METRICS`, or the event file's
-  `[[leaderboards]]`), ties sharing a rank (1, 2, 2, 4), with each row's movement since
-  `rank_window` ago, and team totals when staff have a `team`;
+- a leaderboard per role, ranked by the role's metric (`warroom.leaderboards`: `ROLE_METRICS`, or
+  the event file's `[[leaderboards]]`), ties sharing a rank (1, 2, 2, 4), with each row's movement
+  since `rank_window` ago, and team totals when staff have a `team`;
 - commission, the team pool and payouts (see `warroom.commission`).
 """
 
@@ -25,148 +25,33 @@ from __future__ import annotations
 import math
 import threading
 from bisect import bisect_left, insort
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import Connection, func, literal, select, union_all
 
 from warroom import schema
-from warroom.clock import Clock, SystemClock
+from warroom.clock import Clock, SystemClock, minute_of
 from warroom.commission import TeamPool, commission_by_staff, commission_status, team_pool
-from warroom.config import FIRST_YEAR, LAST_YEAR, ROLES, EventConfig, LiveSession
-from warroom.rules import LedgerRules, to_fen
-from warroom.store import PUSHES_COUNTER, REVENUE_PEAK_COUNTER, Store
+from warroom.config import EventConfig
+from warroom.leaderboards import MONEY_METRICS, Standing, TeamTotal, leaderboards, teams
+from warroom.money import to_fen, to_yuan
+from warroom.pace import Pace, pace_at
+from warroom.rules import LedgerRules
+from warroom.schedule import live_sessions
+from warroom.store import ORDER_SUMS, PUSHES_COUNTER, REVENUE_PEAK_COUNTER, Store
 
 __all__ = [
-    "BAND_QUANTILES", "COUNTED_KINDS", "MONEY_METRICS", "ORDER_FIELDS", "PACE_WINDOW", "RANK_WINDOW", "ROLE_METRICS",
-    "LiveFigures", "Pace", "Snapshot", "Standing", "TeamPool", "TeamTotal", "at_minute", "band_rates", "build_snapshot",
-    "competition_ranks", "leaderboard_metric", "live_sessions", "minute_of", "pace_at", "quantile", "recompute", "role_metrics",
-    "stats_json", "yuan",
+    "COUNTED_KINDS", "RANK_WINDOW", "LiveFigures", "Snapshot", "TeamPool", "build_snapshot", "recompute", "stats_json",
 ]
 
-ORDER_FIELDS = ("revenue_fen", "paid_orders", "refunded_orders", "refunded_fen", "cancelled_orders")
-REVENUE, PAID_ORDERS, REFUNDED_ORDERS, REFUNDED_FEN, CANCELLED_ORDERS = range(5)
+# Positions in a folded list of order sums (ORDER_SUMS order).
+REVENUE, PAID_ORDERS, REFUNDED_ORDERS, REFUNDED_FEN, CANCELLED_ORDERS = range(len(ORDER_SUMS))
 COUNTED_KINDS = ("join_group", "enter_live", "check_in", "invite", "share")
-PACE_WINDOW = timedelta(minutes=10)
-# The projected finish's band: these percentiles of the rate over past runs of live time as long as
-# the time left (see `pace_at`).
-BAND_QUANTILES = (Decimal("0.2"), Decimal("0.8"))
 # Rank movement compares the ranking now with the ranking this long ago.
 RANK_WINDOW = timedelta(minutes=15)
-
-# The metrics each role can be ranked by; the first is the default (SPEC §4), the event file's
-# [[leaderboards]] may pick another. A role not listed here is ranked like order_taker.
-ROLE_METRICS: dict[str, tuple[str, ...]] = {
-    "order_taker": ("revenue", "orders", "invites", "conversion"),
-    "community": ("revenue", "joins"),
-    "host": ("revenue", "gpm"),
-    "hype": ("activity", "shares", "check_ins", "pushes"),
-}
-MONEY_METRICS = {"revenue", "gpm"}
-# Buyers per inviter are kept as a running count, not per minute, so conversion has no history
-# to compare with: its rows carry no movement.
-NO_HISTORY_METRICS = {"conversion", "pushes"}
-
-
-def yuan(fen: int | Decimal) -> float:
-    """Return fen as yuan, rounded half-up to 2 decimals once (SPEC §4)."""
-    return float((Decimal(fen) / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
-
-
-def minute_of(moment: datetime) -> int:
-    """Return the epoch minute a moment falls in."""
-    return int(moment.timestamp()) // 60
-
-
-# The seconds a stored time may be shown at. The ingest takes rows of 2000–2100 only (SPEC §5), but a
-# store an earlier version wrote may hold a row of the year 1, whose minute in UTC is in the year 0,
-# which no datetime can hold: it is shown at the edge instead of failing every screen that reads it.
-_EARLIEST_SECOND = int(datetime(FIRST_YEAR - 1, 12, 30, tzinfo=UTC).timestamp())
-_LATEST_SECOND = int(datetime(LAST_YEAR + 1, 1, 2, tzinfo=UTC).timestamp())
-
-
-def at_second(seconds: int) -> datetime:
-    """Return an epoch second as a UTC datetime, held within the years a stored row may have."""
-    return datetime.fromtimestamp(min(max(seconds, _EARLIEST_SECOND), _LATEST_SECOND), UTC)
-
-
-def at_minute(minute: int) -> datetime:
-    """Return the UTC start of an epoch minute, held within the years a stored row may have."""
-    return at_second(minute * 60)
-
-
-def competition_ranks(values: list) -> list[int]:
-    """Return ranks for values sorted descending: ties share a rank and the next skips (1, 2, 2, 4)."""
-    ranks, previous = [], object()
-    for position, value in enumerate(values, start=1):
-        ranks.append(ranks[-1] if value == previous else position)
-        previous = value
-    return ranks
-
-
-def role_metrics(role: str) -> tuple[str, ...]:
-    """Return the metrics a role can be ranked by, the default first."""
-    return ROLE_METRICS.get(role, ROLE_METRICS["order_taker"])
-
-
-@dataclass(frozen=True)
-class Standing:
-    """One row of a leaderboard."""
-
-    rank: int
-    staff_id: str
-    name: str
-    team: str | None
-    metric: str
-    value: int | Decimal  # fen for money metrics, a count or a ratio otherwise
-    movement: int | None = None  # places climbed since the rank window began (negative: fell); None when unknown
-
-
-@dataclass(frozen=True)
-class TeamTotal:
-    """One team's credited sales, ranked by revenue."""
-
-    rank: int
-    team: str
-    members: tuple[str, ...]
-    revenue_fen: int
-    paid_orders: int
-    commission_fen: Decimal
-
-
-@dataclass(frozen=True)
-class Pace:
-    """How fast the event is selling and where it is heading."""
-
-    rate_last_fen: Decimal  # per minute, over the last 10 minutes of live time
-    rate_before_fen: Decimal  # per minute, over the 10 minutes of live time before that
-    rate_average_fen: Decimal  # per minute, over all live time so far
-    live_minutes_elapsed: int  # whole minutes of live time before now
-    live_minutes_left: int  # minutes of live time from now on, rounded up
-    projected_fen: int  # revenue now + the live average over the live time left
-    projected_low_fen: int  # … at `rate_low_fen` (never below the revenue now)
-    projected_high_fen: int  # … at `rate_high_fen`
-    needed_base_fen: Decimal | None  # per minute of remaining live time; None when reached or no time left
-    needed_stretch_fen: Decimal | None
-    on_air: bool
-    session: str | None  # the session on air now
-    host_on_air: str | None = None  # the staff id of the host in the current slot
-    next_session: str | None = None  # when off air: the next session still to come
-    next_start: datetime | None = None
-    # The band's rates, per minute: the 20th and 80th percentiles of the rate over every past run
-    # of `band_minutes` live minutes (the time left, at most half the live time so far), widened
-    # to hold the live average. See `pace_at`.
-    rate_low_fen: Decimal = Decimal(0)
-    rate_high_fen: Decimal = Decimal(0)
-    band_minutes: int = 0
-
-    @property
-    def trend(self) -> Decimal | None:
-        """Return the last 10 minutes' rate relative to the 10 before (0.2 = 20 % faster); None without a before."""
-        return self.rate_last_fen / self.rate_before_fen - 1 if self.rate_before_fen else None
-
 
 @dataclass(frozen=True)
 class Snapshot:
@@ -417,7 +302,7 @@ class LiveFigures:
         rollup = schema.order_rollup
         # A closed seq range: without fresh statistics (a bulk load that autovacuum has not yet
         # analysed) PostgreSQL guesses that `seq > x` matches a third of the table and scans it all.
-        columns = (rollup.c.dimension, rollup.c.key, rollup.c.minute, rollup.c.band, *(rollup.c[name] for name in ORDER_FIELDS))
+        columns = (rollup.c.dimension, rollup.c.key, rollup.c.minute, rollup.c.band, *(rollup.c[name] for name in ORDER_SUMS))
         for dimension, key, minute, band, *values in conn.execute(select(*columns).where(rollup.c.seq.between(since + 1, seq))):
             totals.set_order_cell(dimension, key, minute, band, values)
         table = schema.checkin_rollup
@@ -524,108 +409,6 @@ def _earliest_inviters(conn: Connection) -> dict[str, str]:
 # -- pace --------------------------------------------------------------------------------------------
 
 
-def live_sessions(config: EventConfig) -> tuple[LiveSession, ...]:
-    """Return the event's live sessions, or the whole event as one when none are declared."""
-    if config.sessions:
-        return tuple(sorted(config.sessions, key=lambda session: session.start))
-    return (LiveSession(name=config.event.name, start=config.event.start, end=config.event.end),)
-
-
-def _merged(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Return half-open spans merged where they overlap, ascending."""
-    merged: list[tuple[int, int]] = []
-    for low, high in sorted(spans):
-        if merged and low <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], high))
-        else:
-            merged.append((low, high))
-    return merged
-
-
-def quantile(values: Sequence[int | Decimal], q: Decimal) -> Decimal:
-    """Return the q-quantile of values, interpolating linearly between the closest ranks (numpy's default); 0 for none."""
-    if not values:
-        return Decimal(0)
-    ordered = sorted(values)
-    position = q * (len(ordered) - 1)
-    index = int(position)
-    if index + 1 >= len(ordered):
-        return Decimal(ordered[-1])
-    return ordered[index] + (ordered[index + 1] - ordered[index]) * (position - index)
-
-
-def band_rates(live_revenue: Sequence[int], stretch: int, quantiles: tuple[Decimal, Decimal] = BAND_QUANTILES) -> tuple[Decimal, Decimal]:
-    """Return the low and high quantiles of the per-minute rate over every run of `stretch` consecutive live minutes.
-
-    `live_revenue` is the revenue of each live minute so far, oldest first (the breaks between
-    sessions left out). Empty history gives (0, 0).
-    """
-    stretch = max(1, min(stretch, len(live_revenue)))
-    if not live_revenue:
-        return Decimal(0), Decimal(0)
-    running = sum(live_revenue[:stretch])
-    sums = [running]
-    for index in range(stretch, len(live_revenue)):
-        running += live_revenue[index] - live_revenue[index - stretch]
-        sums.append(running)
-    low, high = (quantile(sums, q) for q in quantiles)
-    return low / stretch, high / stretch
-
-
-def pace_at(sessions: Sequence[LiveSession | tuple[datetime, datetime]], revenue_by_minute: Mapping[int, int], revenue_fen: int,
-            base_fen: int, stretch_fen: int, now: datetime) -> Pace:
-    """Return the pace at `now`: a pure function of the sessions, the revenue so far and the time.
-
-    `sessions` are the live sessions (`live_sessions(config)`, or bare (start, end) pairs),
-    `revenue_by_minute` the revenue sold in each epoch minute (read with `.get(minute, 0)`), and
-    `revenue_fen` the revenue now.
-
-    Rates count whole live minutes before now, across the breaks between sessions; the time left
-    is counted to the second. The projected finish adds the live average over the live time left
-    (a flash-sale burst would swing a 10-minute rate wildly). Its band adds, over the same time,
-    the 20th and 80th percentiles of the rate over every past run of live minutes as long as the
-    time left (at most half the live time so far, so there are always several runs to compare):
-    what a slow and a good stretch of that length so far would add. The band always holds the
-    projection and never starts below the revenue now; before any live minute, or with no live
-    time left, it is the projection itself (`band_minutes` 0).
-    """
-    sessions = sorted((s if isinstance(s, LiveSession) else LiveSession(start=s[0], end=s[1]) for s in sessions), key=lambda s: s.start)
-    now_minute, now_ts = minute_of(now), int(now.timestamp())
-    elapsed = [(low, min(high, now_minute)) for low, high in _merged((minute_of(s.start), minute_of(s.end)) for s in sessions) if low < min(high, now_minute)]
-    live_revenue = [revenue_by_minute.get(minute, 0) for low, high in elapsed for minute in range(low, high)]
-    left_seconds = sum(max(0, high - max(low, now_ts)) for low, high in _merged((int(s.start.timestamp()), int(s.end.timestamp())) for s in sessions))
-    left_minutes = Decimal(left_seconds) / 60
-    window = int(PACE_WINDOW.total_seconds() // 60)
-
-    def rate(revenues: Sequence[int]) -> Decimal:
-        return Decimal(sum(revenues)) / len(revenues) if revenues else Decimal(0)
-
-    rate_average = rate(live_revenue)
-    stretch = max(1, min(math.ceil(left_seconds / 60), len(live_revenue) // 2)) if left_seconds and live_revenue else 0
-    low, high = band_rates(live_revenue, stretch) if stretch else (rate_average, rate_average)
-    rate_low, rate_high = min(low, rate_average), max(high, rate_average)
-
-    def projected(at_rate: Decimal) -> int:
-        return max(revenue_fen, revenue_fen + int((at_rate * left_minutes).to_integral_value(ROUND_HALF_UP)))
-
-    def needed(goal: int) -> Decimal | None:
-        return Decimal(goal - revenue_fen) / left_minutes if goal > revenue_fen and left_seconds else None
-
-    current = next((s for s in sessions if s.start <= now < s.end), None)
-    slot = next((slot for slot in current.slots if slot.start <= now < slot.end), None) if current else None
-    upcoming = next((s for s in sessions if s.start > now), None) if current is None else None
-    return Pace(
-        rate_last_fen=rate(live_revenue[-window:]), rate_before_fen=rate(live_revenue[-2 * window:-window]), rate_average_fen=rate_average,
-        live_minutes_elapsed=len(live_revenue), live_minutes_left=math.ceil(left_seconds / 60),
-        projected_fen=projected(rate_average), projected_low_fen=projected(rate_low), projected_high_fen=projected(rate_high),
-        needed_base_fen=needed(base_fen), needed_stretch_fen=needed(stretch_fen),
-        on_air=current is not None, session=current.name if current else None,
-        host_on_air=slot.host if slot else None,
-        next_session=upcoming.name if upcoming else None, next_start=upcoming.start if upcoming else None,
-        rate_low_fen=rate_low, rate_high_fen=rate_high, band_minutes=stretch,
-    )
-
-
 class _MinuteRevenue(Mapping[int, int]):
     """A read-only view of the folded totals as revenue per epoch minute."""
 
@@ -653,19 +436,6 @@ def _pace(config: EventConfig, totals: _Totals, revenue_fen: int, base_fen: int,
 # -- leaderboards ------------------------------------------------------------------------------------
 
 
-def leaderboard_metric(config: EventConfig, role: str) -> str:
-    """Return the metric that ranks a role: the event file's choice when the role knows it, else the role's default."""
-    chosen = {board.role: board.metric for board in config.leaderboards}.get(role)
-    return chosen if chosen in role_metrics(role) else role_metrics(role)[0]
-
-
-def ranked_roles(config: EventConfig) -> list[str]:
-    """Return the roles that get a leaderboard: those with members and a metric (by default or from the event file)."""
-    staffed = {member.role for member in config.staff}
-    chosen = {board.role for board in config.leaderboards}
-    return [role for role in ROLES if role in staffed and (role in ROLE_METRICS or role in chosen)]
-
-
 def _by_dimension(by_key: dict[OrderCell, list[int]]) -> dict[str, dict[str, list[int]]]:
     """Return the order totals summed over bands, per dimension and key."""
     summed: dict[str, dict[str, list[int]]] = {}
@@ -675,98 +445,6 @@ def _by_dimension(by_key: dict[OrderCell, list[int]]) -> dict[str, dict[str, lis
             bucket = summed[dimension][key] = [0] * 5
         _add_into(bucket, values, 1)
     return summed
-
-
-def _on_air_minutes(config: EventConfig) -> dict[str, list[int]]:
-    on_air: dict[str, list[int]] = {}
-    for session in config.sessions:
-        for slot in session.slots:
-            on_air.setdefault(slot.host, []).extend(range(minute_of(slot.start), minute_of(slot.end)))
-    return on_air
-
-
-def _metric_values(config: EventConfig, role: str, metric: str, sums: dict[str, dict[str, list[int]]], checkins: dict[CheckinCell, int],
-                   totals: _Totals, before_minute: int | None = None) -> dict[str, int | Decimal]:
-    """Return each member's value of one metric, from totals (rolled back to `before_minute` when given)."""
-    members = [member.id for member in config.staff if member.role == role]
-    staff_totals, group_totals = sums.get("staff", {}), sums.get("group", {})
-
-    def checkins_by_staff(*kinds: str) -> dict[str, int]:
-        return {m: sum(checkins.get((kind, "staff", m), 0) for kind in kinds) for m in members}
-
-    if role == "community":
-        owned: dict[str, list[str]] = {}
-        for group in config.groups:
-            owned.setdefault(group.owner, []).append(group.id)
-        if metric == "joins":
-            return {m: sum(checkins.get(("join_group", "group", g), 0) for g in owned.get(m, ())) for m in members}
-        return {m: sum(group_totals[g][REVENUE] for g in owned.get(m, ()) if g in group_totals) for m in members}
-    if role == "host":
-        on_air = _on_air_minutes(config)
-        if before_minute is not None:
-            on_air = {host: [x for x in minutes if x < before_minute] for host, minutes in on_air.items()}
-        revenue = {m: sum(totals.by_minute[x][REVENUE] for x in on_air.get(m, ()) if x in totals.by_minute) for m in members}
-        if metric == "gpm":
-            entries = {m: sum(totals.checkin_by_minute.get(("enter_live", x), 0) for x in on_air.get(m, ())) for m in members}
-            return {m: (Decimal(revenue[m]) * 1000 / entries[m]) if entries[m] else Decimal(0) for m in members}
-        return revenue
-    if role == "hype" and metric == "pushes":
-        return {m: totals.counters.get(PUSHES_COUNTER.format(m), 0) for m in members}
-    if role == "hype":
-        kinds = {"activity": ("share", "check_in"), "shares": ("share",), "check_ins": ("check_in",)}[metric]
-        return checkins_by_staff(*kinds)
-    # order_taker and every other role: credited sales
-    if metric == "orders":
-        return {m: staff_totals[m][PAID_ORDERS] if m in staff_totals else 0 for m in members}
-    if metric == "invites":
-        return checkins_by_staff("invite")
-    if metric == "conversion":
-        invited = checkins_by_staff("invite")
-        buyers = {m: totals.counters.get(f"buyers:{m}", 0) for m in members}
-        return {m: Decimal(buyers[m]) / invited[m] if invited[m] else Decimal(0) for m in members}
-    return {m: staff_totals[m][REVENUE] if m in staff_totals else 0 for m in members}
-
-
-def _ranked(values: dict[str, int | Decimal]) -> list[tuple[int, str, int | Decimal]]:
-    """Return (rank, staff id, value), best first; ties share a rank and are listed by staff id."""
-    ordered = sorted(values.items(), key=lambda item: (-item[1], item[0]))
-    return [(rank, sid, value) for rank, (sid, value) in zip(competition_ranks([v for _, v in ordered]), ordered, strict=True)]
-
-
-def _leaderboards(config: EventConfig, totals: _Totals, sums: dict[str, dict[str, list[int]]], now: datetime, rank_window: timedelta) -> dict[str, list[Standing]]:
-    staff = config.staff_by_id()
-    before_minute = minute_of(now - rank_window)
-    past: tuple[dict[str, dict[str, list[int]]], dict[CheckinCell, int]] | None = None
-    boards: dict[str, list[Standing]] = {}
-    for role in ranked_roles(config):
-        metric = leaderboard_metric(config, role)
-        ranked = _ranked(_metric_values(config, role, metric, sums, totals.checkin_by_key, totals))
-        past_ranks: dict[str, int] = {}
-        if metric not in NO_HISTORY_METRICS:
-            if past is None:
-                past = totals.rolled_back(sums, before_minute)
-            past_ranks = {sid: rank for rank, sid, _ in _ranked(_metric_values(config, role, metric, *past, totals, before_minute))}
-        boards[role] = [
-            Standing(rank=rank, staff_id=sid, name=staff[sid].name, team=staff[sid].team, metric=metric, value=value,
-                     movement=past_ranks[sid] - rank if sid in past_ranks else None)
-            for rank, sid, value in ranked
-        ]
-    return boards
-
-
-def _teams(config: EventConfig, staff_totals: dict[str, list[int]], commission: dict[str, Decimal]) -> list[TeamTotal]:
-    members: dict[str, list[str]] = {}
-    for member in config.staff:
-        if member.team:
-            members.setdefault(member.team, []).append(member.id)
-    rows = []
-    for team, ids in members.items():
-        revenue = sum(staff_totals[sid][REVENUE] for sid in ids if sid in staff_totals)
-        orders = sum(staff_totals[sid][PAID_ORDERS] for sid in ids if sid in staff_totals)
-        rows.append((team, tuple(ids), revenue, orders, sum((commission.get(sid, Decimal(0)) for sid in ids), Decimal(0))))
-    rows.sort(key=lambda row: (-row[2], row[0]))
-    ranks = competition_ranks([row[2] for row in rows])
-    return [TeamTotal(rank, team, ids, revenue, orders, earned) for rank, (team, ids, revenue, orders, earned) in zip(ranks, rows, strict=True)]
 
 
 # -- from folded totals to a snapshot --------------------------------------------------------------
@@ -821,7 +499,7 @@ def build_snapshot(config: EventConfig, totals: _Totals, seq: int, now: datetime
         repaired=totals.repaired,
         revenue_by_minute=totals.minute_series(),
         staff_revenue_by_minute=totals.staff_series(),
-        leaderboards=_leaderboards(config, totals, sums, now, rank_window),
+        leaderboards=leaderboards(config, totals, sums, now, rank_window),
         commission_fen=commission,
         team_pool=team_pool(config, revenue_fen, staff_revenue, peak),
         pace=_pace(config, totals, revenue_fen, base_fen, stretch_fen, now),
@@ -829,7 +507,7 @@ def build_snapshot(config: EventConfig, totals: _Totals, seq: int, now: datetime
         group_revenue_fen={k: v[REVENUE] for k, v in sums.get("group", {}).items()},
         staff_band_revenue_fen=staff_band_revenue,
         staff_paid_orders={sid: staff_totals[sid][PAID_ORDERS] for sid in known if sid in staff_totals},
-        teams=_teams(config, staff_totals, commission),
+        teams=teams(config, staff_totals, commission),
         paid_out_fen=dict(totals.paid_out),
         revenue_peak_fen=peak,
         commission_status=commission_status(config, now),
@@ -844,7 +522,7 @@ def stats_json(snapshot: Snapshot) -> dict:
 
     def metric_value(standing: Standing) -> float | int:
         if standing.metric in MONEY_METRICS:
-            return yuan(standing.value)
+            return to_yuan(standing.value)
         if isinstance(standing.value, Decimal):
             return float(standing.value.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP))
         return standing.value
@@ -855,13 +533,13 @@ def stats_json(snapshot: Snapshot) -> dict:
     pool = snapshot.team_pool
     return {
         "event": snapshot.event,
-        "revenue": yuan(snapshot.revenue_fen),
+        "revenue": to_yuan(snapshot.revenue_fen),
         "orders": snapshot.paid_orders,
         "paying_customers": snapshot.paying_customers,
-        "refunds": {"orders": snapshot.refunded_orders, "amount": yuan(snapshot.refunded_fen)},
+        "refunds": {"orders": snapshot.refunded_orders, "amount": to_yuan(snapshot.refunded_fen)},
         "goals": {
-            "base": yuan(snapshot.base_fen),
-            "stretch": yuan(snapshot.stretch_fen),
+            "base": to_yuan(snapshot.base_fen),
+            "stretch": to_yuan(snapshot.stretch_fen),
             "base_progress": ratio(snapshot.progress(snapshot.base_fen)),
             "stretch_progress": ratio(snapshot.progress(snapshot.stretch_fen)),
         },
@@ -870,8 +548,8 @@ def stats_json(snapshot: Snapshot) -> dict:
             for role, board in snapshot.leaderboards.items()
         },
         "commission": {
-            "staff": [{"staff_id": sid, "commission": yuan(fen)} for sid, fen in snapshot.commission_fen.items()],
-            "team_pool": {"rate": float(pool.rate), "unlocked": pool.unlocked, "amount": yuan(pool.amount_fen)},
+            "staff": [{"staff_id": sid, "commission": to_yuan(fen)} for sid, fen in snapshot.commission_fen.items()],
+            "team_pool": {"rate": float(pool.rate), "unlocked": pool.unlocked, "amount": to_yuan(pool.amount_fen)},
         },
         "checkins": dict(snapshot.checkins),
         "quarantined": snapshot.quarantined,

@@ -17,8 +17,8 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from warroom import schema
+from warroom.clock import at_second
 from warroom.config import EventConfig
-from warroom.figures import at_second
 from warroom.store import Store
 
 # An ingest renews its lease every few seconds; one not renewed for this long has stopped.

@@ -301,6 +301,12 @@ def _round(value: Decimal, places: str = "1") -> Decimal:
     return value.quantize(Decimal(places), rounding=ROUND_HALF_UP)
 
 
+def role_label(role: str, lang: str = DEFAULT_LANG) -> str:
+    """Return a staff role's name in `lang` (接单员, 主播 …): "" is unattributed, "unknown" an id not in the event file, any other unknown role as written."""
+    key = {"": "rv_role_none", "unknown": "rv_role_unknown"}.get(role, f"role_{role}")
+    return t(key, lang) if key in STRINGS else role
+
+
 def fmt_list(items: Iterable[str], lang: str) -> str:
     """Return names joined the way the language lists them: "1群、2群" in zh, "G1, G2" in en."""
     return ("、" if normalize_lang(lang) == "zh" else ", ").join(items)

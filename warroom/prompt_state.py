@@ -28,35 +28,17 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Connection, and_, func, or_, select, update
+from sqlalchemy import Connection, and_, func, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from warroom import schema
-from warroom.clock import Clock, SystemClock
+from warroom.clock import Clock, SystemClock, at_second, minute_of
 from warroom.config import EventConfig
-from warroom.figures import COUNTED_KINDS, at_second, minute_of
-from warroom.prompts import (
-    FIRING,
-    RESOLVED,
-    RESOLVED_RETENTION,
-    Content,
-    Instance,
-    MinuteSeries,
-    Prompt,
-    PromptState,
-    Push,
-    RuleBook,
-    Silence,
-    evaluate,
-    prompts_of,
-    replay,
-    signals_at,
-    suggested_template,
-)
-from warroom.store import PUSHES_COUNTER, Store, _insert, _upsert, add_to_counters
+from warroom.figures import COUNTED_KINDS
+from warroom.prompt_rules import Content, MinuteSeries, RuleBook, signals_at
+from warroom.prompts import FIRING, RESOLVED, RESOLVED_RETENTION, Instance, Prompt, PromptState, Push, Silence, evaluate, prompts_of, replay, suggested_template
+from warroom.store import PROMPTS_EVALUATED_AT, PROMPTS_SEQ, Store
 
-PROMPTS_SEQ = "prompts_seq"
-EVALUATED_AT = "prompts_evaluated_at"
 # An evaluation older than this is not trusted by `prompts_at`: it replays instead.
 STALE_AFTER = timedelta(minutes=2)
 LIFT_MINUTES = 10
@@ -205,17 +187,11 @@ def load_state(store: Store, now: datetime) -> PromptState:
     with store.reading() as conn:
         rows = conn.execute(select(table).where(or_(table.c.state != RESOLVED, table.c.resolved_at >= recent))).mappings().all()
         silences, pushes = _silences_and_pushes(conn, now)
-        evaluated = _meta(conn, EVALUATED_AT)
+        evaluated = _meta(conn, PROMPTS_EVALUATED_AT)
     return PromptState(
         instances={row["key"]: _instance(row) for row in rows},
         silences=silences, pushes=pushes, evaluated_at=_dt(evaluated),
     )
-
-
-def _bump(conn: Connection) -> None:
-    meta = schema.meta
-    _upsert(conn, meta, [{"key": PROMPTS_SEQ, "value": 0}], ("key",), update_columns=())
-    conn.execute(update(meta).where(meta.c.key == PROMPTS_SEQ).values(value=meta.c.value + 1))
 
 
 def save_state(store: Store, previous: PromptState, new: PromptState) -> bool:
@@ -229,22 +205,13 @@ def save_state(store: Store, previous: PromptState, new: PromptState) -> bool:
         return replace(instance, last_true_at=instance.active_since) if instance else None
 
     seen = bool(dropped) or any(visible(previous.instances.get(i.key)) != visible(i) for i in changed)
-    table = schema.prompt_instances
-    with store.writer.begin() as conn:
-        _upsert(conn, table, [_instance_row(instance) for instance in changed], ("key",))
-        if dropped:
-            conn.execute(table.delete().where(table.c.key.in_(dropped)))
-        if new.evaluated_at is not None:
-            _upsert(conn, schema.meta, [{"key": EVALUATED_AT, "value": _ts(new.evaluated_at)}], ("key",))
-        if seen:
-            _bump(conn)
+    store.save_prompt_instances([_instance_row(instance) for instance in changed], dropped, _ts(new.evaluated_at), visible=seen)
     return seen
 
 
 def prompts_seq(store: Store) -> int:
     """Return a counter that moves whenever the prompts the screens show may have changed (a cache key)."""
-    with store.reading() as conn:
-        return _meta(conn, PROMPTS_SEQ) or 0
+    return store.meta_value(PROMPTS_SEQ) or 0
 
 
 # -- the evaluator -------------------------------------------------------------------------------
@@ -358,13 +325,10 @@ def acknowledge(store: Store, prompt_key: str, staff_id: str, *, at: datetime, g
         groups=tuple(instance.content.groups if groups is None else groups), staff_id=staff_id,
         pushed_at=_whole_second(at), template=chosen, message=message if message is not None else (messages[chosen] if messages else ""),
     )
-    with store.writer.begin() as conn:
-        conn.execute(_insert(conn, schema.prompt_pushes).values(
-            id=push.id, prompt_key=push.prompt_key, rule=push.rule, kind=push.kind, template=push.template,
-            message=push.message, groups=json.dumps(list(push.groups)), staff_id=push.staff_id, pushed_at=_ts(push.pushed_at),
-        ))
-        add_to_counters(conn, {PUSHES_COUNTER.format(staff_id): 1})
-        _bump(conn)
+    store.record_push({
+        "id": push.id, "prompt_key": push.prompt_key, "rule": push.rule, "kind": push.kind, "template": push.template,
+        "message": push.message, "groups": json.dumps(list(push.groups)), "staff_id": push.staff_id, "pushed_at": _ts(push.pushed_at),
+    })
     return push
 
 
@@ -378,24 +342,16 @@ def silence(store: Store, *, minutes: float, created_by: str, at: datetime, rule
         id=uuid.uuid4().hex[:12], starts_at=start, ends_at=start + timedelta(minutes=minutes), created_by=created_by,
         rule=rule, kind=kind, group=group, comment=comment,
     )
-    with store.writer.begin() as conn:
-        conn.execute(_insert(conn, schema.prompt_silences).values(
-            id=held.id, rule=rule, kind=kind, group_id=group, starts_at=_ts(held.starts_at), ends_at=_ts(held.ends_at),
-            created_by=created_by, created_at=_ts(start), comment=comment,
-        ))
-        _bump(conn)
+    store.add_silence({
+        "id": held.id, "rule": rule, "kind": kind, "group_id": group, "starts_at": _ts(held.starts_at), "ends_at": _ts(held.ends_at),
+        "created_by": created_by, "created_at": _ts(start), "comment": comment,
+    })
     return held
 
 
 def expire_silence(store: Store, silence_id: str, *, at: datetime) -> bool:
     """End a silence at `at`; return whether it was still running."""
-    table = schema.prompt_silences
-    now = _ts(_whole_second(at))
-    with store.writer.begin() as conn:
-        ended = conn.execute(update(table).where(table.c.id == silence_id, table.c.ends_at > now).values(ends_at=now)).rowcount
-        if ended:
-            _bump(conn)
-    return bool(ended)
+    return store.end_silence(silence_id, _ts(_whole_second(at)))
 
 
 def active_silences(store: Store, *, at: datetime) -> list[Silence]:

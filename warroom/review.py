@@ -1,16 +1,16 @@
-"""After the show: where the money came from, who bought, what each flash sale and push did; and the big screen's small live reads.
+"""After the show: where the money came from, who bought, what each flash sale and push did.
 
 `build_review(store, config, snapshot)` reads the rollups and the customers table once (never
 the order table; only the lift of pushes, from `warroom.prompt_state`, counts the orders around
 each push), and returns a `Review`: revenue over time against the goals with the flash
 sales marked, breakdowns by hour, product, group, role and buyer tier, the funnel, ROI against
 `event.budget`, each flash sale's window, and the lift of each acknowledged push (from
-`warroom.prompt_state` when it is installed). `review_tables` turns it into localized tables,
-which the review page shows and `warroom.exports` writes, one sheet each.
+`warroom.prompt_state`). `warroom.review_tables` turns it into localized tables, which the review
+page shows and `warroom.exports` writes, one sheet each.
 
 Buyer tiers. Every paying customer falls in exactly one tier, the first that fits:
-- **high value** (`high_value`): spent at least `HIGH_VALUE_FEN` (¥5,000) net of refunds in the
-  event, or is among the top `HIGH_VALUE_TOP_SHARE` (5 %) of buyers by spend;
+- **high value** (`high_value`): spent at least `[review] high_value` (default ¥5,000) net of refunds
+  in the event, or is among the top `high_value_top_percent` (default 5 %) of buyers by spend;
 - **repeat** (`repeat`): two or more paid orders in the event;
 - **new** (`new`): exactly one paid order, i.e. their first order of this event.
 Paid orders without a customer id cannot be tiered; their revenue shows as `unknown`.
@@ -18,39 +18,51 @@ Paid orders without a customer id cannot be tiered; their revenue shows as `unkn
 ROI is 投产比: revenue ÷ budget. The cost ratio (费比) puts the commission and the team pool on
 top of the budget: (budget + commission + pool) ÷ revenue.
 
-For the big screen: `BigOrderFeed` keeps the latest big orders (≥ `BIG_ORDER_FEN`, ¥1,000) by
-reading only the orders whose seq is newer than the last it saw; `milestones_fen` and `milestones_reached` say which revenue
-milestones to celebrate; `next_flash_sale` gives the countdown; `revenue_now` reads one counter.
+The flash sales the review marks and the live sessions its chart spans are `warroom.schedule`'s.
 """
 
 from __future__ import annotations
 
 import math
-import threading
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, literal_column, select
+from sqlalchemy import func, select
 
 from warroom import schema
-from warroom.commission import to_yuan
-from warroom.config import EventConfig
-from warroom.figures import Snapshot, Standing, at_minute, at_second, live_sessions
-from warroom.i18n import STRINGS, fmt_list, fmt_pct, fmt_yuan, t
-from warroom.prompt_state import lift, lift_summary
-from warroom.rules import to_fen
-from warroom.store import REVENUE_COUNTER, Store
+from warroom.clock import at_minute
+from warroom.config import EventConfig, ReviewSettings
+from warroom.figures import Snapshot
+from warroom.i18n import fmt_list, role_label, t
+from warroom.leaderboards import Standing
+from warroom.money import to_fen
+from warroom.prompt_state import LIFT_MINUTES, lift, lift_summary
+from warroom.schedule import FlashSale, flash_sales, live_sessions
+from warroom.store import Store
 
-BIG_ORDER_FEN = schema.BIG_ORDER_FEN
-HIGH_VALUE_FEN = 500_000  # ¥5,000 spent in the event makes a high-value buyer
-HIGH_VALUE_TOP_SHARE = Decimal("0.05")  # … and so does being in the top 5 % of buyers by spend
 TIERS = ("high_value", "repeat", "new")
 UNKNOWN = "unknown"
-LIFT_MINUTES = 10
+
+
+@dataclass(frozen=True)
+class TierRule:
+    """What makes a buyer high value: a spend in fen, or a place in the top share of buyers by spend (`[review]`)."""
+
+    high_value_fen: int = to_fen(ReviewSettings().high_value)
+    top_share: Decimal = ReviewSettings().high_value_top_percent / 100
+
+    @classmethod
+    def from_config(cls, config: EventConfig) -> TierRule:
+        """Return the event's rule, from its `[review]` section."""
+        return cls(high_value_fen=to_fen(config.review.high_value), top_share=config.review.high_value_top_percent / 100)
+
+
+# The default rule's figures, which the review page's note quotes.
+HIGH_VALUE_FEN = TierRule().high_value_fen
+HIGH_VALUE_TOP_SHARE = TierRule().top_share
 
 
 # -- rows -------------------------------------------------------------------------------------------
@@ -126,32 +138,10 @@ class Roi:
 
 
 @dataclass(frozen=True)
-class FlashSaleMark:
-    """One flash sale from the event file, with its product resolved."""
-
-    at: datetime
-    minutes: int
-    sku: str
-    product: str
-    price_fen: int
-    list_price_fen: int | None
-    groups: tuple[str, ...]  # empty: every group
-
-    @property
-    def end(self) -> datetime:
-        """Return when the sale stops."""
-        return self.at + timedelta(minutes=self.minutes)
-
-    def running(self, now: datetime) -> bool:
-        """Return whether the sale is on at `now`."""
-        return self.at <= now < self.end
-
-
-@dataclass(frozen=True)
 class FlashSaleResult:
     """What sold during one flash sale's window, and in the same length of time before it."""
 
-    sale: FlashSaleMark
+    sale: FlashSale
     sku_orders: int
     sku_revenue_fen: int
     window_revenue_fen: int  # every product, during the window
@@ -230,179 +220,6 @@ class Review:
     def progress(self, goal_fen: int) -> Decimal:
         """Return revenue as a fraction of a goal."""
         return Decimal(self.revenue_fen) / goal_fen if goal_fen else Decimal(0)
-
-
-# -- the commission page's totals -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PayoutTotals:
-    """The payout sheet summed: what was earned, paid, is still owed, and must be clawed back."""
-
-    commission_fen: Decimal
-    pool_shares_fen: Decimal
-    paid_fen: int
-    owed_fen: Decimal  # positive balances
-    clawback_fen: Decimal  # negative balances, as a positive amount
-    earners: int  # people with commission of their own
-    overpaid: int  # people paid more than they now earn
-
-
-def payout_totals(rows: Iterable) -> PayoutTotals:
-    """Return the totals of warroom.commission's payout rows."""
-    rows = list(rows)
-    return PayoutTotals(
-        commission_fen=sum((row.commission_fen for row in rows), Decimal(0)),
-        pool_shares_fen=sum((row.pool_share_fen for row in rows), Decimal(0)),
-        paid_fen=sum(row.paid_fen for row in rows),
-        owed_fen=sum((max(row.balance_fen, Decimal(0)) for row in rows), Decimal(0)),
-        clawback_fen=sum((max(-row.balance_fen, Decimal(0)) for row in rows), Decimal(0)),
-        earners=sum(1 for row in rows if row.commission_fen > 0),
-        overpaid=sum(1 for row in rows if row.balance_fen < 0),
-    )
-
-
-# -- flash sales and milestones (also used live) -------------------------------------------------------
-
-
-def flash_sales(config: EventConfig) -> list[FlashSaleMark]:
-    """Return the event's flash sales in time order, with product names and prices in fen."""
-    products = {product.sku: product for product in config.products}
-    marks = []
-    for sale in sorted(config.flash_sales, key=lambda sale: sale.at):
-        product = products.get(sale.sku)
-        marks.append(FlashSaleMark(
-            at=sale.at, minutes=sale.minutes, sku=sale.sku, product=product.name if product else sale.sku,
-            price_fen=to_fen(sale.price), list_price_fen=to_fen(product.price) if product else None, groups=tuple(sale.groups),
-        ))
-    return marks
-
-
-def next_flash_sale(config: EventConfig, now: datetime) -> FlashSaleMark | None:
-    """Return the flash sale running at `now`, else the next one to start, else None."""
-    return next((sale for sale in flash_sales(config) if sale.end > now), None)
-
-
-MAX_MILESTONES = 200
-
-
-def milestone_step_fen(config: EventConfig) -> int:
-    """Return the distance between revenue milestones: a quarter of the base goal (an eighth of the stretch, ¥1 at least, when that is larger)."""
-    return max(to_fen(config.goals.base) // 4, to_fen(config.goals.stretch) // 8, 100)
-
-
-def milestones_fen(config: EventConfig, up_to_fen: int | None = None) -> list[int]:
-    """Return the revenue milestones: every quarter of the base goal, the base and stretch goals, and on in the same steps up to `up_to_fen`.
-
-    With the 520 goals (base 100万, stretch 150万) that is 25万, 50万, 75万, 100万, 125万, 150万, 175万 …,
-    the same quarters of the base that the prompts' milestone rule pushes a data poster for.
-    """
-    base, stretch, step = to_fen(config.goals.base), to_fen(config.goals.stretch), milestone_step_fen(config)
-    top = max(stretch, up_to_fen or 0)
-    # A revenue far past the goals would otherwise make thousands of steps.
-    step = max(step, top // MAX_MILESTONES)
-    return sorted({*range(step, top + 1, step), base, stretch} - {0})
-
-
-def milestones_reached(config: EventConfig, revenue_fen: int) -> list[int]:
-    """Return the milestones that revenue has reached, ascending."""
-    return [milestone for milestone in milestones_fen(config, revenue_fen) if revenue_fen >= milestone]
-
-
-def newly_reached(config: EventConfig, revenue_fen: int, seen: set[int] | None) -> list[int]:
-    """Return the milestones reached and not yet seen; with nothing seen yet (a screen just opened), every milestone reached."""
-    reached = milestones_reached(config, revenue_fen)
-    return reached if seen is None else [milestone for milestone in reached if milestone not in seen]
-
-
-def milestone_kind(config: EventConfig, milestone_fen: int) -> str:
-    """Return "stretch", "base" or "milestone": what reaching this amount means."""
-    if milestone_fen == to_fen(config.goals.stretch):
-        return "stretch"
-    if milestone_fen == to_fen(config.goals.base):
-        return "base"
-    return "milestone"
-
-
-def revenue_now(store: Store) -> int | None:
-    """Return net revenue from the store's running counter (one row), or None before the first sale."""
-    counters = schema.counters
-    with store.reading() as conn:
-        return conn.execute(select(counters.c.value).where(counters.c.name == REVENUE_COUNTER)).scalar()
-
-
-# -- the big-order ticker --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class BigOrder:
-    """A paid order at or above the ticker's threshold."""
-
-    order_id: str
-    ts: datetime
-    amount_fen: int  # net of any partial refund
-    sku: str
-    product: str
-    staff: str  # the credited staff member's name, or '' when unattributed
-    group: str  # the group's name, or ''
-    customer: str  # the customer id, phone numbers masked
-
-
-class BigOrderFeed:
-    """The latest big orders, kept incrementally: each poll reads only the orders whose seq is newer than the last one seen.
-
-    The first poll reads the newest `keep` big orders by walking the seq index backwards. An order
-    that is refunded (or falls under the threshold after a partial refund) leaves the ticker.
-    Thread-safe: one feed can serve every session of a process.
-    """
-
-    def __init__(self, config: EventConfig, threshold_fen: int = BIG_ORDER_FEN, keep: int = 30):
-        self.config = config
-        self.threshold_fen = threshold_fen
-        self.keep = keep
-        self._lock = threading.Lock()
-        self._seq: int | None = None
-        self._orders: dict[str, BigOrder] = {}
-        self._staff = {member.id: member.name for member in config.staff}
-        self._groups = {group.id: group.name for group in config.groups}
-        self._products = {product.sku: product.name for product in config.products}
-
-    def poll(self, store: Store, now: datetime | None = None, limit: int = 5) -> list[BigOrder]:
-        """Fold in the orders changed since the last poll and return the newest big orders up to `now`, newest first."""
-        from warroom.i18n import mask_phone
-
-        orders = schema.orders
-        columns = (orders.c.order_id, orders.c.ts, orders.c.amount_fen, orders.c.refund_fen, orders.c.status, orders.c.sku,
-                   orders.c.product, orders.c.customer_id, orders.c.credited_staff, orders.c.group_id, orders.c.seq)
-        with self._lock:
-            with store.reading() as conn:
-                # The index of big orders by seq holds orders from BIG_ORDER_FEN up; the planner takes it when the
-                # query names that bound as a constant, as the index does.
-                big = (orders.c.amount_fen >= self.threshold_fen, *((orders.c.amount_fen >= literal_column(str(BIG_ORDER_FEN)),) if self.threshold_fen >= BIG_ORDER_FEN else ()))
-                if self._seq is None:
-                    # Walks the seq index from the newest end and stops after `keep` big orders.
-                    recent = (*big, orders.c.status == "paid", *((orders.c.ts <= int(now.timestamp()),) if now else ()))
-                    query = select(*columns).where(*recent).order_by(orders.c.seq.desc(), orders.c.ts.desc()).limit(self.keep)
-                else:
-                    query = select(*columns).where(orders.c.seq > self._seq, *big)
-                rows = conn.execute(query).all()
-                latest = conn.execute(select(schema.meta.c.value).where(schema.meta.c.key == "seq")).scalar_one()
-            for order_id, ts, amount, refund, status, sku, product, customer, staff, group, _seq in sorted(rows, key=lambda row: row.seq):
-                net = amount - refund
-                if status != "paid" or net < self.threshold_fen:
-                    self._orders.pop(order_id, None)
-                    continue
-                self._orders[order_id] = BigOrder(
-                    order_id=order_id, ts=at_second(ts), amount_fen=net, sku=sku or "",
-                    product=self._products.get(sku or "", product or sku or ""), staff=self._staff.get(staff or "", staff or ""),
-                    group=self._groups.get(group or "", group or ""), customer=mask_phone(customer or ""),
-                )
-            if len(self._orders) > self.keep:
-                newest = sorted(self._orders.values(), key=lambda order: order.ts, reverse=True)[:self.keep]
-                self._orders = {order.order_id: order for order in newest}
-            self._seq = max(latest, self._seq or 0)
-            chosen = [order for order in self._orders.values() if now is None or order.ts <= now]
-        return sorted(chosen, key=lambda order: (order.ts, order.order_id), reverse=True)[:limit]
 
 
 # -- the review ----------------------------------------------------------------------------------------
@@ -493,28 +310,22 @@ def by_role(sums: dict[str, list[int]], config: EventConfig, lang: str = "zh") -
     )
 
 
-def role_label(role: str, lang: str = "zh") -> str:
-    """Return a role's name in the page's language: "" is unattributed, an id not in the event file is unknown."""
-    key = {"": "rv_role_none", UNKNOWN: "rv_role_unknown"}.get(role, f"role_{role}")
-    return t(key, lang) if key in STRINGS else role
-
-
-def buyer_tier(orders: int, spent_fen: int, top_spender: bool) -> str:
+def buyer_tier(orders: int, spent_fen: int, top_spender: bool, rule: TierRule = TierRule()) -> str:
     """Return a paying customer's tier: high_value, repeat or new (see the module's docstring)."""
-    if spent_fen >= HIGH_VALUE_FEN or top_spender:
+    if spent_fen >= rule.high_value_fen or top_spender:
         return "high_value"
     return "repeat" if orders >= 2 else "new"
 
 
-def by_tier(buyers: Sequence[tuple[int, int]], total_revenue_fen: int, total_orders: int, lang: str = "zh") -> list[Slice]:
+def by_tier(buyers: Sequence[tuple[int, int]], total_revenue_fen: int, total_orders: int, lang: str = "zh", rule: TierRule = TierRule()) -> list[Slice]:
     """Return sales per buyer tier from each paying customer's (paid orders, net spend); orders without a customer last."""
     ranked = sorted(buyers, key=lambda buyer: -buyer[1])
-    top = math.ceil(len(ranked) * HIGH_VALUE_TOP_SHARE)
+    top = math.ceil(len(ranked) * rule.top_share)
     # Everyone who spent as much as the last of the top share is in it too: ties are not split.
     cutoff = ranked[top - 1][1] if top else None
     sums: dict[str, list[int]] = {tier: [0, 0, 0] for tier in TIERS}
     for orders, spent in ranked:
-        row = sums[buyer_tier(orders, spent, cutoff is not None and spent >= cutoff and spent > 0)]
+        row = sums[buyer_tier(orders, spent, cutoff is not None and spent >= cutoff and spent > 0, rule)]
         row[0] += spent
         row[1] += orders
         row[2] += 1
@@ -632,7 +443,7 @@ def build_review(store: Store, config: EventConfig, snapshot: Snapshot, lang: st
         curve=_curve(totals), hours=by_hour(totals, config),
         products=by_product(sums.get("sku", {}), config, lang), groups=by_group(sums.get("group", {}), joins, config, lang),
         roles=by_role(sums.get("staff", {}), config, lang),
-        tiers=by_tier(buyers, snapshot.revenue_fen, snapshot.paid_orders, lang),
+        tiers=by_tier(buyers, snapshot.revenue_fen, snapshot.paid_orders, lang, TierRule.from_config(config)),
         funnel=funnel_steps(snapshot.funnel),
         roi=Roi(budget_fen=to_fen(config.event.budget), revenue_fen=snapshot.revenue_fen,
                 commission_fen=sum(snapshot.commission_fen.values(), Decimal(0)), pool_fen=pool.amount_fen if pool.unlocked else Decimal(0)),
@@ -682,101 +493,3 @@ def live_x(config: EventConfig, moments: Sequence[datetime]) -> list[float]:
                 elapsed += (moment - start).total_seconds() / 60
         positions.append(elapsed)
     return positions
-
-
-# -- the review as tables ------------------------------------------------------------------------------
-
-# How a column's values are kept and shown: money in fen, counts, fractions, event-local times, text.
-KINDS = ("text", "money", "count", "percent", "time", "number")
-
-
-@dataclass(frozen=True)
-class Table:
-    """A localized table: the review page shows it and the review workbook writes it as one sheet."""
-
-    key: str  # the i18n key of its title (and sheet name)
-    title: str
-    headers: tuple[str, ...]
-    kinds: tuple[str, ...]
-    rows: list[tuple]
-    total: tuple | None = None  # a total row, written in bold under the rows
-
-
-def _table(key: str, lang: str, columns: Sequence[tuple[str, str]], rows: Iterable[tuple]) -> Table:
-    return Table(key=key, title=t(key, lang), headers=tuple(t(header, lang) for header, _ in columns),
-                 kinds=tuple(kind for _, kind in columns), rows=list(rows))
-
-
-def _local(moment: datetime, timezone: str) -> datetime:
-    return moment.astimezone(ZoneInfo(timezone)).replace(tzinfo=None)
-
-
-def review_tables(review: Review, lang: str = "zh") -> list[Table]:
-    """Return the review as tables: the summary, then one per breakdown."""
-    total = review.revenue_fen
-    roi = review.roi
-    overview = _table("rv_sheet_summary", lang, (("rv_col_item", "text"), ("rv_col_value", "text"), ("rv_col_number", "number")), [
-        (t("rv_col_event", lang), review.event, None),
-        (t("rv_col_as_of", lang), _local(review.data_time, review.timezone).strftime("%Y-%m-%d %H:%M"), None),
-        (t("rv_col_revenue", lang), fmt_yuan(total), _yuan(total)),
-        (t("rv_col_orders", lang), f"{review.paid_orders:,}", review.paid_orders),
-        (t("rv_col_buyers", lang), f"{review.buyers:,}", review.buyers),
-        (t("rv_col_aov", lang), fmt_yuan(Decimal(total) / review.paid_orders if review.paid_orders else 0),
-         _yuan(Decimal(total) / review.paid_orders) if review.paid_orders else 0),
-        (t("rv_col_refunds", lang), f"{review.refunded_orders:,} / {fmt_yuan(review.refunded_fen)}", _yuan(review.refunded_fen)),
-        (t("rv_col_base_goal", lang), f"{fmt_yuan(review.base_fen)} · {fmt_pct(review.progress(review.base_fen))}", float(review.progress(review.base_fen))),
-        (t("rv_col_stretch_goal", lang), f"{fmt_yuan(review.stretch_fen)} · {fmt_pct(review.progress(review.stretch_fen))}", float(review.progress(review.stretch_fen))),
-        (t("rv_col_budget", lang), fmt_yuan(roi.budget_fen), _yuan(roi.budget_fen)),
-        (t("rv_col_roi", lang), f"{roi.roi:.2f}" if roi.roi is not None else "—", float(roi.roi) if roi.roi is not None else None),
-        (t("rv_col_cost_ratio", lang), fmt_pct(roi.cost_ratio) if roi.cost_ratio is not None else "—",
-         float(roi.cost_ratio) if roi.cost_ratio is not None else None),
-    ])
-    share_money = (("rv_col_revenue", "money"), ("rv_col_orders", "count"), ("rv_col_share", "percent"), ("rv_col_aov", "money"))
-    tables = [
-        overview,
-        _table("rv_sheet_hours", lang, (("rv_col_hour", "time"), ("rv_col_revenue", "money"), ("rv_col_orders", "count"),
-                                        ("rv_col_refunded_orders", "count"), ("rv_col_share", "percent")),
-               [(row.hour, row.revenue_fen, row.paid_orders, row.refunded_orders, _share(row.revenue_fen, total)) for row in review.hours]),
-        _table("rv_sheet_products", lang, (("rv_col_product", "text"), ("rv_col_sku", "text"), *share_money, ("rv_col_refunded_orders", "count")),
-               [(row.label, row.detail, row.revenue_fen, row.paid_orders, row.share(total), row.aov_fen, row.refunded_orders) for row in review.products]),
-        _table("rv_sheet_groups", lang, (("rv_col_group", "text"), ("rv_col_owner", "text"), ("rv_col_joins", "count"), *share_money),
-               [(row.label, row.detail, row.joins or 0, row.revenue_fen, row.paid_orders, row.share(total), row.aov_fen) for row in review.groups]),
-        _table("rv_sheet_roles", lang, (("rv_col_role", "text"), ("rv_col_sellers", "count"), *share_money),
-               [(row.label, int(row.detail or 0), row.revenue_fen, row.paid_orders, row.share(total), row.aov_fen) for row in review.roles]),
-        _table("rv_sheet_tiers", lang, (("rv_col_tier", "text"), ("rv_col_buyers", "count"), *share_money, ("rv_col_per_buyer", "money")),
-               [(row.label, row.buyers or 0, row.revenue_fen, row.paid_orders, row.share(total), row.aov_fen,
-                 Decimal(row.revenue_fen) / row.buyers if row.buyers else Decimal(0)) for row in review.tiers]),
-        _table("rv_sheet_funnel", lang, (("rv_col_stage", "text"), ("rv_col_customers", "count"), ("rv_col_of_previous", "percent"), ("rv_col_of_first", "percent")),
-               [(t(f"rv_funnel_{step.key}", lang), step.customers, step.of_previous, step.of_first) for step in review.funnel]),
-        # Each cost as a share of revenue; the total cost's share is the cost ratio (费比). ROI is in the summary.
-        _table("rv_sheet_roi", lang, (("rv_col_item", "text"), ("rv_col_amount", "money"), ("rv_col_of_revenue", "percent")), [
-            (t(key, lang), fen, _share(fen, total) if total else None)
-            for key, fen in (("rv_col_revenue", roi.revenue_fen), ("rv_col_budget", roi.budget_fen), ("rv_col_commission", roi.commission_fen),
-                             ("rv_col_pool", roi.pool_fen), ("rv_col_cost", roi.cost_fen))
-        ]),
-        _table("rv_sheet_flash_sales", lang, (("rv_col_time", "time"), ("rv_col_product", "text"), ("rv_col_price", "money"), ("rv_col_minutes", "count"),
-                                              ("rv_col_sku_orders", "count"), ("rv_col_sku_revenue", "money"), ("rv_col_window_revenue", "money"),
-                                              ("rv_col_before_revenue", "money"), ("rv_col_uplift", "percent")),
-               [(_local(row.sale.at, review.timezone), row.sale.product, row.sale.price_fen, row.sale.minutes, row.sku_orders, row.sku_revenue_fen,
-                 row.window_revenue_fen, row.before_revenue_fen, row.uplift) for row in review.flash_sales]),
-    ]
-    tables.append(_table("rv_sheet_pushes", lang, (
-        ("rv_col_time", "time"), ("rv_col_rule", "text"), ("rv_col_template", "text"), ("rv_col_staff", "text"), ("rv_col_groups", "text"),
-        ("rv_col_orders_before", "count"), ("rv_col_orders_after", "count"), ("rv_col_others_before", "count"), ("rv_col_others_after", "count"),
-        ("rv_col_extra_orders", "number"), ("rv_col_extra_checkins", "number"), ("rv_col_complete", "text"),
-    ), [(_local(row.pushed_at, review.timezone), row.rule, row.template, row.staff, row.groups, row.orders_before, row.orders_after,
-         row.others_orders_before, row.others_orders_after, row.extra_orders, row.extra_checkins,
-         t("rv_yes", lang) if row.complete else t("rv_no", lang)) for row in review.pushes]))
-    tables.append(_table("rv_sheet_lift_totals", lang, (
-        ("rv_col_by", "text"), ("rv_col_key", "text"), ("rv_col_pushes", "count"), ("rv_col_group_pushes", "count"),
-        ("rv_col_extra_orders", "number"), ("rv_col_extra_per_group", "number"),
-    ), [(t(f"rv_by_{row.by}", lang), row.key, row.pushes, row.groups, row.extra_orders, row.extra_orders_per_group) for row in review.lift_totals]))
-    return tables
-
-
-def _share(part: int | Decimal, total: int) -> Decimal:
-    return Decimal(part) / total if total else Decimal(0)
-
-
-def _yuan(fen: int | Decimal) -> float:
-    return to_yuan(fen)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass
-from decimal import Decimal
 
-from warroom.config import EventConfig
+from warroom.config import BigScreenSettings, EventConfig
+from warroom.money import to_fen
 
 # Order state precedence: an order's state only moves forward, so re-reading an old row
 # (after a rotation, a repeated export or a restart) can never undo a refund. A row applies
@@ -20,17 +20,14 @@ def state_key(status: str, refund_fen: int) -> tuple[int, int]:
     return STATUS_RANK[status], refund_fen
 
 
-def to_fen(yuan: Decimal) -> int:
-    """Return a yuan amount as integer fen."""
-    return int((Decimal(yuan) * 100).to_integral_value())
-
-
 @dataclass(frozen=True)
 class LedgerRules:
     """What ingest needs from the event file to derive attribution and bands."""
 
     band_floors_fen: tuple[int, ...]
     group_owner: dict[str, str]
+    # The bound of the store's partial index of big orders (`[big_screen] big_order`).
+    big_order_fen: int = to_fen(BigScreenSettings().big_order)
 
     @classmethod
     def from_config(cls, config: EventConfig) -> LedgerRules:
@@ -38,6 +35,7 @@ class LedgerRules:
         return cls(
             band_floors_fen=tuple(to_fen(band.from_) for band in config.commission.bands),
             group_owner={group.id: group.owner for group in config.groups},
+            big_order_fen=to_fen(config.big_screen.big_order),
         )
 
     def band(self, amount_fen: int, qty: int) -> int:

@@ -9,7 +9,14 @@ from sqlalchemy import BigInteger, Boolean, Column, Index, Integer, MetaData, St
 
 metadata = MetaData()
 
-BIG_ORDER_FEN = 100_000  # ¥1,000: an order at least this big goes on the big screen's ticker
+# The big screen's ticker reads the big orders by seq (warroom.ticker). Only they are indexed, by a partial
+# index: a full seq index cost every order one more write at ingest. Its bound is the event file's
+# `[big_screen] big_order`, so the store makes it when it opens, and remakes it when the bound changes
+# (warroom.store); the meta row BIG_ORDER_BOUND says which bound the index holds.
+BIG_ORDER_INDEX = "orders_big_seq"
+BIG_ORDER_BOUND = "big_order_fen"
+# Stores made before the bound came from the event file have the index from ¥1,000 up, the default still.
+EARLIER_BIG_ORDER_FEN = 100_000
 
 # A table whose key is text: SQLite keeps it in the key's own b-tree (WITHOUT ROWID), rather than
 # a rowid table plus a key index, so each row is written once, not twice, at ingest.
@@ -36,9 +43,6 @@ orders = Table(
     Column("seq", BigInteger, nullable=False),
     # Only orders that name no staff are re-credited when a customer's inviter changes.
     Index("orders_customer", "customer_id", sqlite_where=text("staff_id IS NULL"), postgresql_where=text("staff_id IS NULL")),
-    # The big screen's ticker reads the big orders by seq (review.BigOrderFeed). Only they are
-    # indexed: a full seq index cost every order one more write at ingest.
-    Index("orders_big_seq", "seq", sqlite_where=text(f"amount_fen >= {BIG_ORDER_FEN}"), postgresql_where=text(f"amount_fen >= {BIG_ORDER_FEN}")),
     **_KEYED_BY_TEXT,
 )
 

@@ -10,9 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from warroom.commission import Account, account, band_of, band_rates, order_commission_fen, team_pool, yuan_text
+from warroom.commission import band_of, band_rates, order_commission_fen, team_pool
 from warroom.config import EventConfig
-from warroom.figures import Snapshot, Standing
+from warroom.figures import Snapshot
+from warroom.leaderboards import Standing
+from warroom.money import yuan_text
+from warroom.payouts import Account, account
 
 # The metrics that one more credited order moves, and by how much (given the order's amount).
 _ORDER_EFFECT = {"revenue": lambda amount_fen: amount_fen, "orders": lambda _amount_fen: 1}

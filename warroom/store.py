@@ -19,7 +19,7 @@ import sqlite3
 import threading
 import zlib
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,7 +27,24 @@ from functools import lru_cache
 from operator import add, itemgetter
 from typing import NamedTuple
 
-from sqlalchemy import BigInteger, Column, Connection, Engine, Integer, MetaData, String, Table, case, create_engine, event, func, inspect, select, update
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    case,
+    create_engine,
+    event,
+    func,
+    inspect,
+    literal_column,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
@@ -67,11 +84,15 @@ _CHECKIN_DIMENSIONS = ("total", "staff", "group")
 _INVITE_KINDS = ("invite", "join_group")
 _CUSTOMER_FIELDS = ("customer_id", "inviter", "invited_ts", "first_join_ts", "first_live_ts", "paid_orders", "paid_fen", "first_paid_ts")
 _customer_values = itemgetter(*_CUSTOMER_FIELDS)
-_ROLLUP_SUMS = ("revenue_fen", "paid_orders", "refunded_orders", "refunded_fen", "cancelled_orders")
+# The order sums each rollup cell keeps, in this order (the figures fold them as lists).
+ORDER_SUMS = ("revenue_fen", "paid_orders", "refunded_orders", "refunded_fen", "cancelled_orders")
 REVENUE_COUNTER = "revenue_fen"
 REVENUE_PEAK_COUNTER = "revenue_peak_fen"
 # Pushes each staff member acknowledged (the hype squad's leaderboard), by staff id.
 PUSHES_COUNTER = "pushes:{}"
+# Meta keys of the prompts: a seq that moves whenever what the screens show may change, and the last evaluation's time.
+PROMPTS_SEQ = "prompts_seq"
+PROMPTS_EVALUATED_AT = "prompts_evaluated_at"
 
 
 @dataclass(frozen=True)
@@ -256,7 +277,7 @@ class Store:
         self.dialect = self.writer.dialect.name
         schema.metadata.create_all(self.writer)
         with self.writer.begin() as conn:
-            _bring_schema_up_to_date(conn)
+            _bring_schema_up_to_date(conn, self.rules.big_order_fen)
             _upsert(conn, schema.meta, [{"key": "seq", "value": 0}], ("key",), update_columns=())
 
     def _open_read_only(self, url: str) -> None:
@@ -425,7 +446,75 @@ class Store:
             statement = table.delete() if ids is None else table.delete().where(table.c.id.in_(list(ids)))
             return conn.execute(statement).rowcount
 
+    # -- the prompts' state (warroom.prompt_state turns it into rows) ---------------------------
+
+    def save_prompt_instances(self, rows: list[dict], dropped: Sequence[str], evaluated_at: int | None, *, visible: bool) -> None:
+        """Upsert the prompt instances that changed, delete those gone back to inactive, note the evaluation time, and move the prompts seq when `visible`."""
+        table = schema.prompt_instances
+        with self.writer.begin() as conn:
+            _upsert(conn, table, rows, ("key",))
+            if dropped:
+                conn.execute(table.delete().where(table.c.key.in_(list(dropped))))
+            if evaluated_at is not None:
+                _upsert(conn, schema.meta, [{"key": PROMPTS_EVALUATED_AT, "value": evaluated_at}], ("key",))
+            if visible:
+                _bump_prompts_seq(conn)
+
+    def record_push(self, row: dict) -> None:
+        """Insert an acknowledged push, add it to its staff member's pushes counter (the hype leaderboard) and move the prompts seq."""
+        with self.writer.begin() as conn:
+            conn.execute(_insert(conn, schema.prompt_pushes).values(**row))
+            _add_to_counters(conn, {PUSHES_COUNTER.format(row["staff_id"]): 1})
+            _bump_prompts_seq(conn)
+
+    def add_silence(self, row: dict) -> None:
+        """Insert a silence and move the prompts seq."""
+        with self.writer.begin() as conn:
+            conn.execute(_insert(conn, schema.prompt_silences).values(**row))
+            _bump_prompts_seq(conn)
+
+    def end_silence(self, silence_id: str, at: int) -> bool:
+        """End a silence at `at` (epoch seconds) and move the prompts seq; return whether it was still running."""
+        table = schema.prompt_silences
+        with self.writer.begin() as conn:
+            ended = conn.execute(update(table).where(table.c.id == silence_id, table.c.ends_at > at).values(ends_at=at)).rowcount
+            if ended:
+                _bump_prompts_seq(conn)
+        return bool(ended)
+
     # -- small reads ------------------------------------------------------------------------
+
+    def big_orders(self, threshold_fen: int, *, after_seq: int | None, keep: int, until: int | None) -> tuple[list, int]:
+        """Return the orders of at least `threshold_fen` and the store's seq: with `after_seq`, every one written since (refunds
+        too, so that they leave the ticker); without, the newest `keep` paid ones dated up to `until` (epoch seconds)."""
+        orders = schema.orders
+        columns = (orders.c.order_id, orders.c.ts, orders.c.amount_fen, orders.c.refund_fen, orders.c.status, orders.c.sku,
+                   orders.c.product, orders.c.customer_id, orders.c.credited_staff, orders.c.group_id, orders.c.seq)
+        # The index of big orders by seq holds orders from the event's bound up; the planner takes it when the
+        # query names that bound as a constant, as the index does.
+        bound = self.rules.big_order_fen
+        big = (orders.c.amount_fen >= threshold_fen, *((orders.c.amount_fen >= literal_column(str(int(bound))),) if threshold_fen >= bound else ()))
+        if after_seq is None:
+            # Walks the seq index from the newest end and stops after `keep` big orders.
+            recent = (*big, orders.c.status == "paid", *((orders.c.ts <= until,) if until is not None else ()))
+            query = select(*columns).where(*recent).order_by(orders.c.seq.desc(), orders.c.ts.desc()).limit(keep)
+        else:
+            query = select(*columns).where(orders.c.seq > after_seq, *big)
+        with self.reading() as conn:
+            rows = conn.execute(query).all()
+            latest = conn.execute(select(schema.meta.c.value).where(schema.meta.c.key == "seq")).scalar_one()
+        return rows, latest
+
+    def meta_value(self, key: str) -> int | None:
+        """Return one value of the meta table (the write seq, the prompts seq …), or None when it was never written."""
+        with self.reading() as conn:
+            return conn.execute(select(schema.meta.c.value).where(schema.meta.c.key == key)).scalar_one_or_none()
+
+    def counter(self, name: str) -> int | None:
+        """Return one running counter (net revenue, a member's pushes …), or None before its first write."""
+        counters = schema.counters
+        with self.reading() as conn:
+            return conn.execute(select(counters.c.value).where(counters.c.name == name)).scalar()
 
     def seq(self) -> int:
         """Return the seq of the last committed write."""
@@ -461,11 +550,12 @@ class Store:
             return conn.execute(select(func.count()).select_from(schema.metadata.tables[table_name])).scalar_one()
 
 
-def _bring_schema_up_to_date(conn: Connection) -> None:
+def _bring_schema_up_to_date(conn: Connection, big_order_fen: int) -> None:
     """Give a store an earlier version made the schema's columns and indexes: create_all makes missing tables, not the columns or indexes of those there.
 
-    Only what differs is changed, so opening a current store takes no lock beyond two catalog reads.
-    A column added later has a server default (schema.py), which fills the rows already there.
+    Only what differs is changed, so opening a current store takes no lock beyond two catalog reads and a meta row.
+    A column added later has a server default (schema.py), which fills the rows already there. The partial
+    index of big orders is made for `big_order_fen`, and made again when the event file changed that bound.
     """
     inspector = inspect(conn)
     preparer = conn.dialect.identifier_preparer
@@ -481,6 +571,15 @@ def _bring_schema_up_to_date(conn: Connection) -> None:
         for index in table.indexes:
             if index.name not in existing:
                 conn.execute(CreateIndex(index))
+    meta, name = schema.meta, preparer.quote(schema.BIG_ORDER_INDEX)
+    indexed = conn.execute(select(meta.c.value).where(meta.c.key == schema.BIG_ORDER_BOUND)).scalar_one_or_none()
+    if schema.BIG_ORDER_INDEX in existing and (indexed or schema.EARLIER_BIG_ORDER_FEN) == big_order_fen:
+        return
+    if schema.BIG_ORDER_INDEX in existing:
+        conn.exec_driver_sql(f"DROP INDEX {name}")
+    # An integer bound written into the statement, as a partial index needs a constant.
+    conn.exec_driver_sql(f"CREATE INDEX {name} ON {preparer.format_table(schema.orders)} (seq) WHERE amount_fen >= {int(big_order_fen)}")
+    _upsert(conn, meta, [{"key": schema.BIG_ORDER_BOUND, "value": int(big_order_fen)}], ("key",))
 
 
 def _next_seq(conn: Connection) -> int:
@@ -489,7 +588,14 @@ def _next_seq(conn: Connection) -> int:
     return conn.execute(update(meta).where(meta.c.key == "seq").values(value=meta.c.value + 1).returning(meta.c.value)).scalar_one()
 
 
-def add_to_counters(conn: Connection, deltas: dict[str, int]) -> int:
+def _bump_prompts_seq(conn: Connection) -> None:
+    """Move the prompts seq, which screens key their cached prompts on."""
+    meta = schema.meta
+    _upsert(conn, meta, [{"key": PROMPTS_SEQ, "value": 0}], ("key",), update_columns=())
+    conn.execute(update(meta).where(meta.c.key == PROMPTS_SEQ).values(value=meta.c.value + 1))
+
+
+def _add_to_counters(conn: Connection, deltas: dict[str, int]) -> int:
     """Add to named counters under a write seq of their own, so the read models pick the change up; return the seq."""
     seq = _next_seq(conn)
     _upsert(conn, schema.counters, [{"name": name, "value": value, "seq": seq} for name, value in deltas.items()], ("name",),
@@ -712,7 +818,7 @@ STAGED_CUSTOMER_SUMS = Table(
 STAGED_ROLLUP_SUMS = Table(
     "staged_rollup_sums", MetaData(),
     Column("minute", BigInteger), Column("band", Integer), Column("staff", String), Column("sku", String), Column("group_key", String),
-    *(Column(name, BigInteger) for name in _ROLLUP_SUMS),
+    *(Column(name, BigInteger) for name in ORDER_SUMS),
 )
 _STAGED_TABLES = (STAGED_ORDERS, STAGED_CUSTOMER_SUMS, STAGED_ROLLUP_SUMS)
 _INCOMING_COPIES = {
@@ -730,7 +836,7 @@ def _incoming(dialect, table: Table) -> str:
     return dialect.identifier_preparer.format_table(_INCOMING_COPIES[table.name])
 
 
-# What one order adds to its rollup cells, in _ROLLUP_SUMS order (as _Ledger._count_order adds it).
+# What one order adds to its rollup cells, in ORDER_SUMS order (as _Ledger._count_order adds it).
 _ROLLUP_SUM_SQL = (
     "sum(CASE WHEN status = 'paid' THEN amount_fen - refund_fen ELSE 0 END)",
     "sum(CASE WHEN status = 'paid' THEN 1 ELSE 0 END)",
@@ -749,7 +855,7 @@ def _customer_sums_sql(staged: str) -> str:
 def _rollup_sums_sql(staged: str, where: str = "true") -> str:
     """Return what the orders in the table `staged` (those `where` holds) add to each rollup cell, by (minute, band, credited staff, sku, group)."""
     return (f"SELECT minute, band, coalesce(credited_staff, '') AS staff, coalesce(sku, '') AS sku, coalesce(group_id, '') AS group_key, "
-            f"{', '.join(f'{expression} AS {name}' for expression, name in zip(_ROLLUP_SUM_SQL, _ROLLUP_SUMS, strict=True))} "
+            f"{', '.join(f'{expression} AS {name}' for expression, name in zip(_ROLLUP_SUM_SQL, ORDER_SUMS, strict=True))} "
             f"FROM {staged} WHERE {where} GROUP BY 1, 2, 3, 4, 5")
 
 
@@ -867,7 +973,7 @@ class _Ledger:
         self.conn = conn
         self.rules = rules
         self.seq = seq
-        # Rollup deltas by (dimension, key, minute, band): the _ROLLUP_SUMS, in that order.
+        # Rollup deltas by (dimension, key, minute, band): the ORDER_SUMS, in that order.
         self.order_deltas: dict[tuple, list[int]] = {}
         self.checkin_deltas: dict[tuple, dict[str, int | None]] = {}
         self.customers: dict[str, dict] = {}
@@ -1054,8 +1160,8 @@ class _Ledger:
         key = (order.ts // 60, order.band, order.credited_staff or "", order.sku or "", order.group_id or "")
         sums = self.order_sums.get(key)
         if sums is None:
-            sums = self.order_sums[key] = [0] * len(_ROLLUP_SUMS)
-        # The sums are _ROLLUP_SUMS, in that order.
+            sums = self.order_sums[key] = [0] * len(ORDER_SUMS)
+        # The sums are ORDER_SUMS, in that order.
         status = order.status
         revenue = 0
         if status == "paid":
@@ -1107,8 +1213,8 @@ class _Ledger:
         order_rows = [
             (*cell, *delta, seq) for cell, delta in self.order_deltas.items() if any(delta)
         ]
-        _upsert_rows(self.conn, schema.order_rollup, ("dimension", "key", "minute", "band", *_ROLLUP_SUMS, "seq"), order_rows,
-                     ("dimension", "key", "minute", "band"), update_columns=("seq",), add=_ROLLUP_SUMS, bulk=True)
+        _upsert_rows(self.conn, schema.order_rollup, ("dimension", "key", "minute", "band", *ORDER_SUMS, "seq"), order_rows,
+                     ("dimension", "key", "minute", "band"), update_columns=("seq",), add=ORDER_SUMS, bulk=True)
         counted, valued = [], []
         for (kind, dimension, key, minute), delta in self.checkin_deltas.items():
             row = {"kind": kind, "dimension": dimension, "key": key, "minute": minute, **delta, "seq": seq}
@@ -1130,7 +1236,7 @@ class _Ledger:
             self.conn.execute(statement, valued)
         counters = [{"name": name, "value": value, "seq": seq} for name, value in self.counter_deltas.items() if value]
         _upsert(self.conn, schema.counters, counters, ("name",), update_columns=("seq",), add=("value",))
-        revenue_delta = sum(delta[_ROLLUP_SUMS.index("revenue_fen")] for (dimension, *_rest), delta in self.order_deltas.items() if dimension == "total")
+        revenue_delta = sum(delta[ORDER_SUMS.index("revenue_fen")] for (dimension, *_rest), delta in self.order_deltas.items() if dimension == "total")
         if revenue_delta:
             self._track_revenue(revenue_delta)
 

@@ -8,11 +8,14 @@ from datetime import UTC, datetime, timedelta
 
 import plotly.graph_objects as go
 
-from warroom.commission import band_labels, to_yuan
+from warroom.clock import at_minute
+from warroom.commission import band_labels
 from warroom.config import EventConfig
-from warroom.figures import Snapshot, at_minute, live_sessions
+from warroom.figures import Snapshot
 from warroom.i18n import fmt_axis_money, fmt_compact, fmt_yuan, t
-from warroom.review import chart_span, flash_sales
+from warroom.money import to_yuan
+from warroom.review import chart_span
+from warroom.schedule import flash_sales, live_sessions
 from warroom.web.session import LiveEvent
 from warroom.web.text import plot_text
 from warroom.web.theme import BACKGROUND, BLUE, CYAN, DIVIDER, FONT_STACK, GOLD, GREEN, LABEL, LINE, MUTED, ORANGE, PANEL, PINK, PURPLE, RED, SERIES, SOFT_TEXT

@@ -29,11 +29,14 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-from warroom.commission import band_labels, payout_sheet, to_yuan
+from warroom.commission import band_labels
 from warroom.config import EventConfig
 from warroom.figures import Snapshot
-from warroom.i18n import fmt_axis_money, fmt_compact, fmt_int, fmt_pct, fmt_yuan, mask_phone, t
-from warroom.review import Review, Table, live_x, review_tables, role_label
+from warroom.i18n import fmt_axis_money, fmt_compact, fmt_int, fmt_pct, fmt_yuan, mask_phone, role_label, t
+from warroom.money import to_yuan
+from warroom.payouts import payout_sheet
+from warroom.review import Review, live_x
+from warroom.review_tables import Table, review_tables
 from warroom.web import theme
 from warroom.web.theme import rgb, xlsx
 

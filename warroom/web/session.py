@@ -15,14 +15,15 @@ import streamlit as st
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-from warroom.cli import EVENT_ENV, open_store
 from warroom.clock import FixedClock, default_clock
 from warroom.config import ConfigError, EventConfig, load_event
 from warroom.figures import LiveFigures, Snapshot
 from warroom.i18n import t
 from warroom.prompt_state import prompts_at, prompts_seq
 from warroom.prompts import FIRING, PENDING
-from warroom.review import BigOrderFeed, build_review
+from warroom.review import build_review
+from warroom.runtime import EVENT_ENV, open_store
+from warroom.ticker import BigOrderFeed
 from warroom.web.current import is_lead
 from warroom.web.errors import error_detail, one_line, redact_secrets, show_detail
 from warroom.web.text import event_time

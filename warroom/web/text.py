@@ -8,8 +8,9 @@ from datetime import datetime
 from decimal import Decimal
 
 from warroom.config import EventConfig
-from warroom.figures import MONEY_METRICS, Pace, Standing
 from warroom.i18n import fmt_int, fmt_pct, fmt_yuan, t
+from warroom.leaderboards import MONEY_METRICS, Standing
+from warroom.pace import Pace
 
 # How many em a character takes (Noto Sans CJK, tabular figures): used to fit a figure to its panel.
 _EM_WIDTHS = {**dict.fromkeys("0123456789", 0.56), ",": 0.28, ".": 0.28, ":": 0.28, "¥": 0.62, "%": 0.9, "/": 0.42, " ": 0.25, "–": 0.55, "-": 0.36}

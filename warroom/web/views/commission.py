@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from warroom.commission import yuan_text
 from warroom.config import EventConfig
 from warroom.figures import Snapshot
 from warroom.i18n import fmt_int, fmt_pct, fmt_yuan, t
+from warroom.money import yuan_text
 from warroom.web.templating import render
 from warroom.web.text import event_time
 from warroom.web.views.boss import kpis_html

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from warroom.commission import yuan_text
-from warroom.figures import Standing, TeamTotal
 from warroom.i18n import fmt_int, fmt_yuan, t
+from warroom.leaderboards import Standing, TeamTotal
+from warroom.money import yuan_text
 from warroom.web.templating import render
 from warroom.web.text import metric_label, metric_text
 

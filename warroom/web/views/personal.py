@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from warroom.commission import yuan_text
 from warroom.config import EventConfig, Product
 from warroom.figures import Snapshot
 from warroom.i18n import t
-from warroom.rules import to_fen
+from warroom.money import to_fen, yuan_text
 from warroom.standings import PersonalView, WhatIf
 from warroom.web.templating import render
 from warroom.web.text import metric_label, metric_text, role_label

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from warroom.commission import yuan_text
 from warroom.config import EventConfig, Staff
-from warroom.figures import live_sessions
 from warroom.health import IngestHealth
 from warroom.i18n import fmt_duration, fmt_int, fmt_list, fmt_yuan, t
-from warroom.rules import to_fen
+from warroom.money import to_fen, yuan_text
+from warroom.schedule import live_sessions
 from warroom.web.templating import render
 from warroom.web.text import role_label
 

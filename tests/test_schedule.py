@@ -1,0 +1,80 @@
+"""The schedule: flash sales, milestones, and the agreement between the big screen's celebration and the milestone prompt."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from tests.test_prompts import EVENT, START, at, values
+from warroom.config import EventConfig
+from warroom.prompt_rules import MinuteSeries, RuleBook
+from warroom.prompts import FIRING, PromptState, prompts_of, replay
+from warroom.schedule import flash_sales, milestone_kind, milestones_fen, milestones_reached, newly_reached, next_flash_sale
+
+
+def event(*rules: dict) -> EventConfig:
+    """Return the prompts' test event (base ¥10,000, stretch ¥15,000) with these [[prompts]] rules."""
+    return EventConfig.model_validate({**EVENT, "prompts": list(rules)})
+
+
+def test_milestones_are_the_quarters_of_the_base_and_the_stretch():
+    assert milestones_fen(event()) == (250_000, 500_000, 750_000, 1_000_000, 1_500_000)
+
+
+def test_milestones_stop_at_the_stretch():
+    assert milestones_reached(event(), 1_800_000)[-2:] == [1_000_000, 1_500_000]
+
+
+def test_milestones_from_the_event_file():
+    assert milestones_fen(event({"kind": "milestone", "milestones": [3000, 12000]})) == (300_000, 1_200_000)
+
+
+@pytest.mark.parametrize(("amount", "kind"), [(1_000_000, "base"), (1_500_000, "stretch"), (250_000, "milestone")])
+def test_milestone_kind(amount, kind):
+    assert milestone_kind(event(), amount) == kind
+
+
+@pytest.mark.parametrize(
+    ("seen", "revenue_fen", "expected"),
+    [
+        (None, 600_000, [250_000, 500_000]),  # a screen just opened: everything reached counts as seen
+        ({250_000, 500_000}, 600_000, []),
+        ({250_000, 500_000}, 1_010_000, [750_000, 1_000_000]),
+        ({250_000, 500_000}, 400_000, []),  # a refund took revenue back: nothing new
+    ],
+)
+def test_newly_reached(seen, revenue_fen, expected):
+    assert newly_reached(event(), revenue_fen, seen) == expected
+
+
+@pytest.mark.parametrize(
+    ("clock", "running", "expected"),
+    [("20:00:00", False, "P01"), ("20:35:00", True, "P01"), ("21:00:00", False, "P02"), ("21:45:00", None, None)],
+)
+def test_next_flash_sale(clock, running, expected):
+    moment = datetime.fromisoformat(f"2026-05-20T{clock}+08:00")
+    sale = next_flash_sale(event(), moment)
+    assert (sale.sku if sale else None, sale.running(moment) if sale else None) == (expected, running)
+
+
+def test_a_sale_without_groups_is_for_every_group():
+    assert [sale.groups for sale in flash_sales(event())] == [("G01", "G02"), ("G01", "G02", "G03")]
+
+
+@pytest.mark.parametrize("rules", [(), ({"kind": "milestone", "milestones": [3000, 12000, 14000]},)], ids=["default", "event-file"])
+def test_the_celebration_and_the_milestone_prompt_fire_at_the_same_amounts(rules):
+    # ¥100 a minute from 20:00 for three hours: revenue passes every milestone up to ¥18,000.
+    config = event(*rules)
+    book = RuleBook.from_config(config)
+    series = MinuteSeries(revenue_fen=values("20:00", "10000x180"))
+    prompted, celebrated, seen, state, revenue = set(), set(), None, PromptState(), 0
+    for minute in range(180):
+        hhmm = f"{20 + (minute + 1) // 60}:{(minute + 1) % 60:02d}"
+        state = replay(book, series, at(hhmm), start=START if minute == 0 else at(hhmm), state=state)
+        prompted |= {p.figures["milestone_fen"] for p in prompts_of(book, state, at(hhmm), (FIRING,)) if p.kind == "milestone"}
+        revenue += 10000
+        crossed = newly_reached(config, revenue, seen)
+        seen = set(crossed) if seen is None else seen | set(crossed)
+        celebrated |= set(crossed)
+    assert sorted(prompted) == sorted(celebrated) == list(milestones_fen(config))
