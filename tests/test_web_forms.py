@@ -23,7 +23,8 @@ FORMS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCh
 ANY_CHAR = st.characters(codec=None, categories=None)
 HOSTILE_TEXT = st.one_of(
     st.text(ANY_CHAR, max_size=200),
-    st.text(ANY_CHAR, min_size=5_000, max_size=20_000),
+    # A huge text, built by repeating a short one: drawn character by character, it overran hypothesis's entropy budget.
+    st.builds(lambda text, times: (text or "长") * times, st.text(ANY_CHAR, max_size=8), st.integers(min_value=5_000, max_value=20_000)),
     st.sampled_from(["\x00", "\ud800", "a\udfffb", "<img src=x onerror=alert(1)>", '<a href="https://evil.example">领红包</a>', "**bold**",
                      "[link](https://x)", "$x$", "\t\n\r", "'; DROP TABLE prompt_silences; --", "lead520\x00"]),
 )
