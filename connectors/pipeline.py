@@ -72,7 +72,7 @@ def read_ahead(config: EventConfig, store: Store, backlog_bytes: int, checkpoint
     Raises what the child raised (a ConfigError stays one), after the child is gone.
     """
     # Here, not at the top: the child runs this module, and must not load SQLAlchemy (20 MB) with warroom.store.
-    from warroom.store import staging_plan
+    from warroom.store.ledger import staging_plan
 
     # `python -m connectors.pipeline`, not multiprocessing's spawn: spawn re-runs the parent's main
     # script in the child, and the parent may be a Streamlit script or a test runner.

@@ -17,7 +17,8 @@ from sqlalchemy.exc import InterfaceError, OperationalError, StatementError
 
 from warroom.records import BadRow, Batch, CheckIn, OrderLine
 from warroom.staging import StagedOrders, read_staged_orders
-from warroom.store import ApplyResult, Store, staging_plan
+from warroom.store import ApplyResult, Store
+from warroom.store.ledger import staging_plan
 
 log = logging.getLogger(__name__)
 REASON_CHARS = 300

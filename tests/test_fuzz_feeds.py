@@ -27,9 +27,9 @@ from connectors.runner import run_ingest
 from tests.conftest import fresh_pg_schema_url
 from tests.test_ingest_paths import contents
 from warroom import schema
-from warroom import store as store_module
 from warroom.rules import LedgerRules
 from warroom.store import Store
+from warroom.store import ledger as ledger_module
 
 FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 FEW = settings(FUZZ, max_examples=8)
@@ -210,8 +210,8 @@ def test_hostile_orders_written_set_wise_leave_what_one_by_one_leaves(small_even
     folder = tmp_path_factory.mktemp("fuzz")
     set_wise = ingest_into(f"sqlite:///{folder / 'set_wise.db'}", event)
     with ExitStack() as stack:
-        stack.callback(setattr, store_module, "_FIRST_SEEN_MIN_ROWS", store_module._FIRST_SEEN_MIN_ROWS)
-        store_module._FIRST_SEEN_MIN_ROWS = 10**9  # every order through the Python ledger
+        stack.callback(setattr, ledger_module, "_FIRST_SEEN_MIN_ROWS", ledger_module._FIRST_SEEN_MIN_ROWS)
+        ledger_module._FIRST_SEEN_MIN_ROWS = 10**9  # every order through the Python ledger
         one_by_one = ingest_into(f"sqlite:///{folder / 'one_by_one.db'}", event)
     assert set_wise == one_by_one
 

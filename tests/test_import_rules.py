@@ -1,6 +1,7 @@
 """The import rules of the layout, read from the source with `ast` (imports inside functions and TYPE_CHECKING blocks count).
 
-- No module imports a private name (`_insert`) of another: the store's interface is its public methods.
+- No module imports a private name (`_insert`) of another, but inside one package (`warroom/store/`):
+  the store's interface is its public methods and names.
 - No two modules of `warroom/` and `connectors/` import each other, directly or through others:
   a cycle fails the test, named module by module.
 - `connectors/` never imports `pages/`, streamlit, plotly or PIL: a connector only writes to the store.
@@ -139,13 +140,22 @@ def test_the_core_never_imports_connectors(name):
     assert not forbidden, f"{path.relative_to(ROOT)} imports {', '.join(forbidden)}"
 
 
+def package_of(name: str) -> str:
+    """Return the package a module belongs to (a package's `__init__` belongs to the package itself)."""
+    return name if modules()[name].name == "__init__.py" else name.rpartition(".")[0]
+
+
 def private_imports(path: Path, name: str) -> list[str]:
-    """Return the names with a leading underscore that a module imports from another module of the packages."""
+    """Return the names with a leading underscore that a module imports from a module of another package, or of a top-level package."""
     known = modules()
     found = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
-        if isinstance(node, ast.ImportFrom) and node.module in known and node.module != name:
-            found.extend(f"{node.module}.{alias.name}" for alias in node.names if alias.name.startswith("_") and alias.name != "__version__")
+        if not (isinstance(node, ast.ImportFrom) and node.module in known and node.module != name):
+            continue
+        # Inside one subpackage (warroom/store/) a private name is the package's own.
+        if package_of(node.module) == package_of(name) not in PACKAGES:
+            continue
+        found.extend(f"{node.module}.{alias.name}" for alias in node.names if alias.name.startswith("_"))
     return found
 
 

@@ -27,12 +27,11 @@ from connectors import feed, formats, pipeline
 from connectors.feed import FeedReader
 from connectors.runner import IngestTotals, run_ingest
 from warroom import schema
-from warroom import store as store_module
 from warroom.config import ConfigError, load_event
 from warroom.records import BadRow, Batch, CheckIn, OrderLine
 from warroom.rules import LedgerRules
 from warroom.staging import write_staged_orders
-from warroom.store import Store
+from warroom.store import Store, ledger, sql
 
 T0 = int(datetime(2026, 5, 20, 20, 0, tzinfo=ZoneInfo("Asia/Shanghai")).timestamp())
 # Tables compared between stores; the seq a row carries depends on how rows were batched, so it is left out.
@@ -104,18 +103,19 @@ def sqlite_url(tmp_path):
 def test_big_batches_by_copy_leave_what_small_batches_leave(pg_schema_url, sqlite_url, rules, monkeypatch):
     copied = set()
 
-    def spy(name: str, table_of):
-        original = getattr(store_module, name)
+    def spy(module, name: str, table_of):
+        original = getattr(module, name)
 
         def spied(conn, first, *args, **kwargs):
-            if conn.dialect.name == "postgresql" and len(args[-1 if name == "_copy_upsert" else 1]) >= store_module._COPY_MIN_ROWS:
+            if conn.dialect.name == "postgresql" and len(args[-1 if name == "_copy_upsert" else 1]) >= sql._COPY_MIN_ROWS:
                 copied.add((name, table_of(first)))
             return original(conn, first, *args, **kwargs)
 
-        monkeypatch.setattr(store_module, name, spied)
+        monkeypatch.setattr(module, name, spied)
 
-    spy("_copy_upsert", lambda plan: plan.table.name)
-    spy("_insert_new_rows", lambda table: table.name)
+    # Each is looked up where it is called: the upserts' COPY in the SQL module, new rows' insert in the ledger.
+    spy(sql, "_copy_upsert", lambda plan: plan.table.name)
+    spy(ledger, "_insert_new_rows", lambda table: table.name)
     rows = event_rows()
     big, small = Store(pg_schema_url, rules), Store(sqlite_url, rules)
     try:
@@ -144,13 +144,13 @@ def test_batch_size_does_not_change_the_store(tmp_path, rules):
 def test_first_seen_orders_written_set_wise_leave_what_one_by_one_leaves(store_url, sqlite_url, rules, monkeypatch):
     """Batches of 1 000 take their new orders set-wise (credit through this batch's invites, buyers, rollups); batches of 1 take none."""
     set_wise = []
-    write = store_module._Ledger._write_first_seen_orders
-    monkeypatch.setattr(store_module._Ledger, "_write_first_seen_orders", lambda ledger: set_wise.append(ledger.first_seen) or write(ledger))
+    write = ledger._Ledger._write_first_seen_orders
+    monkeypatch.setattr(ledger._Ledger, "_write_first_seen_orders", lambda ledger: set_wise.append(ledger.first_seen) or write(ledger))
     rows = event_rows(seed=7)
     big, one_by_one = Store(store_url, rules), Store(sqlite_url, rules)
     try:
         apply_in_batches(big, rows, 1000)
-        assert set_wise and min(set_wise) >= store_module._FIRST_SEEN_MIN_ROWS
+        assert set_wise and min(set_wise) >= ledger._FIRST_SEEN_MIN_ROWS
         set_wise.clear()
         apply_in_batches(one_by_one, rows, 1)
         assert not set_wise
@@ -396,7 +396,7 @@ def test_a_staged_file_carries_any_text_into_the_store(store_url, tmp_path, rule
     """A staged file's rows reach the store as they were, through ATTACH (SQLite) or COPY (PostgreSQL), whatever characters they hold."""
     lines = [OrderLine(f"o{index}", T0 + index, 9900, sku=text, product=text, customer_id=text and f"c{text}", staff_id="S01" if index % 2 else None,
                        group_id=text) for index, text in enumerate(AWKWARD_TEXT)]
-    staged = write_staged_orders(tmp_path / "batch.db", lines, rules, store_module.staging_plan())
+    staged = write_staged_orders(tmp_path / "batch.db", lines, rules, ledger.staging_plan())
     opened = Store(store_url, rules)
     try:
         opened.apply(Batch(), staged)

@@ -14,10 +14,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from warroom import store as store_module
 from warroom.records import Batch, OrderLine
 from warroom.rules import LedgerRules
-from warroom.store import Store
+from warroom.store import Store, engines
 
 T0 = int(datetime(2026, 5, 20, 20, 0, tzinfo=ZoneInfo("Asia/Shanghai")).timestamp())
 ORDERS_PER_BATCH = 300
@@ -56,13 +55,13 @@ def test_commits_in_the_background_mode_leave_checkpoints_to_the_thread(store, d
         with store.writer.connect() as conn:
             assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar_one() == 0
     with store.writer.connect() as conn:
-        assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar_one() == store_module.WAL_AUTOCHECKPOINT_PAGES
+        assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar_one() == engines.WAL_AUTOCHECKPOINT_PAGES
 
 
 def test_the_wal_stays_bounded_while_commits_run_ahead_of_the_checkpoints(store, database, monkeypatch):
     limit = 64
-    monkeypatch.setattr(store_module, "WAL_LIMIT_FRAMES", limit)
-    monkeypatch.setattr(store_module, "CHECKPOINT_EVERY_ROWS", ORDERS_PER_BATCH)  # a backlog's batches: a checkpoint asked after each
+    monkeypatch.setattr(engines, "WAL_LIMIT_FRAMES", limit)
+    monkeypatch.setattr(engines, "CHECKPOINT_EVERY_ROWS", ORDERS_PER_BATCH)  # a backlog's batches: a checkpoint asked after each
     with store.checkpointing_in_background():
         store.apply(batch(0))
         first = wal_frames(database)  # nothing can have started the WAL over before the second write
@@ -71,7 +70,7 @@ def test_the_wal_stays_bounded_while_commits_run_ahead_of_the_checkpoints(store,
             store.apply(batch(number))
             largest = max(largest, wal_frames(database))
     assert 40 * first > 3 * largest  # the run wrote far more than the WAL ever held…
-    assert largest <= limit + (store_module._CHECKPOINT_LAG + 2) * first  # …and the WAL held no more than its bound
+    assert largest <= limit + (engines._CHECKPOINT_LAG + 2) * first  # …and the WAL held no more than its bound
 
 
 @pytest.mark.parametrize(("orders", "commits", "asked"), [(300, 16, 0), (1, 100, 1), (2_500, 2, 1), (5_000, 3, 3)])

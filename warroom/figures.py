@@ -41,7 +41,8 @@ from warroom.money import to_fen, to_yuan
 from warroom.pace import Pace, pace_at
 from warroom.rules import LedgerRules
 from warroom.schedule import live_sessions
-from warroom.store import ORDER_SUMS, PUSHES_COUNTER, REVENUE_PEAK_COUNTER, Store
+from warroom.store import Store
+from warroom.store.keys import ORDER_SUMS, PUSHES_COUNTER, REVENUE_PEAK_COUNTER
 
 __all__ = [
     "COUNTED_KINDS", "RANK_WINDOW", "LiveFigures", "Snapshot", "TeamPool", "build_snapshot", "recompute", "stats_json",

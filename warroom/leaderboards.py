@@ -12,7 +12,7 @@ from typing import Protocol
 
 from warroom.clock import minute_of
 from warroom.config import ROLES, EventConfig
-from warroom.store import ORDER_SUMS, PUSHES_COUNTER
+from warroom.store.keys import ORDER_SUMS, PUSHES_COUNTER
 
 REVENUE, PAID_ORDERS = ORDER_SUMS.index("revenue_fen"), ORDER_SUMS.index("paid_orders")
 CheckinCell = tuple[str, str, str]  # (kind, dimension, key)

@@ -37,7 +37,8 @@ from warroom.config import EventConfig
 from warroom.figures import COUNTED_KINDS
 from warroom.prompt_rules import Content, MinuteSeries, RuleBook, signals_at
 from warroom.prompts import FIRING, RESOLVED, RESOLVED_RETENTION, Instance, Prompt, PromptState, Push, Silence, evaluate, prompts_of, replay, suggested_template
-from warroom.store import PROMPTS_EVALUATED_AT, PROMPTS_SEQ, Store
+from warroom.store import Store
+from warroom.store.keys import PROMPTS_EVALUATED_AT, PROMPTS_SEQ
 
 # An evaluation older than this is not trusted by `prompts_at`: it replays instead.
 STALE_AFTER = timedelta(minutes=2)

@@ -2,7 +2,7 @@
 
 Plain sqlite3, no SQLAlchemy: the reader process loads only what it uses, and SQLAlchemy alone
 would be 20 MB of the ingest's 150 MB budget. Its statements come from the store
-(warroom.store.staging_plan), where the schema is declared.
+(warroom.store.ledger.staging_plan), where the schema is declared.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from warroom.rules import LedgerRules
 
 @dataclass(frozen=True)
 class StagingPlan:
-    """How a reader process stages order lines (warroom.store.staging_plan, where the tables are declared)."""
+    """How a reader process stages order lines (warroom.store.ledger.staging_plan, where the tables are declared)."""
 
     # The staged file's tables (lines, sums), the insert of a first_seen_rows row, and the statements that sum the lines up.
     create_sql: tuple[str, ...]
