@@ -11,7 +11,7 @@ import streamlit as st
 
 from warroom import access
 from warroom.schedule import flash_sales, milestone_kind, newly_reached, next_flash_sale
-from warroom.ticker import BIG_ORDER_FEN
+from warroom.ticker import big_order_fen
 from warroom.web import auth, charts, errors, frame, language, session
 from warroom.web.views import big_screen as big_screen_view
 from warroom.web.views import rail as rail_view
@@ -73,7 +73,7 @@ def prompts_panel() -> None:
 def big_orders_and_celebration() -> None:
     now = session.event_now(live)
     with errors.panel("ticker", lang):
-        st.html(rail_view.ticker_html(session.big_orders(live, now), now, live.config, lang, BIG_ORDER_FEN))
+        st.html(rail_view.ticker_html(session.big_orders(live, now), now, live.config, lang, big_order_fen(live.config)))
     with errors.panel("celebration", lang):
         celebration()
 

@@ -5,11 +5,10 @@ order-takers over time. Commission shows only to leads and bosses; staff see the
 import streamlit as st
 
 from warroom import access
-from warroom.i18n import fmt_int, fmt_yuan, t
+from warroom.i18n import fmt_int, fmt_yuan, role_label, t
 from warroom.leaderboards import ranked_roles
 from warroom.web import auth, errors, frame, language, session, text
 from warroom.web.charts import race_figure
-from warroom.web.text import role_label
 from warroom.web.views import personal as personal_view
 from warroom.web.views.leaderboards import board_html, headline_html, teams_html
 

@@ -1,7 +1,6 @@
 """The operator page, for the hype squad and community ops on their phones: the prompts firing now
 (what to push, why, into which groups, how urgent), the message with a copy button, "I pushed it"
-(who, into which groups), and silencing prompts for a few minutes. Without the prompts modules it
-shows the flash-sale countdowns from the event file."""
+(who, into which groups), and silencing prompts for a few minutes, under the next flash sale's countdown."""
 
 import zlib
 
@@ -15,7 +14,6 @@ from warroom.web import auth, errors, frame, language, session, text
 from warroom.web.views import operator as operator_view
 from warroom.web.views import rail as rail_view
 
-ROLE_ORDER = {"hype": 0, "community": 1}
 SILENCE_MINUTES = (5, 10, 15, 30)
 
 lang = language.language()
@@ -46,7 +44,7 @@ if viewer.role == access.STAFF:
     st.caption(t("op_me", lang, name=text.plain(staff[me].name)))
 else:
     # A lead or a boss pushes as one of the team; the hype squad and community ops come first.
-    choices = sorted(staff, key=lambda sid: (ROLE_ORDER.get(staff[sid].role, 9), sid))
+    choices = sorted(staff, key=lambda sid: (access.operator_rank(staff[sid].role), sid))
     me = st.selectbox(t("op_who", lang), choices, format_func=lambda sid: f"{staff[sid].name} · {t(f'role_{staff[sid].role}', lang)}", key="op_staff") if choices else None
 
 

@@ -5,7 +5,7 @@ and the take-aways: the review workbook (XLSX) and the data poster (PNG) for the
 import streamlit as st
 
 from warroom.i18n import fmt_compact, fmt_int, fmt_pct, fmt_yuan, t
-from warroom.review import HIGH_VALUE_FEN, HIGH_VALUE_TOP_SHARE
+from warroom.review import TierRule
 from warroom.review_tables import review_tables
 from warroom.web import charts, frame, language, session, text, theme
 from warroom.web.exports import PNG_MIME, XLSX_MIME, data_poster, review_workbook
@@ -63,7 +63,8 @@ with tabs[4]:
         st.plotly_chart(charts.donut_figure([row.label for row in review.tiers], [max(row.revenue_fen, 0) for row in review.tiers], lang), key="by_tier", config=charts.QUIET_CHART)
     with table:
         boss_view.show_table(tables["rv_sheet_tiers"], key="t_tiers")
-        st.caption(t("rv_tiers_note", lang, amount=fmt_yuan(HIGH_VALUE_FEN), share=fmt_pct(HIGH_VALUE_TOP_SHARE)))
+        tiers = TierRule.from_config(live.config)
+        st.caption(t("rv_tiers_note", lang, amount=fmt_yuan(tiers.high_value_fen), share=fmt_pct(tiers.top_share)))
 with tabs[5]:
     chart, table = st.columns([3, 2])
     with chart:

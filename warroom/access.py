@@ -91,6 +91,13 @@ ROLE_PAGES: dict[str | None, tuple[str, ...]] = {
 }
 # Staff who push the flash-sale messages into the groups also get the operator page.
 OPERATOR_ROLES = ("hype", "community")
+
+
+def operator_rank(role: str) -> int:
+    """Return where a staff role comes in the operator page's list of who pushed: the operator roles first, in OPERATOR_ROLES order."""
+    return OPERATOR_ROLES.index(role) if role in OPERATOR_ROLES else len(OPERATOR_ROLES)
+
+
 # Who sees everyone's commission; staff see only their own, on their own page.
 COMMISSION_ROLES = (LEAD, BOSS)
 

@@ -6,7 +6,7 @@ each push), and returns a `Review`: revenue over time against the goals with the
 sales marked, breakdowns by hour, product, group, role and buyer tier, the funnel, ROI against
 `event.budget`, each flash sale's window, and the lift of each acknowledged push (from
 `warroom.prompt_state`). `warroom.review_tables` turns it into localized tables, which the review
-page shows and `warroom.exports` writes, one sheet each.
+page shows and `warroom.web.exports` writes, one sheet each.
 
 Buyer tiers. Every paying customer falls in exactly one tier, the first that fits:
 - **high value** (`high_value`): spent at least `[review] high_value` (default ¥5,000) net of refunds
@@ -58,11 +58,6 @@ class TierRule:
     def from_config(cls, config: EventConfig) -> TierRule:
         """Return the event's rule, from its `[review]` section."""
         return cls(high_value_fen=to_fen(config.review.high_value), top_share=config.review.high_value_top_percent / 100)
-
-
-# The default rule's figures, which the review page's note quotes.
-HIGH_VALUE_FEN = TierRule().high_value_fen
-HIGH_VALUE_TOP_SHARE = TierRule().top_share
 
 
 # -- rows -------------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The review as localized tables: the review page shows them and the review workbook (`warroom.exports`) writes them, one sheet each."""
+"""The review as localized tables: the review page shows them and the review workbook (`warroom.web.exports`) writes them, one sheet each."""
 
 from __future__ import annotations
 

@@ -12,14 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from warroom.clock import at_second
-from warroom.config import BigScreenSettings, EventConfig
+from warroom.config import EventConfig
 from warroom.i18n import mask_phone
 from warroom.money import to_fen
 from warroom.store import Store
 from warroom.store.keys import REVENUE_COUNTER
 
 # The default threshold, which the big screen's ticker title quotes.
-BIG_ORDER_FEN = to_fen(BigScreenSettings().big_order)
 
 
 def big_order_fen(config: EventConfig) -> int:

@@ -84,11 +84,6 @@ def coming_time(moment: datetime, now: datetime, config: EventConfig) -> str:
     return f"{local:%H:%M}" if local.date() == event_time(now, config).date() else f"{local:%m-%d %H:%M}"
 
 
-def role_label(role: str, lang: str) -> str:
-    """Return a staff role's name: 接单员, 主播 …"""
-    return t(f"role_{role}", lang)
-
-
 def metric_label(metric: str, lang: str) -> str:
     """Return a leaderboard metric's name: 成交额, 订单数 …"""
     return t(f"metric_{metric}", lang)

@@ -6,11 +6,11 @@ from decimal import Decimal
 
 from warroom.config import EventConfig, Product
 from warroom.figures import Snapshot
-from warroom.i18n import t
+from warroom.i18n import role_label, t
 from warroom.money import to_fen, yuan_text
 from warroom.standings import PersonalView, WhatIf
 from warroom.web.templating import render
-from warroom.web.text import metric_label, metric_text, role_label
+from warroom.web.text import metric_label, metric_text
 
 PERSONAL_REFRESH_SECONDS = 5  # phones: fresh between two orders, light on data and battery
 

@@ -6,11 +6,10 @@ from datetime import timedelta
 
 from warroom.config import EventConfig, Staff
 from warroom.health import IngestHealth
-from warroom.i18n import fmt_duration, fmt_int, fmt_list, fmt_yuan, t
+from warroom.i18n import fmt_duration, fmt_int, fmt_list, fmt_yuan, role_label, t
 from warroom.money import to_fen, yuan_text
 from warroom.schedule import live_sessions
 from warroom.web.templating import render
-from warroom.web.text import role_label
 
 SETUP_REFRESH_SECONDS = 10
 
