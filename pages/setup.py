@@ -7,9 +7,8 @@ import streamlit as st
 
 from warroom import access
 from warroom.health import ingest_health
-from warroom.i18n import fmt_duration, fmt_int, t
+from warroom.i18n import fmt_duration, fmt_int, role_label, t
 from warroom.web import auth, errors, frame, language, session, text
-from warroom.web.text import role_label
 from warroom.web.views import setup as setup_view
 from warroom.web.views.setup import feed_rows, flash_sale_rows, glance_html, session_rows, staff_by_role, staff_rows
 

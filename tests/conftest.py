@@ -142,3 +142,20 @@ def read_afresh(monkeypatch):
 
     monkeypatch.setattr(session, "SEQ_MAX_AGE", 0)
     monkeypatch.setattr(ReplayClock, "REREAD_SECONDS", 0)
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """Yield a headless Debian Chromium; fail (never skip) when it is not installed. Screenshots go to tests/artifacts/browser/."""
+    from tests.browser_support import chromium_missing_message, launch_chromium
+
+    missing = chromium_missing_message()
+    if missing:
+        pytest.fail(missing, pytrace=False)
+    from playwright.sync_api import sync_playwright
+
+    (ROOT / "tests" / "artifacts" / "browser").mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        launched = launch_chromium(playwright)
+        yield launched
+        launched.close()

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import ast
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.imports import imported_modules
 from warroom.access import SESSION_KEY, Viewer
 from warroom.clock import FixedClock
 from warroom.config import load_event
@@ -276,28 +276,13 @@ def test_chinese_is_the_default():
 # -- the shape of the house -------------------------------------------------------------------------
 
 
-def imported_modules(path: Path) -> set[str]:
-    """Return the top-level names of every module a Python file imports."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    names: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names.update(alias.name.split(".")[0] for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module.split(".")[0])
-    return names
-
-
-@pytest.mark.parametrize("module", sorted((ROOT / "warroom").glob("*.py")), ids=lambda path: path.name)
-def test_core_never_imports_streamlit(module):
-    assert "streamlit" not in imported_modules(module)
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda path: path.name)
 def test_pages_hold_no_sql(page):
     source = page.read_text(encoding="utf-8")
     assert not [marker for marker in ("select(", "text(", ".execute(") if marker in source]
-    assert not imported_modules(page) & {"sqlalchemy", "sqlite3", "psycopg"}
+    assert not imported_modules(source) & {"sqlalchemy", "sqlite3", "psycopg"}
 
 
 def test_app_lists_its_pages_explicitly():

@@ -23,10 +23,8 @@ from tests.browser_support import (
     BOSS_PASSWORD,
     LEAD_PASSWORD,
     DemoProcess,
-    chromium_missing_message,
     demo_access,
     kiosk_query,
-    launch_chromium,
     parse_money,
     port_open,
     process_alive,
@@ -47,22 +45,7 @@ expect.set_options(timeout=30_000)  # a busy two-core CI machine runs the demo, 
 
 
 @pytest.fixture(scope="module")
-def browser():
-    """Yield a headless Debian Chromium; fail (never skip) when it is not installed."""
-    missing = chromium_missing_message()
-    if missing:
-        pytest.fail(missing, pytrace=False)
-    from playwright.sync_api import sync_playwright
-
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        launched = launch_chromium(playwright)
-        yield launched
-        launched.close()
-
-
-@pytest.fixture(scope="module")
-def demo(browser, tmp_path_factory) -> Iterator[DemoProcess]:
+def demo(chromium, tmp_path_factory) -> Iterator[DemoProcess]:
     """Yield a running `warroom demo --speed 60` on a free port, in a fresh folder; stopped at the end (after Chromium is known to be there)."""
     folder = tmp_path_factory.mktemp("browser") / "demo"
     process = DemoProcess(folder, speed=SPEED, log=folder.parent / "demo.log").start()
@@ -74,12 +57,12 @@ def demo(browser, tmp_path_factory) -> Iterator[DemoProcess]:
 
 
 @pytest.fixture
-def new_page(browser):
+def new_page(chromium):
     """Return a factory of pages, each in a context of its own (its own Streamlit session); closed after the test."""
     contexts = []
 
     def make(viewport: dict, **options):
-        context = browser.new_context(viewport=viewport, locale="zh-CN", timezone_id="Asia/Shanghai", **options)
+        context = chromium.new_context(viewport=viewport, locale="zh-CN", timezone_id="Asia/Shanghai", **options)
         context.set_default_timeout(30_000)
         contexts.append(context)
         return context.new_page()

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser_support import ROOT, chromium_missing_message, free_port, launch_chromium
+from tests.browser_support import ROOT, free_port
 from tests.conftest import SMALL_EVENT
 from tests.test_browser import LOAD_MS, SHOTS, TV, shot
 from warroom import access
@@ -80,21 +80,6 @@ class Served:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(timeout=10)
         self.log.close()
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    """Yield a headless Debian Chromium; fail (never skip) when it is not installed."""
-    missing = chromium_missing_message()
-    if missing:
-        pytest.fail(missing, pytrace=False)
-    from playwright.sync_api import sync_playwright
-
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        launched = launch_chromium(playwright)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture

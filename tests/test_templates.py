@@ -44,9 +44,14 @@ def test_every_template_the_code_renders_exists(name):
     assert name in TEMPLATES
 
 
+def referenced_templates() -> set[str]:
+    """Return the templates that other templates extend, import or include."""
+    pattern = re.compile(r"""{%-?\s*(?:extends|import|from|include)\s+["']([^"']+)["']""")
+    return {name for template in TEMPLATES for name in pattern.findall((templating.TEMPLATES / template).read_text(encoding="utf-8"))}
+
+
 def test_every_template_is_used():
-    used = rendered_templates() | {"leaderboards/macros.html"}  # imported by other templates
-    assert set(TEMPLATES) - used == set()
+    assert set(TEMPLATES) - rendered_templates() - referenced_templates() == set()
 
 
 def string_constants(path: Path) -> list[str]:
