@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import codecs
-import glob
 import os
 import string
 import tomllib
@@ -14,6 +13,8 @@ from typing import Annotated, Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from warroom.feed_paths import leads_outside
 
 Role = Literal["order_taker", "community", "host", "hype", "stats", "copy", "poster", "video", "props"]
 ROLES: tuple[str, ...] = get_args(Role)
@@ -404,33 +405,33 @@ class EventConfig(_Strict):
         known_staff = set(staff_ids)
         for index, group in enumerate(self.groups):
             if group.owner not in known_staff:
-                raise _located(("groups", index, "owner"), f"a staff id from [[staff]], got {group.owner!r}")
+                raise _LocatedError(("groups", index, "owner"), f"a staff id from [[staff]], got {group.owner!r}")
         known_groups = {group.id for group in self.groups}
         for index, sale in enumerate(self.flash_sales):
             for group_id in sale.groups:
                 if group_id not in known_groups:
-                    raise _located(("flash_sales", index, "groups"), f"group ids from [[groups]], got {group_id!r}")
+                    raise _LocatedError(("flash_sales", index, "groups"), f"group ids from [[groups]], got {group_id!r}")
         for s_index, session in enumerate(self.sessions):
             if not (self.event.start <= session.start and session.end <= self.event.end):
-                raise _located(("sessions", s_index), "a session within the event's start and end")
+                raise _LocatedError(("sessions", s_index), "a session within the event's start and end")
             for index, slot in enumerate(session.slots):
                 if slot.host not in known_staff:
-                    raise _located(("sessions", s_index, "slots", index, "host"), f"a staff id from [[staff]], got {slot.host!r}")
+                    raise _LocatedError(("sessions", s_index, "slots", index, "host"), f"a staff id from [[staff]], got {slot.host!r}")
                 if not (session.start <= slot.start < slot.end <= session.end):
-                    raise _located(("sessions", s_index, "slots", index), "a slot that runs forwards within its session")
+                    raise _LocatedError(("sessions", s_index, "slots", index), "a slot that runs forwards within its session")
         known_skus = {product.sku for product in self.products}
         for index, sale in enumerate(self.flash_sales):
             if known_skus and sale.sku not in known_skus:
-                raise _located(("flash_sales", index, "sku"), f"a sku from [[products]], got {sale.sku!r}")
+                raise _LocatedError(("flash_sales", index, "sku"), f"a sku from [[products]], got {sale.sku!r}")
         seen_token: dict[str, int] = {}
         for index, member in enumerate(self.staff):
             if member.token is not None and seen_token.setdefault(member.token, index) != index:
-                raise _located(("staff", index, "token"), f"a token of its own, staff[{seen_token[member.token]}] has the same one")
+                raise _LocatedError(("staff", index, "token"), f"a token of its own, staff[{seen_token[member.token]}] has the same one")
         seen_alias: dict[str, str] = {}
         for index, member in enumerate(self.staff):
             for alias in member.aliases:
                 if seen_alias.setdefault(alias, member.id) != member.id:
-                    raise _located(("staff", index, "aliases"), f"aliases unique across staff, {alias!r} is also {seen_alias[alias]}'s")
+                    raise _LocatedError(("staff", index, "aliases"), f"aliases unique across staff, {alias!r} is also {seen_alias[alias]}'s")
         return self
 
     @model_validator(mode="after")
@@ -441,15 +442,15 @@ class EventConfig(_Strict):
         for index, rule in enumerate(self.prompts):
             for key, kinds in PROMPT_KIND_KEYS.items():
                 if getattr(rule, key) is not None and rule.kind not in kinds:
-                    raise _located(("prompts", index, key), f"no {key} on a {rule.kind} rule (only on {', '.join(kinds)})")
+                    raise _LocatedError(("prompts", index, key), f"no {key} on a {rule.kind} rule (only on {', '.join(kinds)})")
             for group_id in rule.groups:
                 if group_id not in known_groups:
-                    raise _located(("prompts", index, "groups"), f"group ids from [[groups]], got {group_id!r}")
+                    raise _LocatedError(("prompts", index, "groups"), f"group ids from [[groups]], got {group_id!r}")
             for source in rule.inhibited_by or ():
                 if source != INHIBIT_FLASH_SALE and (source not in names or source == rule.rule_name):
-                    raise _located(("prompts", index, "inhibited_by"), f"{INHIBIT_FLASH_SALE} or another rule's name, got {source!r}")
+                    raise _LocatedError(("prompts", index, "inhibited_by"), f"{INHIBIT_FLASH_SALE} or another rule's name, got {source!r}")
             if any(not 1 <= minutes <= MAX_MINUTES for minutes in rule.countdown_minutes or ()):
-                raise _located(("prompts", index, "countdown_minutes"), f"whole minutes of at least 1 and at most {MAX_MINUTES}")
+                raise _LocatedError(("prompts", index, "countdown_minutes"), f"whole minutes of at least 1 and at most {MAX_MINUTES}")
             for key, templates, allowed in (("messages", rule.messages, PROMPT_PLACEHOLDERS[rule.kind]), ("link", (rule.link,), LINK_PLACEHOLDERS)):
                 _check_templates(("prompts", index, key), templates, allowed)
         for kind, templates in self.prompt_messages.items():
@@ -500,47 +501,17 @@ def _check_templates(loc: tuple, templates: tuple[str, ...], allowed: tuple[str,
         try:
             fields = [(name, spec, conversion) for _text, name, spec, conversion in string.Formatter().parse(template) if name is not None]
         except ValueError as error:
-            raise _located(loc, f"a template with balanced braces ({error})") from None
+            raise _LocatedError(loc, f"a template with balanced braces ({error})") from None
         for name, spec, conversion in fields:
             if name not in allowed or spec or conversion:
-                raise _located(loc, f"plain placeholders among {{{'}, {'.join(allowed)}}}, got {{{name}}}")
-
-
-def _located(loc: tuple, message: str) -> _LocatedError:
-    return _LocatedError(loc, message)
-
-
-def _inside(path: Path, folder: Path) -> bool:
-    """Return whether `path`, with its symlinks and `..` resolved, lies in `folder` (itself resolved)."""
-    return path.resolve().is_relative_to(folder)
-
-
-def _leads_outside(folder: Path, feed_path: str) -> bool:
-    """Return whether a feed's path, or any file it names now, leads outside the event's folder.
-
-    The fixed part of a glob must lie inside, no `..` may follow its wildcards, and every file or
-    folder entry it matches now must resolve inside too (a symlink in the folder that leads out).
-    """
-    folder = folder.resolve()
-    pattern = folder / feed_path  # an absolute feed path replaces the folder
-    parts = pattern.parts
-    magic = next((index for index, part in enumerate(parts) if glob.has_magic(part)), len(parts))
-    if not _inside(Path(*parts[:magic]), folder) or ".." in parts[magic:]:
-        return True
-    if magic < len(parts):
-        matches = [Path(match) for match in glob.glob(str(pattern), recursive=True)]
-    elif pattern.is_dir():
-        matches = list(pattern.iterdir())
-    else:
-        matches = []
-    return not all(_inside(match, folder) for match in matches)
+                raise _LocatedError(loc, f"plain placeholders among {{{'}, {'.join(allowed)}}}, got {{{name}}}")
 
 
 def _check_feed_paths(config: EventConfig, source: Path) -> None:
     """Raise ConfigError for a feed whose path leads outside the event's folder without `allow_outside = true`."""
     for index, feed in enumerate(config.feeds):
         try:
-            outside = not feed.allow_outside and _leads_outside(config.folder, feed.path)
+            outside = not feed.allow_outside and leads_outside(config.folder, feed.path)
         except (OSError, ValueError, RuntimeError) as error:
             raise ConfigError(f"{source}: key 'feeds[{index}].path': expected a path that can be read, got {feed.path!r} ({error})") from None
         if outside:
@@ -554,7 +525,7 @@ def _unique(section: str, values: list[str], key: str) -> None:
     seen: set[str] = set()
     for index, value in enumerate(values):
         if value in seen:
-            raise _located((section, index, key), f"unique values, {value!r} appears twice")
+            raise _LocatedError((section, index, key), f"unique values, {value!r} appears twice")
         seen.add(value)
 
 
