@@ -134,15 +134,19 @@ def test_a_lease_left_by_a_killed_ingest_on_this_host_is_taken_over_at_once(smal
     assert lease_owner(store) is None
 
 
-def test_a_killed_ingest_not_reaped_yet_counts_as_dead(small_event, store):
+def test_a_killed_ingest_not_reaped_yet_counts_as_dead(small_event, event_dir, store):
+    """A zombie keeps its pid until it is reaped, but its fresh lease is taken over at once, and the feed is read."""
+    (event_dir / "feeds" / "orders.csv").write_text(HEADER + row("o1"), encoding="utf-8")
     zombie = subprocess.Popen([sys.executable, "-c", "pass"])
     try:
         stat_file = Path(f"/proc/{zombie.pid}/stat")
         wait_for(lambda: stat_file.read_text().rsplit(")", 1)[1].split()[0] == "Z", 30, lambda: "the child to exit")
-        store.take_lease(LEASE, owner_on_this_host(zombie.pid), int(time.time()), LEASE_TTL_SECONDS)
-        run_ingest(small_event, store, once=True)
+        assert store.take_lease(LEASE, owner_on_this_host(zombie.pid), int(time.time()), LEASE_TTL_SECONDS) is None
+        run_ingest(small_event, store, once=True)  # no IngestRefused, no wait for the 15 s TTL
     finally:
         zombie.wait()
+    assert store.count("orders") == 1
+    assert lease_owner(store) is None
 
 
 def test_a_lease_held_by_a_live_process_on_this_host_is_refused(small_event, store):
