@@ -13,7 +13,7 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy import create_engine, text
 
-from warroom.config import load_event
+from warroom.config import EventConfig, load_event
 from warroom.rules import LedgerRules
 from warroom.store import Store
 
@@ -121,6 +121,21 @@ def store(store_url, small_event):
     opened = Store(store_url, LedgerRules.from_config(small_event))
     yield opened
     opened.close()
+
+
+@pytest.fixture
+def open_store(store_url):
+    """Return a function that opens the store for a given event on this backend; all closed afterwards."""
+    opened: list[Store] = []
+
+    def opener(config: EventConfig) -> Store:
+        store = Store(store_url, LedgerRules.from_config(config))
+        opened.append(store)
+        return store
+
+    yield opener
+    for store in opened:
+        store.close()
 
 
 @pytest.fixture

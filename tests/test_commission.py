@@ -7,13 +7,10 @@ from decimal import Decimal
 
 import pytest
 
-from tests import test_figures_helpers as helpers
 from tests.test_figures_helpers import apply, at, fen, make_event, order
 from warroom.commission import band_labels, order_commission_fen
 from warroom.figures import LiveFigures, recompute
 from warroom.payouts import accounts, payout_records, payout_sheet
-
-open_store = helpers.open_store
 
 THREE_SELLERS = [
     {"id": "S01", "name": "小林", "role": "order_taker", "team": "A"},

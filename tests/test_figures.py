@@ -7,13 +7,10 @@ from decimal import Decimal
 
 import pytest
 
-from tests import test_figures_helpers as helpers
 from tests.test_figures_helpers import MINUTE, apply, at, checkin, fen, make_event, order
 from warroom.figures import LiveFigures, recompute, stats_json
 from warroom.leaderboards import competition_ranks
 from warroom.records import BadRow, Batch
-
-open_store = helpers.open_store
 
 SESSION_ONE, SESSION_TWO = (at(20, 0), at(21, 0)), (at(21, 30), at(22, 30))
 

@@ -6,12 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from tests import test_figures_helpers as helpers
 from tests.test_figures_helpers import apply, at, make_event, order
 from warroom.figures import LiveFigures
 from warroom.standings import personal_view, what_if
-
-open_store = helpers.open_store
 
 # Order takers by revenue: S01 ¥3,000, S02 ¥2,000, S03 and S04 ¥1,500 (tied), S05 ¥500.
 SALES = {"S01": "3000", "S02": "2000", "S03": "1500", "S04": "1500", "S05": "500"}
