@@ -13,6 +13,7 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy import create_engine, text
 
+from tests.events import SMALL_EVENT
 from warroom.config import EventConfig, load_event
 from warroom.rules import LedgerRules
 from warroom.store import Store
@@ -21,52 +22,6 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_data" / "520"
 PG_URL = os.environ.get("WARROOM_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-
-SMALL_EVENT = """
-[event]
-name = "小测试"
-start = "2026-05-20T19:00:00+08:00"
-end = "2026-05-20T23:00:00+08:00"
-
-[goals]
-base = 10000
-stretch = 15000
-paying_customers = 10
-
-[[staff]]
-id = "S01"
-name = "小林"
-role = "order_taker"
-aliases = ["linx01"]
-
-[[staff]]
-id = "S02"
-name = "小周"
-role = "order_taker"
-
-[[staff]]
-id = "S20"
-name = "阿青"
-role = "community"
-
-[[groups]]
-id = "G01"
-name = "宠粉 1 群"
-owner = "S20"
-
-[[sessions]]
-name = "第一晚"
-start = "2026-05-20T20:00:00+08:00"
-end = "2026-05-20T22:00:00+08:00"
-
-[[feeds]]
-kind = "orders"
-path = "feeds/orders.csv"
-
-[[feeds]]
-kind = "checkins"
-path = "feeds/checkins.jsonl"
-"""
 
 
 @contextmanager

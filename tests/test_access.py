@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.conftest import SAMPLE, SMALL_EVENT
+from tests.conftest import SAMPLE
+from tests.events import small_event
 from warroom import access
 from warroom.access import BOSS, KIOSK, LEAD, STAFF, Viewer
 from warroom.config import ConfigError, load_event
@@ -21,11 +22,8 @@ BOSS_HASH = access.hash_password("boss-pw", rounds=4)
 
 def event_with(tmp_path, access_section: str = "", staff_token: str | None = None):
     """Return the small event with an [access] section (and a fixed token for S02) appended."""
-    text = SMALL_EVENT
-    if staff_token:
-        text = text.replace('id = "S02"\nname = "小周"\nrole = "order_taker"', f'id = "S02"\nname = "小周"\nrole = "order_taker"\ntoken = "{staff_token}"')
     path = tmp_path / "event.toml"
-    path.write_text(text + "\n[access]\n" + access_section, encoding="utf-8")
+    path.write_text(small_event("\n[access]\n" + access_section, staff_token=staff_token or None), encoding="utf-8")
     return load_event(path)
 
 

@@ -8,6 +8,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import SAMPLE, SMALL_EVENT
+from tests.events import access as access_section
+from tests.events import small_event
+from tests.events import store as store_section
 from warroom.cli import main
 from warroom.config import ConfigError, EventConfig, load_event
 
@@ -103,7 +106,7 @@ def test_a_folder_given_as_the_event_file_is_one_error(tmp_path):
     ["mysql://u:pw@host/db", "postgresql://u@host/db", "oracle://x", "not a url", "sqlite://", "redis://h:6379"],
 )
 def test_an_unsupported_store_url_names_the_key(tmp_path, url):
-    path = write(tmp_path, SMALL_EVENT + f'\n[store]\nurl = "{url}"\n')
+    path = write(tmp_path, small_event(store_section(url)))
     with pytest.raises(ConfigError) as error:
         load_event(path)
     assert str(path) in str(error.value)
@@ -113,12 +116,12 @@ def test_an_unsupported_store_url_names_the_key(tmp_path, url):
 
 @pytest.mark.parametrize("url", ["sqlite:///warroom.db", "sqlite:////tmp/x.db", "postgresql+psycopg://u@h/db"])
 def test_a_supported_store_url_loads(tmp_path, url):
-    assert load_event(write(tmp_path, SMALL_EVENT + f'\n[store]\nurl = "{url}"\n')).store.url == url
+    assert load_event(write(tmp_path, small_event(store_section(url)))).store.url == url
 
 
 def test_an_unsupported_store_url_does_not_show_its_password(tmp_path):
     with pytest.raises(ConfigError) as error:
-        load_event(write(tmp_path, SMALL_EVENT + '\n[store]\nurl = "mysql://u:SECRETPW@host/db"\n'))
+        load_event(write(tmp_path, small_event(store_section("mysql://u:SECRETPW@host/db"))))
     assert "SECRETPW" not in str(error.value)
 
 
@@ -164,7 +167,7 @@ def test_distinct_tokens_of_sixteen_characters_load(tmp_path):
 
 def test_a_short_link_secret_is_not_shown(tmp_path):
     with pytest.raises(ConfigError) as error:
-        load_event(write(tmp_path, SMALL_EVENT + '\n[access]\nlink_secret = "SECRETPW"\n'))
+        load_event(write(tmp_path, small_event(access_section(link_secret="SECRETPW"))))
     assert "'access.link_secret'" in str(error.value)
     assert "SECRETPW" not in str(error.value)
 

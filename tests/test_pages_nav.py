@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.events import access as access_section
+from tests.events import product, small_event
 from tests.test_app import rendered, routed_page, sell
 from warroom import access
 from warroom.access import SESSION_KEY, Viewer
@@ -29,9 +31,7 @@ def event(event_dir, monkeypatch, read_afresh):
     source = event_dir / "event.toml"
     lead, boss = access.hash_password("lead-pw", rounds=4), access.hash_password("boss-pw", rounds=4)
     source.write_text(
-        source.read_text(encoding="utf-8")
-        + '\n[[products]]\nsku = "P1"\nname = "玫瑰精油"\nprice = 1299\n\n[[products]]\nsku = "P2"\nname = "金套装"\nprice = 19999\n'
-        + f'\n[access]\nlead_password_hash = "{lead}"\nboss_password_hash = "{boss}"\nlink_secret = "{SECRET}"\n',
+        small_event(product("P1", "玫瑰精油", 1299), product("P2", "金套装", 19999), access_section(lead_password_hash=lead, boss_password_hash=boss, link_secret=SECRET)),
         encoding="utf-8",
     )
     for name in ("WARROOM_DB_URL", "WARROOM_REPLAY_CLOCK"):

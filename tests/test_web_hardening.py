@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.events import product, small_event
+from tests.events import store as store_section
 from tests.test_app import routed_page, sell
 from warroom.access import SESSION_KEY, Viewer
 from warroom.config import load_event
@@ -165,7 +167,7 @@ BAD_STORE = "postgresql+psycopg://u:PASSWORD@127.0.0.1:1/db"
 def unreachable_store(event_dir, monkeypatch):
     """Return the event file of an event whose store is a PostgreSQL server nobody runs, with a password in its URL."""
     source = event_dir / "event.toml"
-    source.write_text(source.read_text(encoding="utf-8") + f'\n[store]\nurl = "{BAD_STORE}"\n', encoding="utf-8")
+    source.write_text(small_event(store_section(BAD_STORE)), encoding="utf-8")
     monkeypatch.delenv("WARROOM_DB_URL", raising=False)
     monkeypatch.setenv("WARROOM_EVENT", str(source))
     return source
@@ -290,7 +292,7 @@ def test_the_log_hides_a_store_url_s_password():
 def lone_community_member(served, event_dir):
     """Return the event with a product for the what-if: S20 is the only member of the community role, a ranked one."""
     source = event_dir / "event.toml"
-    source.write_text(source.read_text(encoding="utf-8") + '\n[[products]]\nsku = "P1"\nname = "玫瑰精油"\nprice = 1299\n', encoding="utf-8")
+    source.write_text(small_event(product("P1", "玫瑰精油", 1299)), encoding="utf-8")
     return load_event(source)
 
 
