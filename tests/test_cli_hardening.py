@@ -10,7 +10,8 @@ import time
 
 import pytest
 
-from tests.conftest import ROOT, SMALL_EVENT
+from tests.conftest import ROOT
+from tests.events import SMALL_EVENT
 from warroom.config import load_event
 from warroom.rules import LedgerRules
 from warroom.store import Store

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SAMPLE, SMALL_EVENT
+from tests.conftest import SAMPLE
+from tests.events import SMALL_EVENT, small_event
 from tests.events import access as access_section
-from tests.events import small_event
 from tests.events import store as store_section
 from warroom.cli import main
 from warroom.config import ConfigError, EventConfig, load_event

@@ -24,7 +24,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import ROOT, SMALL_EVENT
+from tests.conftest import ROOT
+from tests.events import SMALL_EVENT
 from warroom.config import ConfigError, load_event
 
 BASE = SMALL_EVENT + """

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from tests.conftest import SMALL_EVENT
+from tests.events import SMALL_EVENT
 from tests.test_cli import warroom
 from tests.test_prompts import EVENT, at, config, minute
 from warroom import schema

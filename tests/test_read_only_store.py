@@ -24,7 +24,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy.exc import DBAPIError
 
-from tests.conftest import BACKENDS, ROOT, SMALL_EVENT
+from tests.conftest import BACKENDS, ROOT
+from tests.events import SMALL_EVENT
 from warroom.store import Store, StoreNotReady
 
 NOBODY = 65534
