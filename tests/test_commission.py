@@ -102,7 +102,10 @@ def test_a_refund_after_the_pool_unlocked_locks_it_again(open_store, status, ref
     apply(store, order("6000", order_id="p1"), order("5000", order_id="p2"))
     apply(store, order("5000", order_id="p2", status=status, refund=refund))
     pool = figures(store, config).team_pool
-    assert (pool.unlocked, pool.state, pool.amount_fen, pool.shares_fen) == (False, "locked_again", 0, {})
+    assert not pool.unlocked
+    assert pool.state == "locked_again"
+    assert pool.amount_fen == 0
+    assert pool.shares_fen == {}
 
 
 def test_a_pool_that_locked_again_says_why(open_store):
