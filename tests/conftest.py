@@ -13,7 +13,8 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy import create_engine, text
 
-from warroom.config import load_event
+from tests.events import SMALL_EVENT
+from warroom.config import EventConfig, load_event
 from warroom.rules import LedgerRules
 from warroom.store import Store
 
@@ -21,52 +22,6 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_data" / "520"
 PG_URL = os.environ.get("WARROOM_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-
-SMALL_EVENT = """
-[event]
-name = "小测试"
-start = "2026-05-20T19:00:00+08:00"
-end = "2026-05-20T23:00:00+08:00"
-
-[goals]
-base = 10000
-stretch = 15000
-paying_customers = 10
-
-[[staff]]
-id = "S01"
-name = "小林"
-role = "order_taker"
-aliases = ["linx01"]
-
-[[staff]]
-id = "S02"
-name = "小周"
-role = "order_taker"
-
-[[staff]]
-id = "S20"
-name = "阿青"
-role = "community"
-
-[[groups]]
-id = "G01"
-name = "宠粉 1 群"
-owner = "S20"
-
-[[sessions]]
-name = "第一晚"
-start = "2026-05-20T20:00:00+08:00"
-end = "2026-05-20T22:00:00+08:00"
-
-[[feeds]]
-kind = "orders"
-path = "feeds/orders.csv"
-
-[[feeds]]
-kind = "checkins"
-path = "feeds/checkins.jsonl"
-"""
 
 
 @contextmanager
@@ -121,6 +76,21 @@ def store(store_url, small_event):
     opened = Store(store_url, LedgerRules.from_config(small_event))
     yield opened
     opened.close()
+
+
+@pytest.fixture
+def open_store(store_url):
+    """Return a function that opens the store for a given event on this backend; all closed afterwards."""
+    opened: list[Store] = []
+
+    def opener(config: EventConfig) -> Store:
+        store = Store(store_url, LedgerRules.from_config(config))
+        opened.append(store)
+        return store
+
+    yield opener
+    for store in opened:
+        store.close()
 
 
 @pytest.fixture

@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.conftest import SAMPLE, SMALL_EVENT
+from tests.conftest import SAMPLE
+from tests.events import small_event
 from warroom import access
 from warroom.access import BOSS, KIOSK, LEAD, STAFF, Viewer
 from warroom.config import ConfigError, load_event
@@ -21,11 +22,8 @@ BOSS_HASH = access.hash_password("boss-pw", rounds=4)
 
 def event_with(tmp_path, access_section: str = "", staff_token: str | None = None):
     """Return the small event with an [access] section (and a fixed token for S02) appended."""
-    text = SMALL_EVENT
-    if staff_token:
-        text = text.replace('id = "S02"\nname = "小周"\nrole = "order_taker"', f'id = "S02"\nname = "小周"\nrole = "order_taker"\ntoken = "{staff_token}"')
     path = tmp_path / "event.toml"
-    path.write_text(text + "\n[access]\n" + access_section, encoding="utf-8")
+    path.write_text(small_event("\n[access]\n" + access_section, staff_token=staff_token or None), encoding="utf-8")
     return load_event(path)
 
 
@@ -76,29 +74,31 @@ def test_sign_in_checks_the_role_s_own_password(settings, role, password, signed
 def test_the_sample_event_signs_in_with_the_demo_passwords():
     settings = access.access_settings(load_event(SAMPLE / "event.toml"))
     outcomes = [access.sign_in(settings, role, password) is not None for role, password in ((LEAD, "lead520"), (BOSS, "boss520"), (LEAD, "boss520"))]
-    assert (outcomes, settings.demo_hint) == ([True, True, False], True)
+    assert outcomes == [True, True, False]
+    assert settings.demo_hint
 
 
 def test_secrets_take_precedence_over_the_event_file(config):
     other = access.hash_password("from-secrets", rounds=4)
     settings = access.access_settings(config, {"warroom": {"passwords": {"lead": other}, "link_secret": "another-secret-entirely"}})
-    assert (
-        access.sign_in(settings, LEAD, "from-secrets") is not None,
-        access.sign_in(settings, LEAD, "lead-pw") is None,
-        access.sign_in(settings, BOSS, "boss-pw") is not None,
-        settings.link_secret,
-    ) == (True, True, True, "another-secret-entirely")
+    assert access.sign_in(settings, LEAD, "from-secrets") is not None
+    assert access.sign_in(settings, LEAD, "lead-pw") is None
+    assert access.sign_in(settings, BOSS, "boss-pw") is not None
+    assert settings.link_secret == "another-secret-entirely"
 
 
 def test_the_demo_hint_is_dropped_once_the_secrets_hold_the_passwords(tmp_path):
     config = event_with(tmp_path, f'lead_password_hash = "{LEAD_HASH}"\ndemo_hint = true\n')
     with_secrets = access.access_settings(config, {"warroom": {"passwords": {"lead": BOSS_HASH}}})
-    assert (access.access_settings(config).demo_hint, with_secrets.demo_hint) == (True, False)
+    assert access.access_settings(config).demo_hint
+    assert not with_secrets.demo_hint
 
 
 def test_an_oidc_e_mail_maps_to_its_role(config):
     settings = access.access_settings(config, {"auth": {"client_id": "x"}, "warroom": {"oidc_roles": {"boss": ["Boss@Example.com"]}}})
-    assert (settings.oidc, access.viewer_from_email(settings, "boss@example.com").role, access.viewer_from_email(settings, "someone@else.com")) == (True, BOSS, None)
+    assert settings.oidc
+    assert access.viewer_from_email(settings, "boss@example.com").role == BOSS
+    assert access.viewer_from_email(settings, "someone@else.com") is None
 
 
 @pytest.mark.parametrize(
@@ -121,8 +121,10 @@ def test_a_bad_access_section_names_the_key(tmp_path, section, key):
 
 def test_a_staff_token_is_the_truncated_hmac_of_the_staff_id():
     token = access.staff_token(SECRET, "S01")
-    assert (len(token), token == access.staff_token(SECRET, "S01"), token != access.staff_token(SECRET, "S02"), token != access.staff_token(SECRET + "x", "S01")) == (
-        access.TOKEN_LENGTH, True, True, True)
+    assert len(token) == access.TOKEN_LENGTH
+    assert token == access.staff_token(SECRET, "S01")
+    assert token != access.staff_token(SECRET, "S02")
+    assert token != access.staff_token(SECRET + "x", "S01")
 
 
 def test_a_personal_link_opens_its_owner(settings, config):
@@ -160,7 +162,9 @@ def test_a_fixed_token_from_the_event_file_replaces_the_signed_one(tmp_path):
 def test_without_a_link_secret_there_are_no_links(tmp_path):
     config = event_with(tmp_path)
     settings = access.access_settings(config)
-    assert (settings.has_links, access.token_for(settings, "S01"), access.viewer_from_kiosk(settings, access.kiosk_token(SECRET))) == (False, None, None)
+    assert not settings.has_links
+    assert access.token_for(settings, "S01") is None
+    assert access.viewer_from_kiosk(settings, access.kiosk_token(SECRET)) is None
 
 
 @pytest.mark.parametrize(

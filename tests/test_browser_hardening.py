@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser_support import ROOT, free_port
-from tests.conftest import SMALL_EVENT
+from tests.events import SMALL_EVENT
 from tests.test_browser import LOAD_MS, SHOTS, TV, shot
 from warroom import access
 from warroom.config import load_event

@@ -10,7 +10,9 @@ import time
 
 import pytest
 
-from tests.conftest import ROOT, SMALL_EVENT
+from tests.conftest import ROOT
+from tests.events import small_event
+from tests.events import store as store_section
 from warroom.config import load_event
 from warroom.rules import LedgerRules
 from warroom.store import Store
@@ -53,7 +55,7 @@ CONFIG_COMMANDS = [("check",), ("stats", "--json"), ("stats",), ("ingest", "--on
 @pytest.mark.parametrize("command", CONFIG_COMMANDS, ids=" ".join)
 def test_an_unreachable_store_in_the_event_file_shows_no_password(event_dir, command):
     event = event_dir / "event.toml"
-    event.write_text(SMALL_EVENT + f'\n[store]\nurl = "{UNREACHABLE}"\n', encoding="utf-8")
+    event.write_text(small_event(store_section(UNREACHABLE)), encoding="utf-8")
     result = warroom(command[0], "-c", str(event), *command[1:])
     assert (SECRET in result.stdout + result.stderr, one_line_error(result)) == (False, (True, 1, False)), result.stderr
 
@@ -169,7 +171,7 @@ def test_a_demo_whose_ingest_is_refused_stops_with_one_line_and_no_password(tmp_
 def test_an_unsupported_store_is_one_line_naming_where_it_came_from(event_dir, where, url):
     event = event_dir / "event.toml"
     if where == "file":
-        event.write_text(SMALL_EVENT + f'\n[store]\nurl = "{url}"\n', encoding="utf-8")
+        event.write_text(small_event(store_section(url)), encoding="utf-8")
     result = warroom("stats", "-c", str(event), env_url=url if where == "environment" else None)
     named = f"{event}: key 'store.url'" if where == "file" else "WARROOM_DB_URL"
     assert (one_line_error(result), named in result.stderr, "postgresql+psycopg://" in result.stderr, SECRET in result.stderr) == ((True, 1, False), True, True, False), result.stderr

@@ -7,13 +7,10 @@ from decimal import Decimal
 
 import pytest
 
-from tests import test_figures_helpers as helpers
 from tests.test_figures_helpers import apply, at, fen, make_event, order
 from warroom.commission import band_labels, order_commission_fen
 from warroom.figures import LiveFigures, recompute
 from warroom.payouts import accounts, payout_records, payout_sheet
-
-open_store = helpers.open_store
 
 THREE_SELLERS = [
     {"id": "S01", "name": "小林", "role": "order_taker", "team": "A"},
@@ -105,7 +102,10 @@ def test_a_refund_after_the_pool_unlocked_locks_it_again(open_store, status, ref
     apply(store, order("6000", order_id="p1"), order("5000", order_id="p2"))
     apply(store, order("5000", order_id="p2", status=status, refund=refund))
     pool = figures(store, config).team_pool
-    assert (pool.unlocked, pool.state, pool.amount_fen, pool.shares_fen) == (False, "locked_again", 0, {})
+    assert not pool.unlocked
+    assert pool.state == "locked_again"
+    assert pool.amount_fen == 0
+    assert pool.shares_fen == {}
 
 
 def test_a_pool_that_locked_again_says_why(open_store):

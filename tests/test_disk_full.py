@@ -16,7 +16,8 @@ import sys
 
 import pytest
 
-from tests.conftest import ROOT, SMALL_EVENT
+from tests.conftest import ROOT
+from tests.events import SMALL_EVENT
 from warroom.store import Store
 
 ROWS = 20_000  # four batches of 5 000: the disk fills in the middle of the run
@@ -84,7 +85,10 @@ def runs(tmp_path_factory):
 
 def test_a_full_disk_is_one_line_and_a_non_zero_exit(runs):
     _, failed, _, _ = runs
-    assert (failed.returncode, failed.stderr.strip().count("\n"), "Traceback" in failed.stderr, "disk is full" in failed.stderr) == (1, 0, False, True), failed.stderr
+    assert failed.returncode == 1, failed.stderr
+    assert failed.stderr.strip().count("\n") == 0, failed.stderr
+    assert "Traceback" not in failed.stderr, failed.stderr
+    assert "disk is full" in failed.stderr, failed.stderr
 
 
 def test_the_disk_filled_in_the_middle_of_the_run(runs):

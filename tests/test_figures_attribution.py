@@ -5,13 +5,10 @@ from __future__ import annotations
 import pytest
 
 from connectors.parse import checkin_from_row, order_from_row
-from tests import test_figures_helpers as helpers
 from tests.test_figures_helpers import TZ, make_event
 from warroom import schema
 from warroom.figures import LiveFigures
 from warroom.records import Batch
-
-open_store = helpers.open_store
 
 ORDER = {"order_id": "A1", "ts": "2026-05-20 20:30:00", "amount": "1299", "customer_id": "c1"}
 

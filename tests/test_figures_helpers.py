@@ -1,4 +1,4 @@
-"""Shared builders for the figures, commission and standings tests: an event, a store on it, orders at given times."""
+"""Shared builders for the figures, commission and standings tests: an event and orders at given times (the store: `open_store` in conftest)."""
 
 from __future__ import annotations
 
@@ -6,11 +6,8 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-import pytest
-
 from warroom.config import EventConfig
 from warroom.records import Batch, CheckIn, OrderLine
-from warroom.rules import LedgerRules
 from warroom.store import Store
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -90,21 +87,6 @@ def checkin(kind: str, *, when: datetime | None = None, customer: str | None = "
             value: int | None = None) -> CheckIn:
     """Return one check-in."""
     return CheckIn(checkin_id=f"k{next(_counter)}", ts=epoch(when or at(20, 5)), kind=kind, customer_id=customer, group_id=group, staff_id=staff, value=value)
-
-
-@pytest.fixture
-def open_store(store_url):
-    """Return a function that opens the store for a given event on this backend; all closed afterwards."""
-    opened: list[Store] = []
-
-    def opener(config: EventConfig) -> Store:
-        store = Store(store_url, LedgerRules.from_config(config))
-        opened.append(store)
-        return store
-
-    yield opener
-    for store in opened:
-        store.close()
 
 
 def apply(store: Store, *rows) -> None:

@@ -378,7 +378,8 @@ def test_a_read_ahead_ingest_removes_the_staging_folders_of_dead_ingests_only(sa
         folder.mkdir()
         (folder / "batch-1.db").write_bytes(b"")
     _ingest(sample_dir, f"sqlite:///{tmp_path / 'ahead.db'}", read_ahead=True)
-    assert (dead.exists(), alive.exists()) == (False, True)
+    assert not dead.exists()
+    assert alive.exists()
 
 
 def test_the_reader_process_does_not_load_sqlalchemy():

@@ -211,7 +211,9 @@ def test_behind_pace_says_the_run_rate_needed_and_suggests_a_product():
     state = replay(rules, series, at("20:20"), start=START)
     (prompt,) = prompts_of(rules, state, at("20:20"))
     # 1,000 yuan so far, 9,000 to go in 100 minutes.
-    assert ("需 ¥90/分钟" in prompt.reason, "焕颜精华套装" in prompt.reason, prompt.figures["needed_fen_per_minute"]) == (True, True, 9000)
+    assert "需 ¥90/分钟" in prompt.reason
+    assert "焕颜精华套装" in prompt.reason
+    assert prompt.figures["needed_fen_per_minute"] == 9000
 
 
 QUIET = [

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from tests.conftest import SMALL_EVENT
+from tests.events import SMALL_EVENT
 from tests.test_cli import warroom
 from tests.test_prompts import EVENT, at, config, minute
 from warroom import schema
@@ -85,7 +85,11 @@ def test_a_push_is_recorded_and_closes_the_prompt(store):
     (partly,) = list_prompts(store, event, at=at("20:21"))
     acknowledge(store, "poster:0:T-10", "S20", at=at("20:22"))
     (done,) = list_prompts(store, event, at=at("20:22"))
-    assert (first.message.startswith("【还剩 10 分钟】"), partly.groups, partly.pushed_groups, done.done, done.active) == (True, ("G02",), ("G01",), True, False)
+    assert first.message.startswith("【还剩 10 分钟】")
+    assert partly.groups == ("G02",)
+    assert partly.pushed_groups == ("G01",)
+    assert done.done
+    assert not done.active
 
 
 def test_a_push_defaults_to_the_suggested_message(store):
@@ -107,7 +111,10 @@ def test_a_silence_holds_prompts_back_until_it_ends_or_is_expired(store):
     silenced = list_prompts(store, event, at=at("20:21"))[0].suppressed_by
     listed = [s.id for s in active_silences(store, at=at("20:21"))]
     expired = expire_silence(store, held.id, at=at("20:22"))
-    assert (silenced, listed, expired, list_prompts(store, event, at=at("20:22"))[0].active) == ((f"silenced:{held.id}",), [held.id], True, True)
+    assert silenced == (f"silenced:{held.id}",)
+    assert listed == [held.id]
+    assert expired
+    assert list_prompts(store, event, at=at("20:22"))[0].active
 
 
 def test_only_visible_changes_move_the_prompts_seq(store):
@@ -117,7 +124,9 @@ def test_only_visible_changes_move_the_prompts_seq(store):
     evaluator.tick(at("20:20") + timedelta(seconds=5))  # same countdown, same prompt
     same = prompts_seq(store)
     evaluator.tick(at("20:21"))  # the countdown moved
-    assert (first > 0, same == first, prompts_seq(store) > same) == (True, True, True)
+    assert first > 0
+    assert same == first
+    assert prompts_seq(store) > same
 
 
 def test_prompts_seq_moves_on_a_push(store):
@@ -196,7 +205,12 @@ def test_lift_of_a_push_against_the_other_groups(store):
     lift_store(store)
     first, second = lift(store, config(), at=at("20:50"), minutes=10)
     # G01: 2 → 6; the others (G02, G03) went 2 → 3 together, half a group's worth each.
-    assert (first.complete, first.orders_before, first.orders_after, first.extra_orders, first.extra_checkins, second.complete) == (True, 2, 6, 3.5, 4.0, False)
+    assert first.complete
+    assert first.orders_before == 2
+    assert first.orders_after == 6
+    assert first.extra_orders == 3.5
+    assert first.extra_checkins == 4.0
+    assert not second.complete
 
 
 @pytest.mark.parametrize(("by", "expected"), [("rule", [("poster", 1, 3.5)]), ("template", [("poster#1", 1, 3.5)]), ("staff", [("S23", 1, 3.5)])])
@@ -232,7 +246,8 @@ def test_a_bad_prompt_rule_names_the_key(tmp_path, kind, extra, key, expected):
     path.write_text(SMALL_EVENT + PROMPTS_TOML.format(kind=kind, extra=extra), encoding="utf-8")
     with pytest.raises(ConfigError) as error:
         load_event(path)
-    assert (f"'{key}'" in str(error.value), expected in str(error.value)) == (True, True), str(error.value)
+    assert f"'{key}'" in str(error.value), str(error.value)
+    assert expected in str(error.value), str(error.value)
 
 
 def test_a_good_prompt_rule_loads(tmp_path):
@@ -267,9 +282,13 @@ def test_cli_prompts_at_a_moment(event_file, capsys, monkeypatch):
     code = main(["prompts", "-c", str(event_file), "--at", "2026-05-20 20:27", "--json"])
     printed = json.loads(capsys.readouterr().out)
     (prompt,) = printed["prompts"]
-    assert (code, printed["at"], prompt["rule"], prompt["kind"], prompt["groups"], "20:30" in prompt["reason"], "520 元" in prompt["message"]) == (
-        0, "2026-05-20T20:27:00+08:00", "poster", "poster", ["G01", "G02"], True, True,
-    )
+    assert code == 0
+    assert printed["at"] == "2026-05-20T20:27:00+08:00"
+    assert prompt["rule"] == "poster"
+    assert prompt["kind"] == "poster"
+    assert prompt["groups"] == ["G01", "G02"]
+    assert "20:30" in prompt["reason"]
+    assert "520 元" in prompt["message"]
 
 
 def test_cli_prompts_includes_pushes_made_by_then(event_file, capsys, monkeypatch):
@@ -283,7 +302,9 @@ def test_cli_prompts_includes_pushes_made_by_then(event_file, capsys, monkeypatc
     before = json.loads(capsys.readouterr().out)["prompts"]
     main(["prompts", "-c", str(event_file), "--at", "2026-05-20T20:28:00+08:00", "--json", "--all"])
     (pushed,) = json.loads(capsys.readouterr().out)["prompts"]
-    assert (before, pushed["done"], pushed["pushed_groups"]) == ([], True, ["G01", "G02"])
+    assert before == []
+    assert pushed["done"]
+    assert pushed["pushed_groups"] == ["G01", "G02"]
 
 
 def test_cli_rejects_a_bad_time(event_file, capsys):
@@ -305,7 +326,9 @@ def test_cli_on_the_sample(sample_dir):
     result = warroom("prompts", "-c", event, "--at", "2026-05-20T20:12:00+08:00", "--json")
     prompts = {p["key"]: p for p in json.loads(result.stdout)["prompts"]}
     poster = prompts["poster:1:T-3"]
-    assert (poster["groups"], "焕颜精华套装" in poster["message"], "999 元" in poster["message"]) == (["G01", "G02", "G03", "G04", "G05", "G06"], True, True)
+    assert poster["groups"] == ["G01", "G02", "G03", "G04", "G05", "G06"]
+    assert "焕颜精华套装" in poster["message"]
+    assert "999 元" in poster["message"]
 
 
 def test_the_hype_squad_can_be_ranked_by_the_pushes_they_made(store):

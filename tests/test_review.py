@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from tests.events import flash_sale, product, small_event
 from warroom.clock import FixedClock
 from warroom.config import load_event
 from warroom.figures import LiveFigures
@@ -28,23 +29,11 @@ from warroom.schedule import milestones_reached, next_flash_sale
 from warroom.store import Store
 from warroom.ticker import BigOrderFeed, revenue_now
 
-EXTRA = """
-[[products]]
-sku = "P1"
-name = "玫瑰精油"
-price = 199
-
-[[products]]
-sku = "P2"
-name = "和田玉手镯"
-price = 6000
-
-[[flash_sales]]
-at = "2026-05-20T20:40:00+08:00"
-sku = "P1"
-price = 99
-minutes = 10
-"""
+EXTRA = (
+    product("P1", "玫瑰精油", 199),
+    product("P2", "和田玉手镯", 6000),
+    flash_sale("2026-05-20T20:40:00+08:00", "P1", 99, minutes=10),
+)
 NOW = datetime.fromisoformat("2026-05-20T22:30:00+08:00")
 
 
@@ -73,8 +62,7 @@ def event(event_dir, monkeypatch):
     for name in ("WARROOM_DB_URL", "WARROOM_REPLAY_CLOCK"):
         monkeypatch.delenv(name, raising=False)
     source = event_dir / "event.toml"
-    text = source.read_text(encoding="utf-8").replace('end = "2026-05-20T23:00:00+08:00"', 'end = "2026-05-20T23:00:00+08:00"\nbudget = 1000', 1)
-    source.write_text(text + EXTRA, encoding="utf-8")
+    source.write_text(small_event(*EXTRA, budget=1000), encoding="utf-8")
     return load_event(source)
 
 

@@ -71,7 +71,8 @@ def test_no_module_of_the_web_layer_writes_html_by_hand(path):
     # HTML is in the templates, where escaping is the default; the <style> tag of the CSS files is the one element built in Python.
     tags = [text for text in string_constants(path) if re.search(r"<(div|span|b|small|table|tr|td|th|script|a|img)[\s>]", text)]
     escapes = "html.escape(" in path.read_text(encoding="utf-8") and path.name not in PLOTLY_TEXT
-    assert (tags, escapes) == ([], False)
+    assert tags == []
+    assert not escapes
 
 
 @pytest.mark.parametrize("name", STYLESHEETS)
