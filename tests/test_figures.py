@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.test_figures_helpers import MINUTE, apply, at, checkin, fen, make_event, order
+from tests.figures_helpers import MINUTE, apply, at, checkin, fen, make_event, order
 from warroom.figures import LiveFigures, recompute, stats_json
 from warroom.leaderboards import competition_ranks
 from warroom.records import BadRow, Batch

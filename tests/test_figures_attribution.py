@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from connectors.parse import checkin_from_row, order_from_row
-from tests.test_figures_helpers import TZ, make_event
+from tests.figures_helpers import TZ, make_event
 from warroom import schema
 from warroom.figures import LiveFigures
 from warroom.records import Batch

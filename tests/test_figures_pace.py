@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.test_figures_helpers import at, make_event
+from tests.figures_helpers import at, make_event
 from warroom.clock import minute_of
 from warroom.pace import band_rates, pace_at, quantile
 from warroom.schedule import live_sessions

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.test_figures_helpers import apply, at, make_event, order
+from tests.figures_helpers import apply, at, make_event, order
 from warroom.figures import LiveFigures
 from warroom.standings import personal_view, what_if
 
