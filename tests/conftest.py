@@ -129,3 +129,19 @@ def chromium():
         launched = launch_chromium(playwright)
         yield launched
         launched.close()
+
+
+@pytest.fixture
+def new_page(chromium):
+    """Return a factory of pages, each in a browser context of its own (another client: its own cookies and Streamlit session); closed after the test."""
+    contexts = []
+
+    def make(viewport: dict, **options):
+        context = chromium.new_context(viewport=viewport, locale="zh-CN", timezone_id="Asia/Shanghai", **options)
+        context.set_default_timeout(30_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()

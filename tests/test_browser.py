@@ -56,22 +56,6 @@ def demo(chromium, tmp_path_factory) -> Iterator[DemoProcess]:
         process.close()
 
 
-@pytest.fixture
-def new_page(chromium):
-    """Return a factory of pages, each in a context of its own (its own Streamlit session); closed after the test."""
-    contexts = []
-
-    def make(viewport: dict, **options):
-        context = chromium.new_context(viewport=viewport, locale="zh-CN", timezone_id="Asia/Shanghai", **options)
-        context.set_default_timeout(30_000)
-        contexts.append(context)
-        return context.new_page()
-
-    yield make
-    for context in contexts:
-        context.close()
-
-
 def shot(page, name: str) -> None:
     """Save a screenshot of the page as tests/artifacts/browser/<name>.png."""
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)

@@ -82,22 +82,6 @@ class Served:
         self.log.close()
 
 
-@pytest.fixture
-def new_tab(chromium):
-    """Return a factory of pages, each in a browser context of its own (another client: its own cookies and Streamlit session)."""
-    contexts = []
-
-    def make(viewport: dict):
-        context = chromium.new_context(viewport=viewport, locale="zh-CN", timezone_id="Asia/Shanghai")
-        context.set_default_timeout(30_000)
-        contexts.append(context)
-        return context.new_page()
-
-    yield make
-    for context in contexts:
-        context.close()
-
-
 @pytest.fixture(scope="module")
 def unreachable(tmp_path_factory) -> Iterator[Served]:
     """Yield the app serving an event whose store is a PostgreSQL server nobody runs, with a password in its URL."""
@@ -157,8 +141,8 @@ def no_leak(html: str, folder: Path) -> list[str]:
 
 
 @pytest.mark.parametrize(("page_path", "query"), [("", {}), ("review", {}), ("", {"kiosk": "x"})], ids=["front", "review", "kiosk"])
-def test_a_viewer_not_signed_in_sees_a_short_message_and_nothing_else(unreachable, new_tab, page_path, query):
-    page = new_tab(TV)
+def test_a_viewer_not_signed_in_sees_a_short_message_and_nothing_else(unreachable, new_page, page_path, query):
+    page = new_page(TV)
     page.goto(unreachable.url(page_path, **query))
     page.get_by_text(t("app_unavailable")).wait_for(state="visible", timeout=LOAD_MS)
     shot(page, f"15_unreachable_store_{page_path or 'front'}{'_kiosk' if query else ''}")
@@ -175,8 +159,8 @@ def submit(page, password: str) -> None:
     page.locator('[data-testid="stFormSubmitButton"] button').click()
 
 
-def test_a_brute_force_from_one_client_is_slowed_down_while_a_lead_on_another_gets_in(hostile, new_tab):
-    attacker = new_tab(TV)
+def test_a_brute_force_from_one_client_is_slowed_down_while_a_lead_on_another_gets_in(hostile, new_page):
+    attacker = new_page(TV)
     attacker.goto(hostile.url())
     throttled = attacker.get_by_text(t("login_throttled", wait="").split("，")[0])
     answered = attacker.get_by_text(t("login_wrong_password")).or_(throttled)
@@ -189,7 +173,7 @@ def test_a_brute_force_from_one_client_is_slowed_down_while_a_lead_on_another_ge
     shot(attacker, "16_sign_in_throttled")
     assert throttled.is_visible() and tries <= access.FREE_FAILURES + 1
 
-    lead = new_tab(TV)
+    lead = new_page(TV)
     lead.goto(hostile.url())
     submit(lead, LEAD_PASSWORD)
     lead.locator(".wr-revenue").wait_for(state="visible", timeout=LOAD_MS)
@@ -207,9 +191,9 @@ def test_a_brute_force_from_one_client_is_slowed_down_while_a_lead_on_another_ge
 # -- 5. names and feed text are text ------------------------------------------------------------------------------
 
 
-def signed_in_lead(hostile, new_tab, page_path: str):
+def signed_in_lead(hostile, new_page, page_path: str):
     """Return a page signed in as the lead (kept by the HttpOnly cookie), then opened at a page's address."""
-    page = new_tab(TV)
+    page = new_page(TV)
     page.goto(hostile.url())
     submit(page, LEAD_PASSWORD)
     page.locator(".wr-revenue").wait_for(state="visible", timeout=LOAD_MS)
@@ -223,8 +207,8 @@ def assert_nothing_rendered(page) -> None:
             page.locator(".katex").count()) == (0, 0, 0, 0, 0, 0)
 
 
-def test_the_review_shows_hostile_group_ids_and_names_as_written(hostile, new_tab):
-    page = signed_in_lead(hostile, new_tab, "review")
+def test_the_review_shows_hostile_group_ids_and_names_as_written(hostile, new_page):
+    page = signed_in_lead(hostile, new_page, "review")
     page.locator("h1").get_by_text(t("rv_title"), exact=True).wait_for(state="visible", timeout=LOAD_MS)
     page.get_by_role("tab", name=t("rv_sheet_groups")).click()
     chart = page.locator('[role="tabpanel"]:not([hidden]) [data-testid="stPlotlyChart"]').first
@@ -239,8 +223,8 @@ def test_the_review_shows_hostile_group_ids_and_names_as_written(hostile, new_ta
     assert "**粗体** [链接](https://x) $x$" in page.locator('[data-testid="stCaptionContainer"]').first.inner_text()
 
 
-def test_the_setup_page_shows_the_event_name_as_written(hostile, new_tab):
-    page = signed_in_lead(hostile, new_tab, "setup")
+def test_the_setup_page_shows_the_event_name_as_written(hostile, new_page):
+    page = signed_in_lead(hostile, new_page, "setup")
     title = page.locator("h2").first
     title.wait_for(state="visible", timeout=LOAD_MS)
     shot(page, "19_setup_hostile_event_name")
@@ -248,8 +232,8 @@ def test_the_setup_page_shows_the_event_name_as_written(hostile, new_tab):
     assert_nothing_rendered(page)
 
 
-def test_the_big_screen_shows_hostile_names_as_written(hostile, new_tab):
-    page = new_tab(TV)
+def test_the_big_screen_shows_hostile_names_as_written(hostile, new_page):
+    page = new_page(TV)
     page.goto(hostile.url(kiosk=access.kiosk_token(SECRET)))
     page.locator(".wr-board-title").wait_for(state="visible", timeout=LOAD_MS)
     shot(page, "20_big_screen_hostile_names")
@@ -257,8 +241,8 @@ def test_the_big_screen_shows_hostile_names_as_written(hostile, new_tab):
     assert_nothing_rendered(page)
 
 
-def test_the_operator_page_shows_group_and_product_names_as_written(hostile, new_tab):
-    page = signed_in_lead(hostile, new_tab, "prompts")
+def test_the_operator_page_shows_group_and_product_names_as_written(hostile, new_page):
+    page = signed_in_lead(hostile, new_page, "prompts")
     pill = page.locator('[data-testid="stButtonGroup"] button').filter(has_text="群").first
     pill.wait_for(state="visible", timeout=LOAD_MS)
     page.wait_for_timeout(1000)
@@ -270,13 +254,13 @@ def test_the_operator_page_shows_group_and_product_names_as_written(hostile, new
 # -- 1. a failing panel ------------------------------------------------------------------------------------------
 
 
-def test_a_store_with_a_year_one_order_leaves_the_whole_big_screen_up(hostile, new_tab):
+def test_a_store_with_a_year_one_order_leaves_the_whole_big_screen_up(hostile, new_page):
     # Last in this module: a big order of the year 0001, as an older version stored it, broke the ticker and the prompts.
     config = load_event(hostile.event)
     store = Store(config.store_url, LedgerRules.from_config(config))
     store.apply(Batch(orders=[OrderLine(order_id="OLD", ts=-62135596800 - 8 * 3600 + 60, amount_fen=500_000, customer_id="C-OLD", staff_id="S01")]))
     store.close()
-    page = new_tab(TV)
+    page = new_page(TV)
     page.goto(hostile.url(kiosk=access.kiosk_token(SECRET)))
     page.locator(".wr-revenue").wait_for(state="visible", timeout=LOAD_MS)
     page.locator(".wr-ticker").first.wait_for(state="visible", timeout=LOAD_MS)
