@@ -2,7 +2,7 @@
 
 import pytest
 
-from warroom.redact import safe_url
+from warroom.redact import hide_password, safe_url
 
 
 @pytest.mark.parametrize(
@@ -22,3 +22,15 @@ def test_safe_url_hides_the_password(url, shown):
 @pytest.mark.parametrize("url", ["PASSWORD", "::PASSWORD@", "a b://u:PASSWORD@h/d"])
 def test_a_url_that_does_not_parse_shows_nothing_of_it(url):
     assert "PASSWORD" not in safe_url(url)
+
+
+@pytest.mark.parametrize(
+    ("message", "url", "shown"),
+    [
+        ('connection to "h" failed: password PW rejected', "postgresql+psycopg://u:PW@h/d", 'connection to "h" failed: password *** rejected'),
+        ("no password here", "postgresql+psycopg://u@h/d", "no password here"),
+        ("unreadable url", "::PW@", "unreadable url"),
+    ],
+)
+def test_hide_password_masks_a_password_a_driver_quotes(message, url, shown):
+    assert hide_password(message, url) == shown

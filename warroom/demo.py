@@ -18,7 +18,8 @@ from pathlib import Path
 from warroom import runtime
 from warroom.clock import REPLAY_CLOCK_ENV, ReplayClock, parse_time
 from warroom.config import EventConfig, load_event
-from warroom.runtime import disk_full, disk_full_message, evaluator_thread, hide_password, open_store, serve_command
+from warroom.redact import hide_password
+from warroom.runtime import disk_full, disk_full_message, evaluator_thread, open_store, serve_command
 from warroom.schedule import live_sessions
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data" / "520"

@@ -1,4 +1,4 @@
-"""What may be shown of a secret: a store URL with its password as `***` (SPEC §5)."""
+"""What may be shown of a secret: a store URL, or a message that quotes its password, with the password as `***` (SPEC §5)."""
 
 from __future__ import annotations
 
@@ -14,3 +14,12 @@ def safe_url(url: str) -> str:
         # A URL SQLAlchemy cannot read may still hold a password: show only its scheme.
         scheme = url.split(":", 1)[0] if ":" in url else ""
         return f"{scheme}://***" if scheme.isidentifier() else "***"
+
+
+def hide_password(text: str, url: str) -> str:
+    """Return a driver's message with the URL's password, should it quote it, replaced by ***."""
+    try:
+        password = make_url(url).password
+    except (ArgumentError, ValueError):  # an unreadable URL was refused before; hide nothing more then
+        password = None
+    return text.replace(str(password), "***") if password else text

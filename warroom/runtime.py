@@ -15,7 +15,7 @@ from pathlib import Path
 
 from warroom.clock import Clock
 from warroom.config import DB_URL_ENV, ConfigError, EventConfig, Feed, store_url_problem
-from warroom.redact import safe_url
+from warroom.redact import hide_password, safe_url
 from warroom.rules import LedgerRules
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
@@ -25,17 +25,6 @@ EVENT_ENV = "WARROOM_EVENT"
 def _store_key(config: EventConfig) -> str:
     """Return where the store URL came from, for an error message: the environment variable or the file's key."""
     return f"{DB_URL_ENV}" if os.environ.get(DB_URL_ENV) else f"{config.source}: key 'store.url'"
-
-
-def hide_password(text: str, url: str) -> str:
-    """Return a driver's message with the URL's password, should it quote it, replaced by ***."""
-    from sqlalchemy.engine import make_url
-
-    try:
-        password = make_url(url).password
-    except Exception:  # noqa: BLE001 - an unreadable URL was refused before; hide nothing more then
-        password = None
-    return text.replace(str(password), "***") if password else text
 
 
 def open_store(config: EventConfig, *, read_only: bool = False):
