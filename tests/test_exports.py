@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import io
+import struct
 from datetime import datetime
 from decimal import Decimal
 
 import pytest
 from openpyxl import load_workbook
-from PIL import Image
 
 from warroom.clock import FixedClock
 from warroom.config import load_event
@@ -183,10 +183,19 @@ def test_tables_workbook_shortens_and_dedupes_sheet_names():
     assert names == ["一" * 31, "一" * 29 + " 2", "a b c"]
 
 
+def png_size(data: bytes) -> tuple[int, int]:
+    """The width and height a PNG declares in its header chunk; fails on anything that is not a PNG.
+
+    Read from the bytes, not through Pillow: only the web layer draws (tests/test_architecture.py).
+    """
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", f"not a PNG: starts {data[:8]!r}"
+    assert data[12:16] == b"IHDR", f"no IHDR chunk first: {data[12:16]!r}"
+    return struct.unpack(">II", data[16:24])
+
+
 def test_poster_is_phone_sized(sold):
     config, store, snapshot = sold
-    poster = Image.open(io.BytesIO(data_poster(build_review(store, config, snapshot), config)))
-    assert (poster.format, poster.size) == ("PNG", (1080, 1920))
+    assert png_size(data_poster(build_review(store, config, snapshot), config)) == (1080, 1920)
 
 
 def test_poster_made_the_day_after_is_the_same_poster(sold):
@@ -200,6 +209,6 @@ def test_poster_without_sales(event_dir, small_event, monkeypatch):
     monkeypatch.delenv("WARROOM_DB_URL", raising=False)
     store = Store(small_event.store_url, LedgerRules.from_config(small_event))
     snapshot = LiveFigures(store, small_event, clock=FixedClock(NOW)).refresh()
-    poster = Image.open(io.BytesIO(data_poster(build_review(store, small_event, snapshot, "en"), small_event, "en")))
+    poster = data_poster(build_review(store, small_event, snapshot, "en"), small_event, "en")
     store.close()
-    assert poster.size == (1080, 1920)
+    assert png_size(poster) == (1080, 1920)
