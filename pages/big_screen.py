@@ -22,6 +22,8 @@ live = session.open_event(lang)
 # app.py routes only leads and the TV's kiosk link here; the page checks again, as every page does.
 auth.require_viewer(lang, (access.LEAD, access.KIOSK))
 frame.rail_styles()
+# A kiosk link's &rotate=N turns the board every N seconds (or the event file's [big_screen] rotate_seconds).
+rotate_period = big_screen_view.rotate_seconds(st.query_params.get("rotate"), live.config)
 
 
 # Each panel is a boundary (errors.panel): one that fails says so in its place, and the others keep running.
@@ -45,7 +47,7 @@ def live_board() -> None:
         # As tall as the leaderboard card beside it, which scales with the screen.
         st.plotly_chart(charts.live_revenue_figure(live, snapshot, lang), config=charts.STATIC_CHART, theme=None, key="revenue_line", height="stretch")
     with board, errors.panel("leaderboard", lang):
-        st.html(big_screen_view.leaderboard_html(snapshot, lang))
+        st.html(big_screen_view.board_html(snapshot, lang, rotate_period, time.time()))
 
 
 # -- the rail --------------------------------------------------------------------------------------
@@ -72,10 +74,24 @@ def prompts_panel() -> None:
 @st.fragment(run_every=big_screen_view.REFRESH_SECONDS)
 def big_orders_and_celebration() -> None:
     now = session.event_now(live)
+    orders = session.big_orders(live, now)
     with errors.panel("ticker", lang):
-        st.html(rail_view.ticker_html(session.big_orders(live, now), now, live.config, lang, big_order_fen(live.config)))
+        st.html(rail_view.ticker_html(orders, now, live.config, lang, big_order_fen(live.config)))
+    with errors.panel("callout", lang):
+        callout(orders)
     with errors.panel("celebration", lang):
         celebration()
+
+
+def callout(orders: list) -> None:
+    """A big order's callout, once per order per screen, for the orders that arrive while the screen is up."""
+    order, seen = rail_view.newly_called_out(orders, st.session_state.get("orders_seen"), rail_view.callout_fen(live.config))
+    st.session_state["orders_seen"] = seen
+    if order is not None:
+        st.session_state["calling_out"] = (order, time.monotonic())
+    showing = st.session_state.get("calling_out")
+    if showing and time.monotonic() - showing[1] < rail_view.CALLOUT_SECONDS:
+        st.html(rail_view.callout_html(showing[0], live.config, lang))
 
 
 def celebration() -> None:

@@ -103,9 +103,11 @@ class ReviewSettings(_Strict):
 
 
 class BigScreenSettings(_Strict):
-    """`[big_screen]`: what the TV's ticker shows."""
+    """`[big_screen]`: what the TV's ticker shows, which orders get a callout, and whether its board rotates."""
 
     big_order: Yuan = Field(Decimal(1000), gt=0, description="An order at least this big, in yuan, goes on the big screen's ticker.")
+    callout: Yuan = Field(Decimal(3000), gt=0, description="An order at least this big, in yuan, gets a callout of its own on the TV: who took it, the amount and the product.")
+    rotate_seconds: int = Field(0, ge=0, le=3600, description="Seconds each board shows before the TV's board turns to the next (the order-takers', each other role's, the team battle); 0 keeps the order-takers' board. A kiosk link's &rotate=N overrides it.")
 
 
 class Staff(_Strict):

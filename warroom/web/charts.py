@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 from bisect import bisect_right
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import plotly.graph_objects as go
 
@@ -16,14 +17,16 @@ from warroom.i18n import fmt_axis_money, fmt_compact, fmt_yuan, t
 from warroom.money import to_yuan
 from warroom.review import chart_span
 from warroom.schedule import flash_sales, live_sessions
+from warroom.timeline import LiveAxis
 from warroom.web.session import LiveEvent
-from warroom.web.text import plot_text
+from warroom.web.text import plot_text, text_ems
 from warroom.web.theme import BACKGROUND, BLUE, CYAN, DIVIDER, FONT_STACK, GOLD, GREEN, LABEL, LINE, MUTED, ORANGE, PANEL, PINK, PURPLE, RED, SERIES, SOFT_TEXT
 
 RACE_TOP = 8
 CHART_MIN_HEIGHT = 280  # px: the chart alone on a phone
-# A TV never needs the plotly toolbar or hover boxes.
-STATIC_CHART = {"staticPlot": True, "displayModeBar": False, "responsive": True}
+# A TV never needs the plotly toolbar or hover boxes. Streamlit sizes the figure to its box; plotly's own resizing
+# ("responsive") would measure again inside the big screen's zoomed chart (big_screen.css) and halve it.
+STATIC_CHART = {"staticPlot": True, "displayModeBar": False, "responsive": False}
 # The review's charts: hover stays, the plotly toolbar (which a phone shows on every tap) goes.
 QUIET_CHART = {"displayModeBar": False, "responsive": True}
 
@@ -113,78 +116,105 @@ def _nice_step(top_fen: int) -> int:
         magnitude *= 10
 
 
-def revenue_figure(config: EventConfig, snapshot: Snapshot, lang: str) -> go.Figure:
-    """Return the cumulative revenue line in the event's timezone, with the base and stretch goals drawn across."""
-    tz = config.event.tz
-
-    def local(moment: datetime) -> datetime:
-        # Plotly draws a timestamp's wall time as written, so hand it naive event-local times.
-        return moment.astimezone(tz).replace(tzinfo=None)
-
-    sessions = live_sessions(config)
-    # A minute outside 2000-2100 (a row an older version stored) cannot be drawn: its revenue counts from the start.
-    by_minute = [(minute, fen) for minute, fen in snapshot.revenue_by_minute if CHART_MINUTES[0] <= minute < CHART_MINUTES[1]]
-    earlier = sum(fen for minute, fen in snapshot.revenue_by_minute if minute < CHART_MINUTES[0])
-    start = min(sessions[0].start, at_minute(by_minute[0][0])) if by_minute else sessions[0].start
-    moments, totals, running = [start], [earlier], earlier
-    for minute, fen in by_minute:
-        running += fen
-        moments.append(at_minute(minute + 1))
-        totals.append(running)
-    # The axis runs to the end of the session on air (the runway left tonight), of the first session
-    # before the event opens, or of the last one held after it: never on to today (warroom.review.chart_span).
-    end = chart_span(config, moments[1:], snapshot.as_of)[1]
-    if min(snapshot.as_of, end) > moments[-1]:
-        moments.append(min(snapshot.as_of, end))
-        totals.append(running)
-    times = [local(moment) for moment in moments]
-    # The hours between live sessions are cut out of the time axis, so tonight is not squeezed
-    # into a corner by the nights before; each session's start is marked with its name.
-    breaks = [
-        {"bounds": [local(before.end), local(after.start)]}
-        for before, after in zip(sessions, sessions[1:], strict=False)
-        if before.end < after.start and after.start <= snapshot.as_of
-    ]
-
-    top_fen = max(snapshot.stretch_fen, snapshot.revenue_fen, 100) * 1.12
+def _y_ticks(top_fen: int) -> list[int]:
     step = _nice_step(int(top_fen))
-    ticks = list(range(0, int(top_fen) + step, step))
+    return list(range(0, int(top_fen) + step, step))
+
+
+def revenue_figure(config: EventConfig, snapshot: Snapshot, lang: str) -> go.Figure:
+    """Return the big screen's revenue line on the live time axis (warroom.timeline): tonight's runway, the plan and where it is heading.
+
+    The x axis is minutes of live time, the hours between sessions folded out, and runs to the end of the
+    session on air (or the last one held). On it: each session's start, named; the flash sales as bands;
+    the plan (a dashed line per goal, the goal spread evenly over the live time: where the team should be
+    by now); the projection from now to the session's end, with its band; and the revenue so far. The
+    y axis fits what is drawn; a goal line joins when it comes within reach, and until then a marker at
+    the top says how far above it lies.
+    """
+    axis = LiveAxis.of(live_sessions(config), config.event.tz)
+    pace = snapshot.pace
+    now = snapshot.as_of
+    end_x = axis.session_end_x(now)
+    now_x = min(axis.x(now), end_x)
+    # A minute outside 2000-2100 (a row an older version stored) cannot be drawn: its revenue counts from the start.
+    earlier = sum(fen for minute, fen in snapshot.revenue_by_minute if minute < CHART_MINUTES[0])
+    xs, totals, running = [0.0], [earlier], earlier
+    for minute, fen in snapshot.revenue_by_minute:
+        if CHART_MINUTES[0] <= minute < CHART_MINUTES[1]:
+            running += fen
+            xs.append(min(axis.x(at_minute(minute + 1)), end_x))
+            totals.append(running)
+    if now_x > xs[-1]:
+        xs.append(now_x)
+        totals.append(running)
+    revenue = snapshot.revenue_fen
+
+    shapes, annotations, traces = [], [], []
+    for sale in flash_sales(config):
+        x0, x1 = axis.x(sale.at), axis.x(sale.end)
+        if x1 <= x0 or x0 >= end_x:
+            continue
+        held = sale.at <= now
+        shapes.append({"type": "rect", "xref": "x", "x0": x0, "x1": x1, "yref": "y domain", "y0": 0, "y1": 1, "layer": "below", "line": {"width": 0},
+                       "fillcolor": f"rgba(255, 77, 79, {0.20 if held else 0.08})"})
+    for x in axis.boundaries():
+        if x < end_x:
+            shapes.append({"type": "line", "xref": "x", "x0": x, "x1": x, "yref": "y domain", "y0": 0, "y1": 1, "line": {"color": DIVIDER, "width": 2, "dash": "dot"}})
+
+    # The plan: each goal spread evenly over the live time, drawn up to now: its end is where the team should be by now.
+    plan_now = {}
+    for fen, color, key in ((snapshot.base_fen, ORANGE, "chart_base_plan"), (snapshot.stretch_fen, RED, "chart_stretch_plan")):
+        if fen and axis.total and now_x > 0:
+            plan_now[fen] = fen * now_x / axis.total
+            traces.append({"type": "scatter", "x": [0, now_x], "y": [0, plan_now[fen] / 100], "mode": "lines", "line": {"color": color, "width": 2.5, "dash": "dot"}, "opacity": 0.8})
+            annotations.append({"x": now_x, "y": plan_now[fen] / 100, "xanchor": "left", "yanchor": "middle", "showarrow": False, "xshift": 4,
+                                "text": plot_text(t(key, lang, amount=fmt_compact(int(plan_now[fen]), lang))), "font": {"color": color, "size": 16}})
+
+    # The projection from now to the end of this session, at the pace's rates (the tile's projected finish is the event's end).
+    projecting = pace.on_air and pace.live_minutes_left > 0 and end_x > now_x
+    high_end = revenue
+    if projecting:
+        minutes = Decimal(str(end_x - now_x))
+        point_rate = Decimal(pace.projected_fen - revenue) / pace.live_minutes_left
+        low_end, point_end, high_end = (revenue + int(rate * minutes) for rate in (min(pace.rate_low_fen, point_rate), point_rate, max(pace.rate_high_fen, point_rate)))
+        traces.append({"type": "scatter", "x": [now_x, end_x, end_x, now_x], "y": [revenue / 100, high_end / 100, low_end / 100, revenue / 100],
+                       "mode": "lines", "fill": "toself", "fillcolor": "rgba(64, 169, 255, 0.16)", "line": {"width": 0}})
+        traces.append({"type": "scatter", "x": [now_x, end_x], "y": [revenue / 100, point_end / 100], "mode": "lines", "line": {"color": BLUE, "width": 3, "dash": "dash"}})
+        annotations.append({"x": end_x, "y": point_end / 100, "xanchor": "right", "yanchor": "bottom", "showarrow": False,
+                            "text": plot_text(t("chart_projected", lang, amount=fmt_compact(point_end, lang))), "font": {"color": BLUE, "size": 18}})
+
+    top_fen = max(revenue, high_end, *plan_now.values(), 100) * 1.12
+    above = 0
+    for fen, color, key in ((snapshot.stretch_fen, RED, "chart_stretch"), (snapshot.base_fen, ORANGE, "chart_base")):
+        if not fen:
+            continue
+        label = plot_text(t(key, lang, amount=fmt_compact(fen, lang)))
+        if fen <= top_fen * 1.35:
+            top_fen = max(top_fen, fen * 1.08)
+            shapes.append({"type": "line", "xref": "x domain", "x0": 0, "x1": 1, "yref": "y", "y0": fen / 100, "y1": fen / 100, "line": {"color": color, "width": 2.5, "dash": "dash"}})
+            annotations.append({"xref": "x domain", "x": 0, "xanchor": "left", "yref": "y", "y": fen / 100, "yanchor": "bottom", "showarrow": False,
+                                "text": label, "font": {"color": color, "size": 20}})
+        else:
+            # Out of reach for now: named at the top right (the stretch goal outermost), so the team knows the goal is there.
+            annotations.append({"xref": "x domain", "x": 1, "xanchor": "right", "xshift": -above, "yref": "paper", "y": 1, "yanchor": "bottom", "showarrow": False,
+                                "text": f"{label} ↑", "font": {"color": color, "size": 18}})
+            above += int(text_ems(label) * 18) + 40
+    traces.append({"type": "scatter", "x": xs, "y": [fen / 100 for fen in totals], "mode": "lines", "line": {"color": GOLD, "width": 5, "shape": "hv"},
+                   "fill": "tozeroy", "fillcolor": "rgba(255, 214, 102, 0.14)"})
+    ticks = axis.ticks(end_x)
+    y_ticks = _y_ticks(int(top_fen))
     # Shapes and annotations are written out, and the template left empty (every colour is set here):
     # plotly's add_hline and a named template cost over 100 ms a figure, and every TV asks every 2 s.
-    shapes, annotations = [], []
-    for fen, color, key in ((snapshot.base_fen, ORANGE, "chart_base"), (snapshot.stretch_fen, RED, "chart_stretch")):
-        shapes.append({"type": "line", "xref": "x domain", "x0": 0, "x1": 1, "yref": "y", "y0": fen / 100, "y1": fen / 100,
-                       "line": {"color": color, "width": 2.5, "dash": "dash"}})
-        # Under the line at the left, where the curve is still low: above the stretch line a short chart has no room beside the session names.
-        annotations.append({"xref": "x domain", "x": 0, "xanchor": "left", "yref": "y", "y": fen / 100, "yanchor": "top", "showarrow": False,
-                            "text": t(key, lang, amount=fmt_compact(fen, lang)), "font": {"color": color, "size": 20}})
-    if len(sessions) > 1:
-        for session in sessions:
-            if session.name and session.start <= snapshot.as_of:
-                shapes.append({"type": "line", "xref": "x", "x0": local(session.start), "x1": local(session.start), "yref": "y domain", "y0": 0, "y1": 1,
-                               "line": {"color": DIVIDER, "width": 1.5, "dash": "dot"}})
-                # Above the plot area, where the line and the goal labels never reach.
-                annotations.append({"x": local(session.start), "y": 1, "yref": "paper", "xanchor": "left", "yanchor": "bottom", "showarrow": False,
-                                    "text": plot_text(session.name), "font": {"color": MUTED, "size": 18}})
-    line = {"type": "scatter", "x": times, "y": [fen / 100 for fen in totals], "mode": "lines", "line": {"color": GOLD, "width": 5, "shape": "hv"},
-            "fill": "tozeroy", "fillcolor": "rgba(255, 214, 102, 0.14)"}
-    return go.Figure(data=[line], layout=dict(
-        template={}, shapes=shapes, annotations=annotations, height=CHART_MIN_HEIGHT, showlegend=False, hovermode=False,
+    return go.Figure(data=traces, layout=dict(
+        template={}, shapes=shapes, annotations=annotations, showlegend=False, hovermode=False, autosize=True,
         paper_bgcolor=PANEL, plot_bgcolor=PANEL,
         font={"family": FONT_STACK, "size": 18, "color": SOFT_TEXT},
-        title={"text": t("revenue_over_time", lang), "font": {"size": 26, "color": LABEL}, "x": 0.02, "y": 0.96},
-        margin={"l": 90, "r": 30, "t": 86, "b": 50},
-        xaxis={
-            "showgrid": False, "linecolor": LINE, "rangebreaks": breaks, "range": [local(start), local(end)],
-            "tickformatstops": [
-                {"dtickrange": [None, 86_400_000], "value": "%H:%M"},
-                {"dtickrange": [86_400_000, None], "value": "%m-%d"},
-            ],
-        },
-        yaxis={
-            "range": [0, top_fen / 100], "tickvals": [fen / 100 for fen in ticks], "ticktext": [fmt_axis_money(fen, lang) for fen in ticks],
-            "gridcolor": "rgba(255,255,255,0.07)", "zeroline": False,
-        },
+        title={"text": t("revenue_over_time", lang), "font": {"size": 26, "color": LABEL}, "x": 0.02, "y": 0.97, "yanchor": "top"},
+        margin={"l": 84, "r": 24, "t": 64, "b": 70},
+        xaxis={"showgrid": False, "linecolor": LINE, "range": [0, max(end_x, 1.0)], "tickangle": 0, "tickvals": [tick.x for tick in ticks],
+               "ticktext": [f"{tick.time}<br>{plot_text(tick.session)}" if tick.session else tick.time for tick in ticks], "zeroline": False},
+        yaxis={"range": [0, top_fen / 100], "tickvals": [fen / 100 for fen in y_ticks], "ticktext": [fmt_axis_money(fen, lang) for fen in y_ticks],
+               "gridcolor": "rgba(255,255,255,0.07)", "zeroline": False},
     ))
 
 

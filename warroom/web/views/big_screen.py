@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from warroom.config import EventConfig
 from warroom.figures import Snapshot
-from warroom.i18n import fmt_compact, fmt_int, fmt_pct, fmt_yuan, t
+from warroom.i18n import fmt_compact, fmt_int, fmt_pct, fmt_yuan, role_label, t
 from warroom.web.templating import render
 from warroom.web.text import coming_time, event_time, fit_ems, fmt_standing, text_ems, trend
 
@@ -104,7 +104,36 @@ def leaderboard_html(snapshot: Snapshot, lang: str, role: str = "order_taker", t
     standings = [s for s in snapshot.leaderboards.get(role, []) if s.value > 0][:top]
     leader = max(Decimal(standings[0].value), Decimal(1)) if standings else Decimal(1)
     rows = [{"rank": s.rank, "name": s.name, "width": f"{Decimal(s.value) / leader * 100:.1f}", "value": fmt_standing(s, lang)} for s in standings]
-    return render("big_screen/leaderboard.html", title=t("top_order_takers", lang, n=top), rows=rows, empty=t("no_sales_yet", lang))
+    title = t("top_order_takers", lang, n=top) if role == "order_taker" else t("bs_role_board", lang, role=role_label(role, lang), n=top)
+    return render("big_screen/leaderboard.html", title=title, rows=rows, empty=t("no_sales_yet", lang))
+
+
+def teams_html(snapshot: Snapshot, lang: str) -> str:
+    """Return the team battle: each team's credited revenue against the leading team's, with its paid orders."""
+    teams = snapshot.teams
+    leader = max([team.revenue_fen for team in teams] + [1])
+    rows = [{"rank": team.rank, "name": team.team, "width": f"{Decimal(team.revenue_fen) / leader * 100:.1f}", "value": fmt_yuan(team.revenue_fen)} for team in teams]
+    return render("big_screen/leaderboard.html", title=t("bs_team_battle", lang), rows=rows, empty=t("no_sales_yet", lang))
+
+
+def rotation(snapshot: Snapshot) -> list[str]:
+    """Return the boards the TV turns between: the order-takers', each other role's that has a score, and the team battle when there are teams."""
+    roles = [role for role, standings in snapshot.leaderboards.items() if role != "order_taker" and any(s.value > 0 for s in standings)]
+    return ["order_taker", *roles, *(["teams"] if len(snapshot.teams) > 1 else [])]
+
+
+def rotate_seconds(query_value: str | None, config: EventConfig) -> int:
+    """Return how long each board shows: the kiosk link's `rotate` (whole seconds, 5 to 3600), else the event file's; 0 does not rotate."""
+    if query_value and query_value.isdigit() and 5 <= int(query_value) <= 3600:
+        return int(query_value)
+    return config.big_screen.rotate_seconds
+
+
+def board_html(snapshot: Snapshot, lang: str, period: int, wall_seconds: float) -> str:
+    """Return the board showing now: with a period, the boards of `rotation` in turn, each for `period` seconds of the wall clock (every TV in step)."""
+    boards = rotation(snapshot) if period else ["order_taker"]
+    board = boards[int(wall_seconds // period) % len(boards)] if period else boards[0]
+    return teams_html(snapshot, lang) if board == "teams" else leaderboard_html(snapshot, lang, board)
 
 
 def footer_notice_html(line: str) -> str:

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from warroom.config import EventConfig
 from warroom.i18n import fmt_axis_money, fmt_duration, fmt_yuan, t
+from warroom.money import to_fen
 from warroom.prompts import title_and_reason
 from warroom.web.templating import render
 from warroom.web.text import FAR_SALE_SECONDS, coming_time, countdown_text, event_time
@@ -49,8 +50,11 @@ def _group_count(groups: tuple[str, ...], lang: str) -> str:
     return t("bs_group_one", lang) if len(groups) == 1 else t("bs_groups", lang, count=len(groups))
 
 
-def prompts_panel_html(prompts: list, sales: list, now: datetime, config: EventConfig, lang: str, top: int = 3) -> str:
-    """Return the prompts panel: the active prompts (urgent first), else the coming flash sales."""
+def prompts_panel_html(prompts: list, sales: list, now: datetime, config: EventConfig, lang: str, top: int = 2) -> str:
+    """Return the prompts panel: the active prompts (urgent first), each whole, else the coming flash sales.
+
+    Two at most: a prompt's text wraps rather than being cut, so that it can be read from across the room.
+    """
     active = [prompt for prompt in prompts if prompt.active]
     cards = []
     for prompt in active:
@@ -70,12 +74,12 @@ def prompts_panel_html(prompts: list, sales: list, now: datetime, config: EventC
     )
 
 
-def ticker_html(orders: list, now: datetime, config: EventConfig, lang: str, threshold_fen: int) -> str:
-    """Return the big-order ticker: time, amount, who took it and what it was (names escaped, phones masked)."""
+def ticker_html(orders: list, now: datetime, config: EventConfig, lang: str, threshold_fen: int, rows: int = 3) -> str:
+    """Return the big-order ticker: time, amount, who took it and, under it, the whole product name (names escaped, phones masked)."""
     rows = [
         {"time": f"{event_time(order.ts, config):%H:%M}", "amount": fmt_yuan(order.amount_fen), "fresh": (now - order.ts).total_seconds() < 120,
-         "who": " · ".join(part for part in (order.staff, order.product) if part) or order.customer}
-        for order in orders
+         "who": order.staff or order.customer, "product": order.product}
+        for order in orders[:rows]
     ]
     return render("rail/ticker.html", title=t("bs_big_orders", lang), threshold=t("bs_big_orders_from", lang, amount=fmt_yuan(threshold_fen)),
                   rows=rows, empty=t("bs_no_big_orders", lang))
@@ -86,3 +90,30 @@ def celebration_html(milestone_fen: int, kind: str, lang: str) -> str:
     headline = t("bs_milestone", lang, amount=fmt_axis_money(milestone_fen, lang))
     sub = t(f"bs_goal_{kind}", lang) if kind in ("base", "stretch") else t("bs_keep_going", lang)
     return render("rail/celebration.html", headline=headline, sub=sub)
+
+
+def callout_html(order, config: EventConfig, lang: str) -> str:
+    """Return the callout of one big order: who took it, how much, and what (Spinify's "moment" for a person's big sale)."""
+    who = order.staff or t("bs_callout_someone", lang)
+    return render("rail/callout.html", headline=t("bs_callout", lang, name=who), amount=fmt_yuan(order.amount_fen), product=order.product,
+                  at=f"{event_time(order.ts, config):%H:%M}")
+
+
+CALLOUT_SECONDS = 8
+
+
+def callout_fen(config: EventConfig) -> int:
+    """Return the callout threshold in fen (`[big_screen] callout`)."""
+    return to_fen(config.big_screen.callout)
+
+
+def newly_called_out(orders: list, seen: set[str] | None, threshold_fen: int) -> tuple[object | None, set[str]]:
+    """Return the biggest order at or above the threshold that this screen has not seen, and the orders seen now.
+
+    A screen's first look sees every order already there, so that opening the TV does not replay the evening's callouts.
+    """
+    ids = {order.order_id for order in orders}
+    if seen is None:
+        return None, ids
+    fresh = [order for order in orders if order.order_id not in seen and order.amount_fen >= threshold_fen]
+    return max(fresh, key=lambda order: (order.amount_fen, order.ts), default=None), seen | ids

@@ -1,0 +1,84 @@
+"""Frozen moments of the 520 replay, served: the TV and the phone looked at as they are at one event time.
+
+A scene copies the sample event into a folder, writes the feeds up to its moment as the demo's replay
+would (warroom.demo.Replay), ingests them once, runs the prompt evaluator at that moment, and stops the
+replay clock there (speed 0), so that `warroom serve` shows the evening exactly as it stood, however long
+the browser takes. The browser tests (tests/test_browser_tv.py) and the screenshot script
+(bench/screens.py) use it.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from warroom import demo, runtime
+from warroom.clock import REPLAY_CLOCK_ENV, FixedClock
+from warroom.config import load_event
+from warroom.prompt_state import PromptEvaluator
+
+# Three moments of the 520 event (sessions 20 May 19:30–22:55 and 21 May 19:30–23:00, +08:00).
+MOMENTS = {
+    "early": datetime.fromisoformat("2026-05-20T20:17:00+08:00"),
+    "second_evening": datetime.fromisoformat("2026-05-21T21:42:00+08:00"),
+    "after_end": datetime.fromisoformat("2026-05-21T23:40:00+08:00"),
+}
+
+
+def freeze(folder: Path, at: datetime) -> Path:
+    """Make `folder` the 520 event as it stood at `at`, ingested and evaluated; return its event file."""
+    folder = demo.prepare_folder(folder)
+    event_file = folder / "event.toml"
+    config = load_event(event_file)
+    replay = demo.Replay(config, demo.SAMPLE, folder, speed=0.0)
+    replay.now = at
+    replay.start()
+    store = runtime.open_store(config)
+    try:
+        runtime.ingest(config, store, once=True, stop=threading.Event())
+        PromptEvaluator(store, config, FixedClock(at)).tick(at)
+    finally:
+        store.close()
+    return event_file
+
+
+@dataclass
+class Scene:
+    """`warroom serve` of a frozen folder on a port, with its clock stopped at the scene's moment."""
+
+    folder: Path
+    port: int
+    process: subprocess.Popen | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 90.0) -> Scene:
+        command, env = runtime.serve_command(self.folder / "event.toml", self.port, {REPLAY_CLOCK_ENV: str(self.folder / "replay_clock.json")})
+        log = (self.folder.parent / f"{self.folder.name}.serve.log").open("wb")
+        self.process = subprocess.Popen(command, env=env, cwd=demo.SAMPLE.parent.parent, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"warroom serve exited with {self.process.returncode}; see {log.name}")
+            try:
+                with urllib.request.urlopen(f"{self.base_url}/_stcore/health", timeout=2) as response:
+                    if response.status == 200:
+                        return self
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError(f"warroom serve did not answer on port {self.port} within {timeout:g} s")
+
+    def close(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
