@@ -173,3 +173,17 @@ def local_robots(wall: Callable[[], float]) -> Iterator[Robots]:
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+class Wall:
+    """An injected wall clock (epoch seconds) that a test moves by hand: the dispatcher's and the local robots' time alike."""
+
+    def __init__(self, now: float = 1_790_000_000.0):
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        """Move the clock on."""
+        self.now += seconds
