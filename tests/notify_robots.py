@@ -37,6 +37,7 @@ class Robots:
     # platform -> [(status, body)] answered instead of checking, first first.
     canned: dict[str, list[tuple[int, bytes]]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    took_one: threading.Event = field(default_factory=threading.Event)  # set when a message is taken
 
     def url(self, platform: str) -> str:
         """Return the robot URL of a platform on this server, with its key."""
@@ -117,6 +118,7 @@ class _Handler(BaseHTTPRequestHandler):
                 body = json.loads(raw)
                 robots.bodies[platform].append(body)
                 robots.received[platform].append(_text_of(platform, body))
+                robots.took_one.set()
         ok = {"feishu": b'{"code":0,"msg":"success","data":{}}', "webhook": b"{}"}.get(platform or "", b'{"errcode":0,"errmsg":"ok"}')
         refused = {"feishu": b'{"code":19021,"msg":"sign match fail or timestamp is not within one hour from current time"}',
                    "webhook": b'{"error":"bad signature"}'}.get(platform or "", b'{"errcode":310000,"errmsg":"sign not match"}')

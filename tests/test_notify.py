@@ -11,8 +11,7 @@ import pytest
 
 from tests.notify_robots import SECRETS, WECOM_KEY, Wall, local_robots
 from tests.test_prompts import at, config
-from warroom.notify import Dispatcher, prompts_page_url
-from warroom.notify import http as notify_http
+from warroom.notify import Dispatcher, prompts_page_url, transport
 from warroom.prompt_state import PromptEvaluator
 from warroom.store import Store
 from warroom.web.views.notify_status import status_html, status_rows
@@ -140,7 +139,7 @@ def test_a_request_cut_off_mid_way_is_never_sent_again(store, robots, wall):
 
 def test_a_timeout_after_sending_is_not_retried(store, robots, wall):
     def cut_off(request):
-        raise notify_http.Ambiguous("TimeoutError: timed out")
+        raise transport.Ambiguous("TimeoutError: timed out")
 
     evaluator, dispatcher = evaluator_and_dispatcher(store, config(POSTER, notify=robots.targets()[:1]), wall, post=cut_off)
     evaluator.tick(at("20:00"))
@@ -197,7 +196,7 @@ def test_sending_never_blocks_the_evaluator(store, robots, wall):
     def hangs(request):
         entered.set()
         release.wait()
-        raise notify_http.Ambiguous("TimeoutError: timed out")
+        raise transport.Ambiguous("TimeoutError: timed out")
 
     evaluator, dispatcher = evaluator_and_dispatcher(store, config(POSTER, notify=robots.targets()[:1]), wall, post=hangs)
     dispatcher.start()
@@ -209,3 +208,23 @@ def test_sending_never_blocks_the_evaluator(store, robots, wall):
     finally:
         release.set()
         dispatcher.stop()
+
+
+def test_the_evaluator_beside_the_ingest_sends_to_the_event_s_robots(store):
+    """run_evaluator (what `warroom ingest` and the demo start) wires the dispatcher: a prompt reaches the robot on the real clock."""
+    import time
+
+    from warroom.clock import FixedClock
+    from warroom.prompt_state import run_evaluator
+
+    with local_robots(time.time) as robots:
+        event = config(POSTER, notify=robots.targets()[2:3])  # the signed Feishu bot: its timestamp must be the real time
+        stop = threading.Event()
+        runner = threading.Thread(target=run_evaluator, args=(store, event, stop), kwargs={"clock": FixedClock(at("20:00")), "every": 0.05})
+        runner.start()
+        try:
+            assert robots.took_one.wait(30), f"nothing reached the robot: {robots.refused}"
+        finally:
+            stop.set()
+            runner.join()
+        assert (robots.counts()["feishu"], robots.refused) == (1, [])

@@ -2,7 +2,7 @@
 
 `dispatcher` queues, rate-limits, merges, drops and retries, on a thread of its own beside the evaluator
 (warroom.prompt_state starts it); `message` is what a robot is told; one module per platform
-(`wecom`, `dingtalk`, `feishu`, `webhook`) builds its request, signs it and reads the answer; `http` posts it.
+(`wecom`, `dingtalk`, `feishu`, `webhook`) builds its request, signs it and reads the answer; `transport` posts it.
 """
 
 from warroom.notify.dispatcher import Dispatcher

@@ -28,7 +28,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import warroom.notify.dingtalk as dingtalk
 import warroom.notify.feishu as feishu
-import warroom.notify.http as http
+import warroom.notify.transport as transport
 import warroom.notify.webhook as webhook
 import warroom.notify.wecom as wecom
 from warroom.config import EventConfig, NotifyTarget
@@ -96,7 +96,7 @@ class Dispatcher:
     """Sends firing prompts to the event's `[[notify]]` targets: `offer` from the evaluator, `step` (or `start`, a thread) to send."""
 
     def __init__(self, store: Store, config: EventConfig, *, wall: Callable[[], float] = time.time,
-                 post: Callable[[Request], tuple[int, bytes]] = http.post):
+                 post: Callable[[Request], tuple[int, bytes]] = transport.post):
         self.store = store
         self.config = config
         self.targets = {target.target_id: target for target in config.notify}
@@ -128,7 +128,7 @@ class Dispatcher:
         self._thread = threading.Thread(target=self._run, name="notify", daemon=True)
         self._thread.start()
 
-    def stop(self, timeout: float = http.TIMEOUT_SECONDS + 1) -> None:
+    def stop(self, timeout: float = transport.TIMEOUT_SECONDS + 1) -> None:
         """Stop the thread, waiting at most `timeout` seconds for a request under way."""
         self._stop.set()
         self._wake.set()
@@ -233,9 +233,9 @@ class Dispatcher:
         try:
             status, body = self.post(platform.build(target, [Notice.from_json(row["payload"]) for row in chosen], now))
             verdict: Verdict = platform.judge(status, body)
-        except http.NotSent as error:
+        except transport.NotSent as error:
             verdict = Verdict(ok=False, retry=True, detail=f"not sent: {error}")
-        except http.Ambiguous as error:
+        except transport.Ambiguous as error:
             detail = scrub(f"cut off after it was sent, not sent again (at most once): {error}", target)
             self.store.mark_notifications(keys, "unknown", at=int(now), detail=detail)
             self._note(target, now, detail)
