@@ -1,4 +1,4 @@
-"""The group robots' rate limits (warroom.notify): token buckets within each platform's published limit, a queue merged into one
+"""The group robots' rate limits and answers (warroom.notify): token buckets within each platform's published limit, a queue merged into one
 message, the least urgent dropped, stale prompts dropped, and a restart that does not spend the platform's minute twice.
 Time is injected (tests.notify_robots.Wall); requests go to a counting stand-in for the HTTP post."""
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tests.notify_robots import Wall
@@ -116,3 +116,23 @@ def test_restarts_never_push_a_robot_past_its_limit(store, wall):
         wall.advance(2)
     assert most_in_any_window([when for when, _body in post.sent], 60) <= 20
     assert set(states(store).values()) <= {"sent", "merged", "queued", "dropped"}, "a prompt was lost or sent twice"
+
+
+ANSWERS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+KEY = WECOM["url"].rsplit("=", 1)[1]
+
+
+@ANSWERS
+@example(status=500, body=b"\x00\x1b[31m\xff")
+@given(status=st.integers(min_value=100, max_value=599), body=st.binary(max_size=400) | st.text(max_size=200).map(lambda text: text.encode("utf-8", "surrogatepass")))
+def test_any_answer_of_a_robot_is_noted_on_both_stores_without_its_key(store, wall, status, body):
+    """A robot's answer is a way in: any status and bytes (NUL, broken UTF-8, the key itself) end in a state, with a line free of the key."""
+    event = config({"kind": "poster"}, notify=[WECOM])
+    (prompt,) = PromptEvaluator(store, event).tick(at("20:00"))
+    key = f"answer:{wall():.0f}"
+    dispatcher = Dispatcher(store, event, wall=wall, post=lambda request: (status, body + KEY.encode()))
+    dispatcher.offer([replace(prompt, key=key)], at("20:00"))
+    dispatcher.step()
+    wall.advance(3600)  # a fresh bucket for the next example
+    (row,) = [row for row in store.notifications() if row["prompt_key"] == key]
+    assert row["state"] in {"sent", "retry", "failed"} and KEY not in row["detail"], row

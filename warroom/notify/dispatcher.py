@@ -36,6 +36,7 @@ from warroom.notify.base import RateLimit, Request, Verdict
 from warroom.notify.message import URGENCY_RANK, Notice, notice_of
 from warroom.prompts import Prompt
 from warroom.store import Store
+from warroom.text import printable
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +82,8 @@ def scrub(text: str, target: NotifyTarget) -> str:
         pieces.append(target.secret.get_secret_value())
     for piece in sorted((p for p in pieces if len(p) >= 4), key=len, reverse=True):
         text = text.replace(piece, "***")
-    return " ".join(text.split())[:300]
+    # One line, fit for both stores (PostgreSQL refuses NUL) and a log: control characters as escapes.
+    return printable(" ".join(text.split()))[:300]
 
 
 def _urgency_order(row: dict) -> tuple:
