@@ -12,6 +12,7 @@ import pytest
 from tests.notify_robots import SECRETS, WECOM_KEY, Wall, local_robots
 from tests.test_prompts import at, config
 from warroom.notify import Dispatcher, prompts_page_url, transport
+from warroom.notify.base import Request
 from warroom.prompt_state import PromptEvaluator
 from warroom.store import Store
 from warroom.web.views.notify_status import status_html, status_rows
@@ -228,3 +229,34 @@ def test_the_evaluator_beside_the_ingest_sends_to_the_event_s_robots(store):
             stop.set()
             runner.join()
         assert (robots.counts()["feishu"], robots.refused) == (1, [])
+
+
+def test_a_robot_that_cannot_be_reached_got_nothing():
+    """Over a real socket: a refused connection sent nothing, so the dispatcher may try again."""
+    import socket
+
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()  # nothing listens on this port now
+    with pytest.raises(transport.NotSent):
+        transport.post(Request(url=f"http://127.0.0.1:{port}/hook", body=b"{}"))
+
+
+def test_a_robot_that_hangs_up_after_reading_may_have_the_message():
+    """Over a real socket: a robot that closes the connection after reading the request may have it, so it is not sent again."""
+    import socket
+
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        url = f"http://127.0.0.1:{server.getsockname()[1]}/hook"
+
+        def hang_up():
+            connection, _address = server.accept()
+            connection.recv(65536)
+            connection.close()
+
+        listener = threading.Thread(target=hang_up)
+        listener.start()
+        with pytest.raises(transport.Ambiguous):
+            transport.post(Request(url=url, body=b"{}"))
+        listener.join()

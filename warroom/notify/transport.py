@@ -1,6 +1,6 @@
 """Posting a request to a robot, with a timeout, and telling apart the failures that matter for "at most once".
 
-A request refused before it was sent (no such host, connection refused, TLS handshake failed) was not
+A request refused before it was sent (no such host, connection refused, a certificate refused) was not
 delivered and may be tried again. One cut off after it was sent (a timeout, a reset) may have been
 delivered: it is `Ambiguous`, and the dispatcher does not send it again. Redirects are not followed.
 """
@@ -47,7 +47,8 @@ def post(request: Request, timeout: float = TIMEOUT_SECONDS) -> tuple[int, bytes
         return error.code, body
     except urllib.error.URLError as error:
         reason = error.reason
-        if isinstance(reason, (ConnectionRefusedError, socket.gaierror, ssl.SSLError)):
+        # Only these happen before a byte of the request is sent; any other error may come after (a TLS error while reading, say).
+        if isinstance(reason, (ConnectionRefusedError, socket.gaierror, ssl.SSLCertVerificationError)):
             raise NotSent(_describe(reason)) from None
         raise Ambiguous(_describe(reason)) from None
     except (TimeoutError, OSError) as error:
