@@ -55,6 +55,7 @@ def test_a_robot_url_of_the_platform_s_shape_loads_and_shows_masked(target, mask
     ({"kind": "wecom", "url": WECOM_URL.replace("qyapi.weixin.qq.com", "evil.example.com")}, "url", "its host is not qyapi.weixin.qq.com"),
     ({"kind": "wecom", "url": WECOM_URL.replace("https", "http")}, "url", "(https)"),
     ({"kind": "wecom", "url": WECOM_URL.split("?")[0]}, "url", "one key= in its query"),
+    ({"kind": "wecom", "url": WECOM_URL.replace(".com/", ".com:99999/")}, "url", "a URL that parses"),
     ({"kind": "wecom", "url": WECOM_URL, "secret": "SECabc"}, "secret", "WeCom group robots are not signed"),
     ({"kind": "dingtalk", "url": DINGTALK_URL.replace("/robot/send", "/robot/other")}, "url", "the path /robot/send"),
     ({"kind": "feishu", "url": FEISHU_URL.rsplit("/", 1)[0] + "/"}, "url", "the hook id"),

@@ -56,10 +56,9 @@ def _robot_url_problem(kind: str, url: str) -> str | None:
     try:
         parts = urlsplit(url)
         host = (parts.hostname or "").lower()
-        port = parts.port
+        _port = parts.port  # reading it refuses a port that is not a number from 0 to 65535
     except ValueError:
         return "a URL that parses (the value is not shown: it holds the robot's key)"
-    del port  # read only so that a bad port is refused here
     if kind == "webhook":
         if parts.scheme not in ("https", "http") or not host:
             return "an http(s) URL with a host for the webhook"

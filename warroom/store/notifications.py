@@ -29,7 +29,8 @@ class NotificationStore:
 
     writer: Engine
 
-    def reading(self) -> AbstractContextManager[Connection]:  # provided by Store
+    def reading(self) -> AbstractContextManager[Connection]:
+        """Return a read transaction's connection (Store's own `reading`)."""
         raise NotImplementedError
 
     def queue_notifications(self, rows: list[dict]) -> int:
