@@ -24,7 +24,7 @@ import threading
 import uuid
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
@@ -225,9 +225,12 @@ EVALUATE_EVERY_SECONDS = 5.0
 class PromptEvaluator:
     """The one evaluator beside the ingest: `tick(now)` loads the state, evaluates it and saves what changed."""
 
-    def __init__(self, store: Store, config: EventConfig, clock: Clock | None = None):
+    def __init__(self, store: Store, config: EventConfig, clock: Clock | None = None,
+                 on_firing: Callable[[list[Prompt], datetime], None] | None = None):
         self.store = store
         self.config = config
+        # Told the firing prompts after each saved tick: the group robots' dispatcher (warroom.notify), which never blocks.
+        self.on_firing = on_firing
         self.book = RuleBook.from_config(config)
         self.clock = clock or SystemClock()
         self._series: MinuteSeries | None = None
@@ -251,7 +254,10 @@ class PromptEvaluator:
         """Evaluate every rule at `now`, save the state, and return the firing prompts (suppressed ones too; see Prompt.active)."""
         previous, new = self.evaluate(now)
         save_state(self.store, previous, new)
-        return prompts_of(self.book, new, new.evaluated_at)
+        prompts = prompts_of(self.book, new, new.evaluated_at)
+        if self.on_firing is not None:
+            self.on_firing(prompts, new.evaluated_at)
+        return prompts
 
     def peek(self, now: datetime | None = None) -> list[Prompt]:
         """Return the firing prompts at `now` from the stored state, without saving."""
@@ -261,15 +267,25 @@ class PromptEvaluator:
 
 def run_evaluator(store: Store, config: EventConfig, stop: threading.Event, *, clock: Clock | None = None, every: float = EVALUATE_EVERY_SECONDS) -> None:
     """Tick one evaluator every `every` seconds until `stop` is set: the prompts' heartbeat beside the ingest."""
-    evaluator = PromptEvaluator(store, config, clock=clock)
-    while True:
-        try:
-            evaluator.tick()
-        except SQLAlchemyError as error:
-            # A busy or briefly unreachable store must not stop the prompts: try again next tick.
-            log.warning("prompt evaluation failed: %s", str(error).splitlines()[0])
-        if stop.wait(every):
-            return
+    from warroom.notify import Dispatcher
+
+    # The event's [[notify]] group robots get each firing prompt once, sent on a thread of their own.
+    notifier = Dispatcher(store, config) if config.notify else None
+    evaluator = PromptEvaluator(store, config, clock=clock, on_firing=notifier.offer if notifier else None)
+    if notifier:
+        notifier.start()
+    try:
+        while True:
+            try:
+                evaluator.tick()
+            except SQLAlchemyError as error:
+                # A busy or briefly unreachable store must not stop the prompts: try again next tick.
+                log.warning("prompt evaluation failed: %s", str(error).splitlines()[0])
+            if stop.wait(every):
+                return
+    finally:
+        if notifier:
+            notifier.stop()
 
 
 def prompts_at(store: Store, config: EventConfig, *, at: datetime | None = None, clock: Clock | None = None,

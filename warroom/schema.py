@@ -242,3 +242,41 @@ prompt_pushes = Table(
     Column("pushed_at", BigInteger, nullable=False),
     Index("prompt_pushes_pushed_at", "pushed_at"),
 )
+
+# Prompts sent to the staff's group robots (warroom.notify): one row per firing of a prompt instance
+# (its key and when it fired) and `[[notify]]` target, so each firing reaches each target at most once,
+# across restarts. The row is written (queued) before any request and marked sending before each one;
+# a row found sending when the dispatcher starts was cut off mid-request and is never sent again.
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("prompt_key", String, primary_key=True),
+    Column("fired_at", BigInteger, primary_key=True),
+    Column("target", String, primary_key=True),
+    Column("rule", String, nullable=False),
+    Column("urgency", String(16), nullable=False),
+    # queued, sending, retry (refused, waiting to try again), sent, merged (sent inside another row's
+    # message), dropped (over the rate limit or stale), failed (gave up), unknown (cut off mid-request).
+    Column("state", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("queued_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    Column("next_attempt_at", BigInteger),
+    Column("payload", Text, nullable=False),  # JSON: what the message says (title, message, groups, link, expires_at)
+    Column("detail", Text, nullable=False, default=""),  # why it was dropped, merged or failed (never a URL's key)
+    Index("notifications_target_state", "target", "state"),
+)
+
+# Each `[[notify]]` target's health, for the setup page: its URL as it may be shown (key masked), the
+# failures since its last success, and the last error.
+notify_targets = Table(
+    "notify_targets",
+    metadata,
+    Column("target", String, primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("masked_url", Text, nullable=False),
+    Column("failures_in_a_row", Integer, nullable=False, default=0),
+    Column("last_sent_at", BigInteger),
+    Column("last_error_at", BigInteger),
+    Column("last_error", Text, nullable=False, default=""),
+)

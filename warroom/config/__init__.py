@@ -1,13 +1,14 @@
 """The event file (SPEC §2): declared once as pydantic models, validated when it loads.
 
 `base` holds the strict model base and value types, `sections` one model per section,
-`prompting` the prompt rules, `event` the whole file and its cross-section checks, and
+`prompting` the prompt rules, `notify` the group robots prompts are sent to, `event` the whole file and its cross-section checks, and
 `loading` turns a TOML file into an EventConfig or one ConfigError.
 """
 
 from warroom.config.base import FIRST_YEAR, LAST_YEAR, MAX_MINUTES, ConfigError, EventTime, Yuan
 from warroom.config.event import EventConfig
 from warroom.config.loading import load_event
+from warroom.config.notify import NOTIFY_KINDS, NotifyKind, NotifyTarget, masked_robot_url
 from warroom.config.prompting import DEFAULT_PROMPT_MESSAGES, INHIBIT_FLASH_SALE, PROMPT_KINDS, URGENCIES, PromptKind, PromptRule
 from warroom.config.sections import (
     DB_URL_ENV,
@@ -43,6 +44,7 @@ __all__ = [
     "LAST_YEAR",
     "MAX_MINUTES",
     "MIN_TOKEN_LENGTH",
+    "NOTIFY_KINDS",
     "PROFILES",
     "PROMPT_KINDS",
     "ROLES",
@@ -62,6 +64,8 @@ __all__ = [
     "Group",
     "Leaderboard",
     "LiveSession",
+    "NotifyKind",
+    "NotifyTarget",
     "Product",
     "PromptKind",
     "PromptRule",
@@ -72,5 +76,6 @@ __all__ = [
     "StoreSettings",
     "Yuan",
     "load_event",
+    "masked_robot_url",
     "store_url_problem",
 ]

@@ -8,11 +8,13 @@ from pathlib import Path
 from pydantic import Field, model_validator
 
 from warroom.config.base import MAX_MINUTES, _check_templates, _LocatedError, _Strict, _unique
+from warroom.config.notify import NotifyTargets
 from warroom.config.prompting import (
     DEFAULT_PROMPT_MESSAGES,
     INHIBIT_FLASH_SALE,
     LINK_PLACEHOLDERS,
     PROMPT_KIND_KEYS,
+    PROMPT_KINDS,
     PROMPT_PLACEHOLDERS,
     PromptKind,
     PromptRule,
@@ -56,6 +58,7 @@ class EventConfig(_Strict):
     )
     review: ReviewSettings = Field(ReviewSettings(), description="[review]: the buyer tiers.")
     big_screen: BigScreenSettings = Field(BigScreenSettings(), description="[big_screen]: the big-order ticker's threshold.")
+    notify: NotifyTargets = Field((), description="[[notify]]: group robots and webhooks each firing prompt is sent to (warroom.notify).")
 
     # Not part of the file: where it was loaded from, to resolve relative paths.
     source: Path = Field(Path("event.toml"), exclude=True)
@@ -119,6 +122,11 @@ class EventConfig(_Strict):
                 _check_templates(("prompts", index, key), templates, allowed)
         for kind, templates in self.prompt_messages.items():
             _check_templates(("prompt_messages", kind), templates, PROMPT_PLACEHOLDERS[kind])
+        # A notify target's prompts filter names rules or kinds; without [[prompts]], the default rules are named by their kind.
+        for index, target in enumerate(self.notify):
+            for name in target.prompts:
+                if name not in names and name not in PROMPT_KINDS:
+                    raise _LocatedError(("notify", index, "prompts"), f"rule names from [[prompts]] or prompt kinds, got {name!r}")
         return self
 
     @property

@@ -14,7 +14,7 @@ in Python. Both give the same store, row for row (tests/test_ingest_paths.py).
 This module is the store's interface (`Store`: the writes, the prompts' state, the small reads).
 Beside it: `engines` (SQLite WAL and its checkpoint thread, PostgreSQL), `sql` (upserts, COPY,
 keyed fetches, the write seq), `upkeep` (an earlier version's store brought up to date), `keys`
-(counter and meta names) and `ledger`.
+(counter and meta names), `ledger`, and `notifications` (prompts sent to group robots, mixed into `Store`).
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from warroom.staging import StagedOrders
 from warroom.store.engines import WAL_AUTOCHECKPOINT_PAGES, _make_engine, _WalCheckpointer
 from warroom.store.keys import PROMPTS_EVALUATED_AT, PUSHES_COUNTER
 from warroom.store.ledger import _INCOMING, _Ledger, _quarantine
+from warroom.store.notifications import NotificationStore
 from warroom.store.sql import _add_to_counters, _bump_prompts_seq, _insert, _next_seq, _upsert
 from warroom.store.upkeep import _bring_schema_up_to_date
 from warroom.text import printable
@@ -55,7 +56,7 @@ class StoreNotReady(Exception):
     """A store opened read-only does not exist yet, or lacks tables of the current schema: it must be opened for writing once."""
 
 
-class Store:
+class Store(NotificationStore):
     """The event's database: write batches with `apply`, read with `reading()`."""
 
     def __init__(self, url: str, rules: LedgerRules | None = None, *, read_only: bool = False):
