@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from tests.figures_helpers import MINUTE, apply, at, checkin, fen, make_event, order
-from warroom.figures import LiveFigures, recompute, stats_json
+from tests.figures_helpers import MINUTE, apply, at, checkin, fen, make_event, order, recompute
+from warroom.figures import LiveFigures, stats_json
 from warroom.leaderboards import competition_ranks
 from warroom.records import BadRow, Batch
 
@@ -157,7 +157,7 @@ def test_aov_and_gpm(open_store):
     store = open_store(config)
     apply(store, order("300"), order("100"), *(checkin("enter_live", customer=f"v{i}") for i in range(8)))
     snapshot = LiveFigures(store, config).refresh(at(21))
-    assert (snapshot.aov_fen, snapshot.gpm_fen) == (20000, Decimal(40000) * 1000 / 8)
+    assert (snapshot.aov_fen, snapshot.live.gpm_fen) == (20000, Decimal(40000) * 1000 / 8), "AOV, GPM"
 
 
 def test_the_funnel_counts_distinct_customers_per_stage(open_store):
@@ -364,6 +364,7 @@ def test_stats_json_has_the_spec_shape(open_store):
         "event": "str", "revenue": "float", "orders": "int", "paying_customers": "int", "refunds": ["amount", "orders"],
         "goals": ["base", "base_progress", "stretch", "stretch_progress"], "leaderboards": ["community", "host", "hype", "order_taker"],
         "commission": ["staff", "team_pool"], "checkins": ["check_in", "enter_live", "invite", "join_group", "share"], "quarantined": "int",
+        "live": ["conversion", "entrants", "entries", "gpm", "peak_viewers", "viewers"],
     }
 
 
