@@ -14,6 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from warroom.clock import minute_of
 from warroom.config import LiveSession
+from warroom.schedule import session_at
 
 PACE_WINDOW = timedelta(minutes=10)
 # The projection blends the plan with the live average, the plan weighing as much as this many live
@@ -40,7 +41,7 @@ class Pace:
     rate_before_fen: Decimal  # per minute, over the 10 minutes of live time before that
     rate_average_fen: Decimal  # per minute, over all live time so far
     live_minutes_elapsed: int  # whole minutes of live time before now
-    live_minutes_left: int  # minutes of live time from now on, across every session left, rounded up
+    live_minutes_left: int  # minutes of live time from now on, across every session left, rounded up (for the run-rate needed)
     projected_fen: int  # revenue now + the projected rate over the live time left (never outside its band)
     projected_low_fen: int  # the band's low end (never below the revenue now)
     projected_high_fen: int  # the band's high end
@@ -59,6 +60,7 @@ class Pace:
     planned_base_fen: int = 0
     planned_stretch_fen: int = 0
     finished: bool = False  # the last session has ended: no pace, no band, the show's summary instead
+    session_minutes_left: int = 0  # of the session on air alone, rounded up (the TV's "剩余直播 … 分钟"); 0 off air
 
     @property
     def trend(self) -> Decimal | None:
@@ -154,9 +156,9 @@ def pace_at(sessions: Sequence[LiveSession | tuple[datetime, datetime]], revenue
     def planned(goal: int) -> int:
         return fen(Decimal(goal) * (total_seconds - left_seconds) / total_seconds) if total_seconds else goal
 
-    current = next((s for s in sessions if s.start <= now < s.end), None)
+    on_air = session_at(sessions, now)
+    current, upcoming = on_air.session, on_air.next_session
     slot = next((slot for slot in current.slots if slot.start <= now < slot.end), None) if current else None
-    upcoming = next((s for s in sessions if s.start > now), None) if current is None else None
     return Pace(
         rate_last_fen=rate(live_revenue[-window:]), rate_before_fen=rate(live_revenue[-2 * window:-window]), rate_average_fen=rate_average,
         live_minutes_elapsed=len(live_revenue), live_minutes_left=math.ceil(left_seconds / 60),
@@ -167,5 +169,5 @@ def pace_at(sessions: Sequence[LiveSession | tuple[datetime, datetime]], revenue
         next_session=upcoming.name if upcoming else None, next_start=upcoming.start if upcoming else None,
         rate_projected_fen=rate_projected, spread_fen=spread,
         planned_base_fen=planned(base_fen), planned_stretch_fen=planned(stretch_fen),
-        finished=bool(sessions) and left_seconds == 0 and now >= sessions[-1].end,
+        finished=bool(sessions) and left_seconds == 0 and now >= sessions[-1].end, session_minutes_left=on_air.minutes_left,
     )
