@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from decimal import Decimal
 from itertools import count
 
@@ -185,3 +186,20 @@ def test_any_history_gives_the_live_room_of_a_full_read(open_store, batches):
         store.apply(Batch(orders=lines, checkins=checkins))
         fast, slow = figures.refresh(now), recompute(store, config, now)
         assert (fast.live, fast.viewers_by_minute) == (slow.live, slow.viewers_by_minute), "incremental against a full read"
+
+
+def test_the_review_and_the_payout_sheet_print_the_same_data_as_of(open_store):
+    """After the show, read at 23:10: the last order at 22:56 makes every "数据截至" 22:57, not the clock."""
+    from openpyxl import load_workbook
+
+    from warroom.review import build_review
+    from warroom.web.exports import payout_workbook
+
+    config = make_event()
+    store = open_store(config)
+    apply(store, order("100", when=at(22, 56, 20)), checkin("share", when=at(21, 0)))
+    snapshot = LiveFigures(store, config).refresh(at(23, 10))
+    review = build_review(store, config, snapshot)
+    notes = load_workbook(io.BytesIO(payout_workbook(snapshot, config))).worksheets[1]
+    sheet_as_of = next(row[1] for row in notes.iter_rows(values_only=True) if row[0] == "数据截至")
+    assert (snapshot.data_as_of, review.data_time, sheet_as_of) == (at(22, 57), at(22, 57), "2026-05-20 22:57"), "one data as of"
