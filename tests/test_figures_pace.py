@@ -153,3 +153,32 @@ def test_times_between_minutes_count_the_seconds_left():
 )
 def test_run_spread_over_runs_of_live_minutes(revenue, run, expected):
     assert run_spread(revenue, run) == expected, "the spread of the runs' per-minute rates"
+
+
+@pytest.fixture(scope="module")
+def replayed_520(tmp_path_factory):
+    """Return the pace at every live minute of the 520 sample, replayed as bench/projection_error.py does, and the final revenue."""
+    from bench.projection_error import EVENT, ingest_sample, replay
+
+    config, by_minute, final_fen = ingest_sample(EVENT, tmp_path_factory.mktemp("replay"))
+    return replay(config, by_minute, 1), final_fen
+
+
+def test_on_the_520_replay_the_point_is_always_inside_its_band(replayed_520):
+    minutes, _final = replayed_520
+    outside = [row.at for row in minutes if not row.pace.projected_low_fen < row.pace.projected_fen < row.pace.projected_high_fen]
+    assert not outside, f"the point on or outside its band at {outside[:3]}"
+
+
+def test_on_the_520_replay_the_band_narrows_from_the_first_hour_to_the_last(replayed_520):
+    minutes, final = replayed_520
+    width = [(row.pace.projected_high_fen - row.pace.projected_low_fen) / final for row in minutes]
+    first_hour, last_hour = sum(width[:60]) / 60, sum(width[-60:]) / 60
+    assert last_hour < first_hour / 4, f"mean band width {first_hour:.1%} in the first hour, {last_hour:.1%} in the last"
+
+
+def test_on_the_520_replay_no_minute_moves_the_projection_by_more_than_a_flash_sale_sells(replayed_520):
+    minutes, final = replayed_520
+    # The biggest flash sale sold about 11.6 % of the final revenue in its 10 minutes.
+    jumps = [abs(later.pace.projected_fen - earlier.pace.projected_fen) / final for earlier, later in zip(minutes, minutes[1:], strict=False)]
+    assert max(jumps) < 0.15, f"largest move of the projection in a minute: {max(jumps):.1%}"

@@ -10,8 +10,9 @@ times both.
 What the snapshot holds, in short:
 - revenue net of refunds (SPEC §4), against the base and stretch goals;
 - the pace over the live sessions (`[[sessions]]`, else the whole event as one session): the
-  run-rate over the last 10 minutes of live time against the 10 before, a projected finish with
-  a band over the live time that remains, and the run-rate needed for each goal (`warroom.pace.pace_at`,
+  run-rate over the last 10 minutes of live time against the 10 before, a projected finish (the
+  plan blended with the live average) inside its band, the minutes left of the session on air,
+  and the run-rate needed for each goal (`warroom.pace.pace_at`,
   a pure function of the sessions, the revenue by minute and the time, is the one pace formula:
   other modules call it rather than copy it);
 - buyers against the number needed, AOV and the funnel (joined → entered live → paid);
