@@ -297,6 +297,9 @@ class LiveFigures:
         with self._lock:
             with self.store.reading() as conn:
                 self._catch_up(conn)
+            if LIVE_BUYERS_COUNTER not in self._totals.counters:
+                # A store made before the ledger kept this counter, opened read-only (a writer counts it once when it opens).
+                self._totals.counters[LIVE_BUYERS_COUNTER] = self.store.live_buyers()
             return build_snapshot(self.config, self._totals, self._seq, now or self.clock.now(), rank_window=self.rank_window)
 
     def _catch_up(self, conn: Connection) -> None:

@@ -50,9 +50,14 @@ def _bring_schema_up_to_date(conn: Connection, big_order_fen: int) -> None:
 
 def _count_live_buyers_once(conn: Connection) -> None:
     """Give a store made before the live buyers counter (warroom.store.keys) its value, counted once from its customers; the ledger keeps it from then on."""
-    counters, customers = schema.counters, schema.customers
+    counters = schema.counters
     if conn.execute(select(counters.c.name).where(counters.c.name == LIVE_BUYERS_COUNTER)).first() is not None:
         return
-    live_buyers = conn.execute(select(func.count()).where(customers.c.first_live_ts.is_not(None), customers.c.paid_orders > 0)).scalar_one()
     seq = conn.execute(select(schema.meta.c.value).where(schema.meta.c.key == "seq")).scalar()
-    _upsert(conn, counters, [{"name": LIVE_BUYERS_COUNTER, "value": live_buyers, "seq": seq or 0}], ("name",))
+    _upsert(conn, counters, [{"name": LIVE_BUYERS_COUNTER, "value": _live_buyers(conn), "seq": seq or 0}], ("name",))
+
+
+def _live_buyers(conn: Connection) -> int:
+    """Return how many customers entered the live room and have a paid order, counted from the customers table."""
+    customers = schema.customers
+    return conn.execute(select(func.count()).where(customers.c.first_live_ts.is_not(None), customers.c.paid_orders > 0)).scalar_one()
