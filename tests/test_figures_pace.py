@@ -9,7 +9,7 @@ import pytest
 
 from tests.figures_helpers import at, make_event
 from warroom.clock import minute_of
-from warroom.pace import pace_at, run_spread
+from warroom.pace import pace_at, planned_fen, run_spread
 from warroom.schedule import live_sessions
 
 SESSIONS = live_sessions(make_event())  # 第一场 20:00–21:00 (hosts S30 then S31), 第二场 21:30–22:30
@@ -182,3 +182,12 @@ def test_on_the_520_replay_no_minute_moves_the_projection_by_more_than_a_flash_s
     # The biggest flash sale sold about 11.6 % of the final revenue in its 10 minutes.
     jumps = [abs(later.pace.projected_fen - earlier.pace.projected_fen) / final for earlier, later in zip(minutes, minutes[1:], strict=False)]
     assert max(jumps) < 0.15, f"largest move of the projection in a minute: {max(jumps):.1%}"
+
+
+@pytest.mark.parametrize(
+    ("moment", "expected"),
+    [(at(19, 30), 0), (at(20, 30), 250_000), (at(21, 15), 500_000), (at(22, 0), 750_000), (at(23, 0), 1_000_000)],
+    ids=["before-the-first", "middle-of-first", "between-sessions-it-holds", "middle-of-second", "after-the-last"],
+)
+def test_the_plan_line_climbs_through_the_sessions_and_holds_between_them(moment, expected):
+    assert planned_fen(SESSIONS, BASE, moment) == expected, "the base goal spread over the live time"

@@ -84,6 +84,20 @@ def _merged(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
     return merged
 
 
+def planned_fen(sessions: Sequence[LiveSession], goal_fen: int, moment: datetime) -> int:
+    """Return where the plan says revenue should be at `moment`: the goal spread evenly over the live time (the TV chart's "where we should be" line).
+
+    It climbs through each session and holds between them; before the first it is 0, after the last the goal.
+    """
+    spans = _merged((int(s.start.timestamp()), int(s.end.timestamp())) for s in sessions)
+    total = sum(high - low for low, high in spans)
+    if not total:
+        return goal_fen
+    now = int(moment.timestamp())
+    done = sum(max(0, min(high, now) - low) for low, high in spans)
+    return int((Decimal(goal_fen) * done / total).to_integral_value(ROUND_HALF_UP))
+
+
 def run_spread(live_revenue: Sequence[int], run: int = RUN_MINUTES) -> Decimal:
     """Return the standard deviation of the per-minute rate over every run of `run` consecutive live minutes (fewer when there are fewer); 0 for under two runs.
 
@@ -153,9 +167,6 @@ def pace_at(sessions: Sequence[LiveSession | tuple[datetime, datetime]], revenue
     def needed(goal: int) -> Decimal | None:
         return Decimal(goal - revenue_fen) / left_minutes if goal > revenue_fen and left_seconds else None
 
-    def planned(goal: int) -> int:
-        return fen(Decimal(goal) * (total_seconds - left_seconds) / total_seconds) if total_seconds else goal
-
     on_air = session_at(sessions, now)
     current, upcoming = on_air.session, on_air.next_session
     slot = next((slot for slot in current.slots if slot.start <= now < slot.end), None) if current else None
@@ -168,6 +179,6 @@ def pace_at(sessions: Sequence[LiveSession | tuple[datetime, datetime]], revenue
         host_on_air=slot.host if slot else None,
         next_session=upcoming.name if upcoming else None, next_start=upcoming.start if upcoming else None,
         rate_projected_fen=rate_projected, spread_fen=spread,
-        planned_base_fen=planned(base_fen), planned_stretch_fen=planned(stretch_fen),
+        planned_base_fen=planned_fen(sessions, base_fen, now), planned_stretch_fen=planned_fen(sessions, stretch_fen, now),
         finished=bool(sessions) and left_seconds == 0 and now >= sessions[-1].end, session_minutes_left=on_air.minutes_left,
     )
