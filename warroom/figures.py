@@ -117,6 +117,7 @@ _RANKED_DIMENSIONS = ("staff", "group")  # the order dimensions that leaderboard
 
 
 def add_into(target: list[int], values: Sequence[int], sign: int) -> None:
+    """Add `sign × values` to `target`, position by position, in place."""
     for index, value in enumerate(values):
         target[index] += sign * value
 
