@@ -41,8 +41,9 @@ from tqdm import tqdm
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from tests.figures_helpers import recompute  # noqa: E402
 from warroom.config import EventConfig, load_event  # noqa: E402
-from warroom.figures import LiveFigures, Snapshot, recompute  # noqa: E402
+from warroom.figures import LiveFigures, Snapshot  # noqa: E402
 from warroom.money import to_fen  # noqa: E402
 from warroom.records import Batch, CheckIn, OrderLine  # noqa: E402
 from warroom.rules import LedgerRules  # noqa: E402

@@ -14,7 +14,7 @@ lang = language.language()
 live, snapshot = frame.open_boss_page(lang)
 config = live.config
 rows = payout_sheet(snapshot, config)
-as_of = text.event_time(snapshot.as_of, config).strftime("%Y-%m-%d %H:%M:%S")
+as_of = text.event_time(snapshot.data_as_of, config).strftime("%Y-%m-%d %H:%M:%S")
 
 head, refresh = st.columns([5, 1], vertical_alignment="bottom")
 with head:

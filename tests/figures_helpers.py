@@ -1,4 +1,5 @@
-"""Shared builders for the figures, commission and standings tests: an event and orders at given times (the store: `open_store` in conftest)."""
+"""Shared builders for the figures, commission and standings tests: an event and orders at given times (the store: `open_store` in conftest),
+and `recompute`, the figures from a full read, which the incremental figures are compared with (here and in bench/figures.py)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,15 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import Connection, func, select
+
+from warroom import schema
 from warroom.config import EventConfig
+from warroom.figures import RANK_WINDOW, Snapshot, Totals, add_into, build_snapshot, quarantine_counts
 from warroom.records import Batch, CheckIn, OrderLine
+from warroom.rules import LedgerRules
 from warroom.store import Store
+from warroom.store.keys import LIVE_BUYERS_COUNTER, PUSHES_COUNTER, REVENUE_PEAK_COUNTER
 
 TZ = ZoneInfo("Asia/Shanghai")
 
@@ -95,3 +102,83 @@ def apply(store: Store, *rows) -> None:
 
 
 MINUTE = timedelta(minutes=1)
+
+
+# -- the slow reference ---------------------------------------------------------------------------------
+
+
+def recompute(store: Store, config: EventConfig, now: datetime, *, rank_window: timedelta = RANK_WINDOW) -> Snapshot:
+    """Return the snapshot computed from a full read of orders, check-ins and payouts: the slow reference the incremental figures are held to."""
+    rules = LedgerRules.from_config(config)
+    totals = Totals()
+    orders, checkins = schema.orders, schema.checkins
+    with store.reading() as conn:
+        seq = conn.execute(select(schema.meta.c.value).where(schema.meta.c.key == "seq")).scalar_one()
+        cells: dict[tuple[str, str, int, int], list[int]] = {}
+        paying: set[str] = set()
+        query = select(orders.c.ts, orders.c.amount_fen, orders.c.refund_fen, orders.c.status, orders.c.qty, orders.c.sku,
+                       orders.c.group_id, orders.c.credited_staff, orders.c.customer_id)
+        for ts, amount_fen, refund_fen, status, qty, sku, group_id, credited, customer_id in conn.execute(query):
+            paid = status == "paid"
+            values = (amount_fen - refund_fen if paid else 0, int(paid), int(status == "refunded"), amount_fen if status == "refunded" else 0, int(status == "cancelled"))
+            minute, band = ts // 60, rules.band(amount_fen, qty)
+            for dimension, key in (("total", ""), ("staff", credited or ""), ("sku", sku or ""), ("group", group_id or "")):
+                cell = cells.get((dimension, key, minute, band))
+                if cell is None:
+                    cell = cells[(dimension, key, minute, band)] = [0] * 5
+                add_into(cell, values, 1)
+            if paid and customer_id:
+                paying.add(customer_id)
+        for (dimension, key, minute, band), values in cells.items():
+            totals.add_order_cell(dimension, key, minute, band, values)
+        joined, live = set(), set()
+        counted: dict[tuple[str, str, str, int], int] = {}
+        query = select(checkins.c.ts, checkins.c.kind, checkins.c.customer_id, checkins.c.group_id, checkins.c.staff_id, checkins.c.value)
+        for ts, kind, customer_id, group_id, staff_id, value in conn.execute(query):
+            minute = ts // 60
+            for dimension, key in (("total", ""), ("staff", staff_id), ("group", group_id)):
+                if key is not None:
+                    counted[(kind, dimension, key, minute)] = counted.get((kind, dimension, key, minute), 0) + 1
+            if kind == "viewers":
+                peak, last, last_ts = totals.viewers.get(minute, (None, None, None))
+                newer = last_ts is None or ts >= last_ts
+                totals.viewers[minute] = (max(peak or value, value), value if newer else last, ts if newer else last_ts)
+            elif customer_id and kind == "join_group":
+                joined.add(customer_id)
+            elif customer_id and kind == "enter_live":
+                live.add(customer_id)
+        for (kind, dimension, key, minute), events in counted.items():
+            totals.add_checkin_cell(kind, dimension, key, minute, events)
+        inviters = _earliest_inviters(conn)
+        totals.counters = {"paying_customers": len(paying), "customers_joined": len(joined), "customers_live": len(live),
+                           LIVE_BUYERS_COUNTER: len(paying & live)}
+        for customer in paying:
+            if customer in inviters:
+                key = f"buyers:{inviters[customer]}"
+                totals.counters[key] = totals.counters.get(key, 0) + 1
+        # The peak is history, not a function of today's rows: it is read as the ledger kept it.
+        counters = schema.counters
+        peak = conn.execute(select(counters.c.value).where(counters.c.name == REVENUE_PEAK_COUNTER)).scalar()
+        if peak is not None:
+            totals.counters[REVENUE_PEAK_COUNTER] = peak
+        pushes = schema.prompt_pushes
+        for staff_id, count in conn.execute(select(pushes.c.staff_id, func.count()).group_by(pushes.c.staff_id)):
+            totals.counters[PUSHES_COUNTER.format(staff_id)] = count
+        payouts = schema.payouts
+        for staff_id, amount in conn.execute(select(payouts.c.staff_id, payouts.c.amount_fen)):
+            totals.paid_out[staff_id] = totals.paid_out.get(staff_id, 0) + amount
+        totals.quarantined, totals.repaired = conn.execute(select(*quarantine_counts())).one()
+    return build_snapshot(config, totals, seq, now, rank_window=rank_window)
+
+
+
+def _earliest_inviters(conn: Connection) -> dict[str, str]:
+    """Return each customer's earliest inviter, from invite and join_group check-ins."""
+    checkins = schema.checkins
+    query = (
+        select(checkins.c.customer_id, checkins.c.staff_id)
+        .where(checkins.c.kind.in_(("invite", "join_group")), checkins.c.staff_id.is_not(None), checkins.c.customer_id.is_not(None))
+        .order_by(checkins.c.ts.desc())
+    )
+    # Walking newest first, the last write per customer is the earliest invite.
+    return {row.customer_id: row.staff_id for row in conn.execute(query)}

@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import ROOT
 
-SPEC_KEYS = {"event", "revenue", "orders", "paying_customers", "refunds", "goals", "leaderboards", "commission", "checkins", "quarantined"}
+SPEC_KEYS = {"event", "revenue", "orders", "paying_customers", "refunds", "goals", "leaderboards", "commission", "checkins", "quarantined", "live"}
 
 
 def warroom(*args: str, env_url: str | None = None, cwd=ROOT) -> subprocess.CompletedProcess:

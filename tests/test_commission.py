@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from tests.figures_helpers import apply, at, fen, make_event, order
+from tests.figures_helpers import apply, at, fen, make_event, order, recompute
 from warroom.commission import band_labels, order_commission_fen
-from warroom.figures import LiveFigures, recompute
+from warroom.figures import LiveFigures
 from warroom.payouts import accounts, payout_records, payout_sheet
 
 THREE_SELLERS = [

@@ -7,10 +7,12 @@ from decimal import Decimal
 
 import pytest
 
-from tests.figures_helpers import MINUTE, apply, at, checkin, fen, make_event, order
-from warroom.figures import LiveFigures, recompute, stats_json
+from tests.figures_helpers import MINUTE, apply, at, checkin, fen, make_event, order, recompute
+from warroom.figures import LiveFigures, stats_json
 from warroom.leaderboards import competition_ranks
+from warroom.pace import pace_at
 from warroom.records import BadRow, Batch
+from warroom.schedule import live_sessions
 
 SESSION_ONE, SESSION_TWO = (at(20, 0), at(21, 0)), (at(21, 30), at(22, 30))
 
@@ -34,28 +36,15 @@ def one_order_a_minute(store, now, amount="100"):
 # -- pace --------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("now", "expected"),
-    [
-        (at(19, 30), (False, None, 0, 120, 0)),
-        (at(20, 0), (True, "第一场", 0, 120, 0)),
-        (at(20, 30), (True, "第一场", 30, 90, 1_200_000)),
-        (at(21, 0), (False, None, 60, 60, 1_200_000)),
-        (at(21, 15), (False, None, 60, 60, 1_200_000)),
-        (at(21, 30), (True, "第二场", 60, 60, 1_200_000)),
-        (at(22, 0), (True, "第二场", 90, 30, 1_200_000)),
-        (at(22, 30), (False, None, 120, 0, 1_200_000)),
-        (at(23, 30), (False, None, 120, 0, 1_200_000)),
-    ],
-    ids=["before-the-first", "start-of-first", "middle-of-first", "end-of-first", "between-sessions", "start-of-second", "middle-of-second",
-         "end-of-last", "after-the-event"],
-)
-def test_pace_over_the_sessions(open_store, now, expected):
+@pytest.mark.parametrize("now", [at(19, 30), at(20, 30), at(21, 15), at(22, 0), at(23, 30)],
+                         ids=["before-the-first", "middle-of-first", "between-sessions", "middle-of-second", "after-the-event"])
+def test_the_figures_pace_is_the_pace_formula_over_the_stores_revenue(open_store, now):
     config = make_event()
     store = open_store(config)
     one_order_a_minute(store, now)
-    pace = LiveFigures(store, config).refresh(now).pace
-    assert (pace.on_air, pace.session, pace.live_minutes_elapsed, pace.live_minutes_left, pace.projected_fen) == expected
+    snapshot = LiveFigures(store, config).refresh(now)
+    expected = pace_at(live_sessions(config), dict(snapshot.revenue_by_minute), snapshot.revenue_fen, snapshot.base_fen, snapshot.stretch_fen, now)
+    assert snapshot.pace == expected, "pace_at over the folded revenue by minute"
 
 
 @pytest.mark.parametrize(
@@ -97,17 +86,6 @@ def test_the_run_rate_window_spans_the_break_between_sessions(open_store):
     apply(store, order("500", when=at(20, 58)), order("1000", when=at(21, 31)), order("9999", when=at(21, 15)))
     pace = LiveFigures(store, config).refresh(at(21, 35)).pace
     assert pace.rate_last_fen == Decimal(150000) / 10
-
-
-def test_projection_band_from_slow_and_good_runs_of_live_time(open_store):
-    config = make_event()
-    store = open_store(config)
-    # ¥100 a minute for 20 minutes, then ¥200 a minute for 10: ¥4,000 in, 90 live minutes to go, at
-    # the live average of ¥133.33. The band reads the 16 runs of 15 live minutes (half the live time
-    # so far): their 20th percentile sells ¥100 a minute, their 80th ¥146.67 (7 minutes at ¥200).
-    apply(store, *(order("100" if minute < at(20, 20) else "200", when=minute) for minute in live_minutes_before(at(20, 30))))
-    pace = LiveFigures(store, config).refresh(at(20, 30)).pace
-    assert (pace.projected_low_fen, pace.projected_fen, pace.projected_high_fen) == (400_000 + 10_000 * 90, 400_000 + 1_200_000, 400_000 + 220_000 * 90 // 15)
 
 
 @pytest.mark.parametrize(
@@ -157,7 +135,7 @@ def test_aov_and_gpm(open_store):
     store = open_store(config)
     apply(store, order("300"), order("100"), *(checkin("enter_live", customer=f"v{i}") for i in range(8)))
     snapshot = LiveFigures(store, config).refresh(at(21))
-    assert (snapshot.aov_fen, snapshot.gpm_fen) == (20000, Decimal(40000) * 1000 / 8)
+    assert (snapshot.aov_fen, snapshot.live.gpm_fen) == (20000, Decimal(40000) * 1000 / 8), "AOV, GPM"
 
 
 def test_the_funnel_counts_distinct_customers_per_stage(open_store):
@@ -364,6 +342,7 @@ def test_stats_json_has_the_spec_shape(open_store):
         "event": "str", "revenue": "float", "orders": "int", "paying_customers": "int", "refunds": ["amount", "orders"],
         "goals": ["base", "base_progress", "stretch", "stretch_progress"], "leaderboards": ["community", "host", "hype", "order_taker"],
         "commission": ["staff", "team_pool"], "checkins": ["check_in", "enter_live", "invite", "join_group", "share"], "quarantined": "int",
+        "live": ["conversion", "entrants", "entries", "gpm", "peak_viewers", "viewers"],
     }
 
 

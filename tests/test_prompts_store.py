@@ -10,13 +10,14 @@ import pytest
 from sqlalchemy import select, update
 
 from tests.events import SMALL_EVENT
+from tests.figures_helpers import recompute
 from tests.test_cli import warroom
 from tests.test_prompts import EVENT, at, config, minute
 from warroom import schema
 from warroom.cli import main
 from warroom.clock import FixedClock
 from warroom.config import ConfigError, load_event
-from warroom.figures import LiveFigures, recompute
+from warroom.figures import LiveFigures
 from warroom.prompt_rules import RuleBook
 from warroom.prompt_state import (
     PromptEvaluator,

@@ -3,14 +3,26 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 
 from tests.test_prompts import EVENT, START, at, values
-from warroom.config import EventConfig
+from warroom.config import EventConfig, load_event
+from warroom.figures import Totals, build_snapshot
 from warroom.prompt_rules import MinuteSeries, RuleBook
 from warroom.prompts import FIRING, PromptState, prompts_of, replay
-from warroom.schedule import flash_sales, milestone_kind, milestones_fen, milestones_reached, newly_reached, next_flash_sale
+from warroom.schedule import (
+    flash_sales,
+    live_sessions,
+    milestone_kind,
+    milestones_fen,
+    milestones_reached,
+    newly_reached,
+    next_flash_sale,
+    session_at,
+)
+from warroom.web.views.big_screen import header_html
 
 
 def event(*rules: dict) -> EventConfig:
@@ -78,3 +90,41 @@ def test_the_celebration_and_the_milestone_prompt_fire_at_the_same_amounts(rules
         seen = set(crossed) if seen is None else seen | set(crossed)
         celebrated |= set(crossed)
     assert sorted(prompted) == sorted(celebrated) == list(milestones_fen(config))
+
+
+SAMPLE_EVENT = Path(__file__).resolve().parent.parent / "sample_data" / "520" / "event.toml"
+
+
+def sample_moment(text: str) -> datetime:
+    return datetime.fromisoformat(f"{text}+08:00")
+
+
+@pytest.mark.parametrize(
+    ("clock", "session", "minutes_left", "next_session"),
+    [
+        ("2026-05-20T19:00:00", None, 0, "第一晚"),  # before the first evening
+        ("2026-05-20T20:17:00", "第一晚", 158, None),  # this evening's minutes, not both evenings' (363)
+        ("2026-05-20T22:54:30", "第一晚", 1, None),  # the last half minute rounds up
+        ("2026-05-20T23:30:00", None, 0, "第二晚"),  # between the evenings: the next one
+        ("2026-05-21T19:30:00", "第二晚", 205, None),
+        ("2026-05-21T22:55:00", None, 0, None),  # after the last
+    ],
+    ids=["before", "evening-one-20-17", "last-half-minute", "between-evenings", "start-of-evening-two", "after-the-last"],
+)
+def test_session_at_counts_the_time_left_of_this_session(clock, session, minutes_left, next_session):
+    found = session_at(live_sessions(load_event(SAMPLE_EVENT)), sample_moment(clock))
+    assert (found.session.name if found.session else None, found.minutes_left) == (session, minutes_left), "the session on air, its minutes left"
+    assert (found.next_session.name if found.next_session else None) == next_session, "the next session off air"
+
+
+def test_between_sessions_the_next_start_is_given():
+    found = session_at(live_sessions(load_event(SAMPLE_EVENT)), sample_moment("2026-05-21T10:00:00"))
+    assert found.next_start == sample_moment("2026-05-21T19:30:00"), "the second evening's start"
+
+
+def test_the_big_screen_header_says_this_evenings_minutes_left():
+    config = load_event(SAMPLE_EVENT)
+    now = sample_moment("2026-05-20T20:17:00")
+    snapshot = build_snapshot(config, Totals(), 0, now)
+    assert (snapshot.pace.session_minutes_left, snapshot.pace.live_minutes_left) == (158, 158 + 205), "this evening's and all live time left"
+    assert "剩余直播 158 分钟" in header_html(config, snapshot, "zh"), "the header counts this evening"

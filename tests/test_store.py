@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import inspect
 
-from warroom.figures import LiveFigures, recompute
+from tests.figures_helpers import recompute
+from warroom.figures import LiveFigures
 from warroom.records import BadRow, Batch, CheckIn, Checkpoint, OrderLine
 from warroom.rules import LedgerRules
 from warroom.store import Store

@@ -3,17 +3,21 @@
 `LiveFigures.refresh()` reads only the rollup rows whose seq is newer than the last one it saw
 (the store bumps a row's seq whenever ingest changes it), folds them into in-memory totals,
 and returns a `Snapshot`. A refresh therefore costs what changed since the last one plus the
-staff and the minutes of the event, never a re-read of the order table. `recompute()` builds the
-same snapshot from a full read; the tests hold the two equal and `bench/figures.py` times both.
+staff and the minutes of the event, never a re-read of the order table. The tests build the same
+snapshot from a full read (`tests/figures_helpers.recompute`) and hold the two equal; `bench/figures.py`
+times both.
 
 What the snapshot holds, in short:
 - revenue net of refunds (SPEC §4), against the base and stretch goals;
 - the pace over the live sessions (`[[sessions]]`, else the whole event as one session): the
-  run-rate over the last 10 minutes of live time against the 10 before, a projected finish with
-  a band over the live time that remains, and the run-rate needed for each goal (`warroom.pace.pace_at`,
+  run-rate over the last 10 minutes of live time against the 10 before, a projected finish (the
+  plan blended with the live average) inside its band, the minutes left of the session on air,
+  and the run-rate needed for each goal (`warroom.pace.pace_at`,
   a pure function of the sessions, the revenue by minute and the time, is the one pace formula:
   other modules call it rather than copy it);
-- buyers against the number needed, AOV, GPM and the funnel (joined → entered live → paid);
+- buyers against the number needed, AOV and the funnel (joined → entered live → paid);
+- the live room (SPEC §4.1: viewers, entries, GPM, conversion) and its viewers by minute
+  (`warroom.live_room`), and `data_as_of`, when the store's data ends, which every page prints;
 - a leaderboard per role, ranked by the role's metric (`warroom.leaderboards`: `ROLE_METRICS`, or
   the event file's `[[leaderboards]]`), ties sharing a rank (1, 2, 2, 4), with each row's movement
   since `rank_window` ago, and team totals when staff have a `team`;
@@ -37,15 +41,15 @@ from warroom.clock import Clock, SystemClock, minute_of
 from warroom.commission import TeamPool, commission_by_staff, commission_status, team_pool
 from warroom.config import EventConfig
 from warroom.leaderboards import MONEY_METRICS, Standing, TeamTotal, leaderboards, teams
+from warroom.live_room import LiveRoom, data_as_of, live_json, live_room, viewers_by_minute
 from warroom.money import to_fen, to_yuan
 from warroom.pace import Pace, pace_at
-from warroom.rules import LedgerRules
 from warroom.schedule import live_sessions
 from warroom.store import Store
-from warroom.store.keys import ORDER_SUMS, PUSHES_COUNTER, REVENUE_PEAK_COUNTER
+from warroom.store.keys import LIVE_BUYERS_COUNTER, ORDER_SUMS, REVENUE_PEAK_COUNTER
 
 __all__ = [
-    "COUNTED_KINDS", "RANK_WINDOW", "LiveFigures", "Snapshot", "TeamPool", "build_snapshot", "recompute", "stats_json",
+    "COUNTED_KINDS", "RANK_WINDOW", "LiveFigures", "Snapshot", "TeamPool", "Totals", "build_snapshot", "quarantine_counts", "stats_json",
 ]
 
 # Positions in a folded list of order sums (ORDER_SUMS order).
@@ -71,8 +75,9 @@ class Snapshot:
     stretch_fen: int
     buyers_needed: int | None  # the event file's goal, else estimated from the base goal and revenue per buyer
     checkins: dict[str, int]
-    viewers_now: int | None
-    viewers_peak: int | None
+    live: LiveRoom  # the live room (SPEC §4.1)
+    viewers_by_minute: list[tuple[int, int]]  # (epoch minute, latest viewers snapshot that minute), ascending, up to now
+    data_as_of: datetime  # when the store's data ends: its newest minute with an order or a check-in, never after as_of
     funnel: dict[str, int]
     quarantined: int  # records in quarantine: rows set aside, and the repair notes of rows that count
     repaired: int  # of those, rows that count, noted because their control characters were removed (SPEC §5)
@@ -99,12 +104,6 @@ class Snapshot:
         """Return the average order value."""
         return Decimal(self.revenue_fen) / self.paid_orders if self.paid_orders else Decimal(0)
 
-    @property
-    def gpm_fen(self) -> Decimal:
-        """Return revenue per 1,000 live-room entries."""
-        entries = self.checkins.get("enter_live", 0)
-        return Decimal(self.revenue_fen) * 1000 / entries if entries else Decimal(0)
-
     def progress(self, goal_fen: int) -> Decimal:
         """Return revenue as a fraction of a goal."""
         return Decimal(self.revenue_fen) / goal_fen if goal_fen else Decimal(0)
@@ -117,12 +116,13 @@ CheckinCell = tuple[str, str, str]  # (kind, dimension, key)
 _RANKED_DIMENSIONS = ("staff", "group")  # the order dimensions that leaderboards read
 
 
-def _add_into(target: list[int], values: Sequence[int], sign: int) -> None:
+def add_into(target: list[int], values: Sequence[int], sign: int) -> None:
+    """Add `sign × values` to `target`, position by position, in place."""
     for index, value in enumerate(values):
         target[index] += sign * value
 
 
-class _Totals:
+class Totals:
     """The folded rollups a snapshot is computed from, kept per minute and summed over minutes."""
 
     def __init__(self) -> None:
@@ -164,12 +164,12 @@ class _Totals:
             bucket = target.get(index)
             if bucket is None:
                 bucket = target[index] = [0] * 5
-            _add_into(bucket, values, sign)
+            add_into(bucket, values, sign)
             if not any(bucket):
                 del target[index]
         if dimension == "total":
             bucket = self.by_minute.setdefault(minute, [0] * 5)
-            _add_into(bucket, values, sign)
+            add_into(bucket, values, sign)
             if not any(bucket):
                 del self.by_minute[minute]
             self._changed_minutes.add(minute)
@@ -220,6 +220,15 @@ class _Totals:
         previous = self.checkin_cells.get(minute, {}).get((kind, dimension, key), 0)
         if events != previous:
             self.add_checkin_cell(kind, dimension, key, minute, events - previous)
+
+    def latest_minute(self) -> int | None:
+        """Return the newest minute that holds an order or a check-in, or None."""
+        minutes, cells, checkin_cells = self.minutes, self.cells, self.checkin_cells
+        # A minute stays listed once its cells cancel out (rare): skip those from the end.
+        for minute in reversed(minutes):
+            if cells.get(minute) or checkin_cells.get(minute):
+                return minute
+        return None
 
     def minute_series(self) -> list[tuple[int, int]]:
         """Return (minute, revenue) for every minute with revenue, ascending; a new list only after a change."""
@@ -282,20 +291,23 @@ class LiveFigures:
         self.rank_window = rank_window
         self._lock = threading.Lock()
         self._seq = -1
-        self._totals = _Totals()
+        self._totals = Totals()
 
     def refresh(self, now: datetime | None = None) -> Snapshot:
         """Fold in what changed since the last refresh and return the figures at `now`."""
         with self._lock:
             with self.store.reading() as conn:
                 self._catch_up(conn)
+            if LIVE_BUYERS_COUNTER not in self._totals.counters:
+                # A store made before the ledger kept this counter, opened read-only (a writer counts it once when it opens).
+                self._totals.counters[LIVE_BUYERS_COUNTER] = self.store.live_buyers()
             return build_snapshot(self.config, self._totals, self._seq, now or self.clock.now(), rank_window=self.rank_window)
 
     def _catch_up(self, conn: Connection) -> None:
         totals = self._totals
         # Releasing quarantined rows takes no seq, so the (small) quarantine is counted every time,
         # in the same round trip as the seq.
-        quarantined, repaired = _quarantine_counts()
+        quarantined, repaired = quarantine_counts()
         seq, totals.quarantined, totals.repaired = conn.execute(select(schema.meta.c.value, quarantined, repaired).where(schema.meta.c.key == "seq")).one()
         if seq == self._seq:
             return
@@ -325,86 +337,11 @@ class LiveFigures:
         self._seq = seq
 
 
-def recompute(store: Store, config: EventConfig, now: datetime, *, rank_window: timedelta = RANK_WINDOW) -> Snapshot:
-    """Return the snapshot computed from a full read of orders, check-ins and payouts (the slow reference)."""
-    rules = LedgerRules.from_config(config)
-    totals = _Totals()
-    orders, checkins = schema.orders, schema.checkins
-    with store.reading() as conn:
-        seq = conn.execute(select(schema.meta.c.value).where(schema.meta.c.key == "seq")).scalar_one()
-        cells: dict[tuple[str, str, int, int], list[int]] = {}
-        paying: set[str] = set()
-        query = select(orders.c.ts, orders.c.amount_fen, orders.c.refund_fen, orders.c.status, orders.c.qty, orders.c.sku,
-                       orders.c.group_id, orders.c.credited_staff, orders.c.customer_id)
-        for ts, amount_fen, refund_fen, status, qty, sku, group_id, credited, customer_id in conn.execute(query):
-            paid = status == "paid"
-            values = (amount_fen - refund_fen if paid else 0, int(paid), int(status == "refunded"), amount_fen if status == "refunded" else 0, int(status == "cancelled"))
-            minute, band = ts // 60, rules.band(amount_fen, qty)
-            for dimension, key in (("total", ""), ("staff", credited or ""), ("sku", sku or ""), ("group", group_id or "")):
-                cell = cells.get((dimension, key, minute, band))
-                if cell is None:
-                    cell = cells[(dimension, key, minute, band)] = [0] * 5
-                _add_into(cell, values, 1)
-            if paid and customer_id:
-                paying.add(customer_id)
-        for (dimension, key, minute, band), values in cells.items():
-            totals.add_order_cell(dimension, key, minute, band, values)
-        joined, live = set(), set()
-        counted: dict[tuple[str, str, str, int], int] = {}
-        query = select(checkins.c.ts, checkins.c.kind, checkins.c.customer_id, checkins.c.group_id, checkins.c.staff_id, checkins.c.value)
-        for ts, kind, customer_id, group_id, staff_id, value in conn.execute(query):
-            minute = ts // 60
-            for dimension, key in (("total", ""), ("staff", staff_id), ("group", group_id)):
-                if key is not None:
-                    counted[(kind, dimension, key, minute)] = counted.get((kind, dimension, key, minute), 0) + 1
-            if kind == "viewers":
-                peak, last, last_ts = totals.viewers.get(minute, (None, None, None))
-                newer = last_ts is None or ts >= last_ts
-                totals.viewers[minute] = (max(peak or value, value), value if newer else last, ts if newer else last_ts)
-            elif customer_id and kind == "join_group":
-                joined.add(customer_id)
-            elif customer_id and kind == "enter_live":
-                live.add(customer_id)
-        for (kind, dimension, key, minute), events in counted.items():
-            totals.add_checkin_cell(kind, dimension, key, minute, events)
-        inviters = _earliest_inviters(conn)
-        totals.counters = {"paying_customers": len(paying), "customers_joined": len(joined), "customers_live": len(live)}
-        for customer in paying:
-            if customer in inviters:
-                key = f"buyers:{inviters[customer]}"
-                totals.counters[key] = totals.counters.get(key, 0) + 1
-        # The peak is history, not a function of today's rows: it is read as the ledger kept it.
-        counters = schema.counters
-        peak = conn.execute(select(counters.c.value).where(counters.c.name == REVENUE_PEAK_COUNTER)).scalar()
-        if peak is not None:
-            totals.counters[REVENUE_PEAK_COUNTER] = peak
-        pushes = schema.prompt_pushes
-        for staff_id, count in conn.execute(select(pushes.c.staff_id, func.count()).group_by(pushes.c.staff_id)):
-            totals.counters[PUSHES_COUNTER.format(staff_id)] = count
-        payouts = schema.payouts
-        for staff_id, amount in conn.execute(select(payouts.c.staff_id, payouts.c.amount_fen)):
-            totals.paid_out[staff_id] = totals.paid_out.get(staff_id, 0) + amount
-        totals.quarantined, totals.repaired = conn.execute(select(*_quarantine_counts())).one()
-    return build_snapshot(config, totals, seq, now, rank_window=rank_window)
-
-
-def _quarantine_counts() -> tuple:
+def quarantine_counts() -> tuple:
     """Return scalar subqueries of the records in quarantine and of the repair notes among them."""
     table = schema.quarantine
     return (select(func.count()).select_from(table).scalar_subquery(),
             select(func.count()).where(table.c.repaired.is_(True)).scalar_subquery())
-
-
-def _earliest_inviters(conn: Connection) -> dict[str, str]:
-    """Return each customer's earliest inviter, from invite and join_group check-ins."""
-    checkins = schema.checkins
-    query = (
-        select(checkins.c.customer_id, checkins.c.staff_id)
-        .where(checkins.c.kind.in_(("invite", "join_group")), checkins.c.staff_id.is_not(None), checkins.c.customer_id.is_not(None))
-        .order_by(checkins.c.ts.desc())
-    )
-    # Walking newest first, the last write per customer is the earliest invite.
-    return {row.customer_id: row.staff_id for row in conn.execute(query)}
 
 
 # -- pace --------------------------------------------------------------------------------------------
@@ -430,7 +367,7 @@ class _MinuteRevenue(Mapping[int, int]):
         return len(self._by_minute)
 
 
-def _pace(config: EventConfig, totals: _Totals, revenue_fen: int, base_fen: int, stretch_fen: int, now: datetime) -> Pace:
+def _pace(config: EventConfig, totals: Totals, revenue_fen: int, base_fen: int, stretch_fen: int, now: datetime) -> Pace:
     return pace_at(live_sessions(config), _MinuteRevenue(totals.by_minute), revenue_fen, base_fen, stretch_fen, now)
 
 
@@ -444,14 +381,14 @@ def _by_dimension(by_key: dict[OrderCell, list[int]]) -> dict[str, dict[str, lis
         bucket = summed.setdefault(dimension, {}).get(key)
         if bucket is None:
             bucket = summed[dimension][key] = [0] * 5
-        _add_into(bucket, values, 1)
+        add_into(bucket, values, 1)
     return summed
 
 
 # -- from folded totals to a snapshot --------------------------------------------------------------
 
 
-def build_snapshot(config: EventConfig, totals: _Totals, seq: int, now: datetime, *, rank_window: timedelta = RANK_WINDOW) -> Snapshot:
+def build_snapshot(config: EventConfig, totals: Totals, seq: int, now: datetime, *, rank_window: timedelta = RANK_WINDOW) -> Snapshot:
     """Return the snapshot of folded totals at `now`."""
     sums = _by_dimension(totals.by_key)
     revenue_fen, paid_orders, refunded_orders, refunded_fen, cancelled_orders = sums.get("total", {}).get("", [0] * 5)
@@ -467,8 +404,6 @@ def build_snapshot(config: EventConfig, totals: _Totals, seq: int, now: datetime
     staff_revenue = {sid: staff_totals[sid][REVENUE] for sid in known if sid in staff_totals}
     commission = commission_by_staff(config, staff_band_revenue)
     now_minute = minute_of(now)
-    viewer_minutes = [m for m in totals.viewers if m <= now_minute]
-    latest_viewers = max(viewer_minutes) if viewer_minutes else None
     counted = {kind: totals.checkin_by_key.get((kind, "total", ""), 0) for kind in COUNTED_KINDS}
     paying = totals.counters.get("paying_customers", 0)
     buyers_needed, estimated = config.goals.paying_customers, False
@@ -489,8 +424,10 @@ def build_snapshot(config: EventConfig, totals: _Totals, seq: int, now: datetime
         stretch_fen=stretch_fen,
         buyers_needed=buyers_needed,
         checkins=counted,
-        viewers_now=totals.viewers[latest_viewers][1] if latest_viewers is not None else None,
-        viewers_peak=max((totals.viewers[m][0] or 0) for m in viewer_minutes) if viewer_minutes else None,
+        live=live_room(totals.viewers, now_minute, entries=counted["enter_live"], entrants=totals.counters.get("customers_live", 0),
+                       entrant_buyers=totals.counters.get(LIVE_BUYERS_COUNTER, 0), revenue_fen=revenue_fen),
+        viewers_by_minute=viewers_by_minute(totals.viewers, now_minute),
+        data_as_of=data_as_of(totals.latest_minute(), now, config.event.end),
         funnel={
             "joined": totals.counters.get("customers_joined", 0),
             "entered_live": totals.counters.get("customers_live", 0),
@@ -554,4 +491,5 @@ def stats_json(snapshot: Snapshot) -> dict:
         },
         "checkins": dict(snapshot.checkins),
         "quarantined": snapshot.quarantined,
+        "live": live_json(snapshot.live),
     }

@@ -14,11 +14,23 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from warroom.clock import minute_of
 from warroom.config import LiveSession
+from warroom.schedule import session_at
 
 PACE_WINDOW = timedelta(minutes=10)
-# The projected finish's band: these percentiles of the rate over past runs of live time as long as
-# the time left (see `pace_at`).
-BAND_QUANTILES = (Decimal("0.2"), Decimal("0.8"))
+# The projection blends the plan with the live average, the plan weighing as much as this many live
+# minutes: early on, a slow first hour or one flash sale does not swing the projected finish; by the
+# end the plan has faded out. The plan is the middle of the base and the stretch goal (the base is the
+# floor a team expects to pass, the stretch what it hopes for), spread evenly over the live time.
+# bench/projection_error.py measures the choice on the 520 sample (README, Benchmarks).
+PRIOR_MINUTES = 60
+# Sales come in bursts about as long as a flash sale: the band takes the time left as runs of this
+# many minutes whose rates spread as the runs so far did (see `pace_at`).
+RUN_MINUTES = 10
+# Before the live minutes say otherwise, a run's rate is taken to spread by as much as the plan's rate
+# (on the 520 sample, the runs' standard deviation ends at 1.02 times their mean).
+PRIOR_SPREAD = Decimal(1)
+# The band holds the finish with about 80 % confidence: ±1.2816 standard deviations of a normal.
+BAND_Z = Decimal("1.2816")
 
 
 @dataclass(frozen=True)
@@ -29,10 +41,10 @@ class Pace:
     rate_before_fen: Decimal  # per minute, over the 10 minutes of live time before that
     rate_average_fen: Decimal  # per minute, over all live time so far
     live_minutes_elapsed: int  # whole minutes of live time before now
-    live_minutes_left: int  # minutes of live time from now on, rounded up
-    projected_fen: int  # revenue now + the live average over the live time left
-    projected_low_fen: int  # … at `rate_low_fen` (never below the revenue now)
-    projected_high_fen: int  # … at `rate_high_fen`
+    live_minutes_left: int  # minutes of live time from now on, across every session left, rounded up (for the run-rate needed)
+    projected_fen: int  # revenue now + the projected rate over the live time left (never outside its band)
+    projected_low_fen: int  # the band's low end (never below the revenue now)
+    projected_high_fen: int  # the band's high end
     needed_base_fen: Decimal | None  # per minute of remaining live time; None when reached or no time left
     needed_stretch_fen: Decimal | None
     on_air: bool
@@ -40,18 +52,25 @@ class Pace:
     host_on_air: str | None = None  # the staff id of the host in the current slot
     next_session: str | None = None  # when off air: the next session still to come
     next_start: datetime | None = None
-    # The band's rates, per minute: the 20th and 80th percentiles of the rate over every past run
-    # of `band_minutes` live minutes (the time left, at most half the live time so far), widened
-    # to hold the live average. See `pace_at`.
-    rate_low_fen: Decimal = Decimal(0)
-    rate_high_fen: Decimal = Decimal(0)
-    band_minutes: int = 0
+    # The projected rate per minute (the plan's and the live average, blended), and the band's
+    # standard deviation of the finish, in fen. See `pace_at`.
+    rate_projected_fen: Decimal = Decimal(0)
+    spread_fen: Decimal = Decimal(0)
+    # Where the plan says revenue should be now: each goal spread evenly over the live time (the TV's "where we should be" lines).
+    planned_base_fen: int = 0
+    planned_stretch_fen: int = 0
+    finished: bool = False  # the last session has ended: no pace, no band, the show's summary instead
+    session_minutes_left: int = 0  # of the session on air alone, rounded up (the TV's "剩余直播 … 分钟"); 0 off air
 
     @property
     def trend(self) -> Decimal | None:
-        """Return the last 10 minutes' rate relative to the 10 before (0.2 = 20 % faster); None without a before."""
-        return self.rate_last_fen / self.rate_before_fen - 1 if self.rate_before_fen else None
+        """Return the last 10 minutes' rate relative to the 10 before (0.2 = 20 % faster); None without a before or once the show is over."""
+        return self.rate_last_fen / self.rate_before_fen - 1 if self.rate_before_fen and not self.finished else None
 
+    @property
+    def band(self) -> tuple[int, int] | None:
+        """Return the projected finish's band (low, high) in fen; None once the show is over."""
+        return None if self.finished else (self.projected_low_fen, self.projected_high_fen)
 
 
 def _merged(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -65,58 +84,65 @@ def _merged(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
     return merged
 
 
-def quantile(values: Sequence[int | Decimal], q: Decimal) -> Decimal:
-    """Return the q-quantile of values, interpolating linearly between the closest ranks (numpy's default); 0 for none."""
-    if not values:
-        return Decimal(0)
-    ordered = sorted(values)
-    position = q * (len(ordered) - 1)
-    index = int(position)
-    if index + 1 >= len(ordered):
-        return Decimal(ordered[-1])
-    return ordered[index] + (ordered[index + 1] - ordered[index]) * (position - index)
+def planned_fen(sessions: Sequence[LiveSession], goal_fen: int, moment: datetime) -> int:
+    """Return where the plan says revenue should be at `moment`: the goal spread evenly over the live time (the TV chart's "where we should be" line).
 
-
-def band_rates(live_revenue: Sequence[int], stretch: int, quantiles: tuple[Decimal, Decimal] = BAND_QUANTILES) -> tuple[Decimal, Decimal]:
-    """Return the low and high quantiles of the per-minute rate over every run of `stretch` consecutive live minutes.
-
-    `live_revenue` is the revenue of each live minute so far, oldest first (the breaks between
-    sessions left out). Empty history gives (0, 0).
+    It climbs through each session and holds between them; before the first it is 0, after the last the goal.
     """
-    stretch = max(1, min(stretch, len(live_revenue)))
-    if not live_revenue:
-        return Decimal(0), Decimal(0)
-    running = sum(live_revenue[:stretch])
+    spans = _merged((int(s.start.timestamp()), int(s.end.timestamp())) for s in sessions)
+    total = sum(high - low for low, high in spans)
+    if not total:
+        return goal_fen
+    now = int(moment.timestamp())
+    done = sum(max(0, min(high, now) - low) for low, high in spans)
+    return int((Decimal(goal_fen) * done / total).to_integral_value(ROUND_HALF_UP))
+
+
+def run_spread(live_revenue: Sequence[int], run: int = RUN_MINUTES) -> Decimal:
+    """Return the standard deviation of the per-minute rate over every run of `run` consecutive live minutes (fewer when there are fewer); 0 for under two runs.
+
+    `live_revenue` is the revenue of each live minute so far, oldest first (the breaks between sessions left out).
+    """
+    run = max(1, min(run, len(live_revenue) // 2))
+    if len(live_revenue) < 2:
+        return Decimal(0)
+    running = sum(live_revenue[:run])
     sums = [running]
-    for index in range(stretch, len(live_revenue)):
-        running += live_revenue[index] - live_revenue[index - stretch]
+    for index in range(run, len(live_revenue)):
+        running += live_revenue[index] - live_revenue[index - run]
         sums.append(running)
-    low, high = (quantile(sums, q) for q in quantiles)
-    return low / stretch, high / stretch
+    mean = Decimal(sum(sums)) / len(sums)
+    variance = sum((Decimal(value) - mean) ** 2 for value in sums) / len(sums)
+    return variance.sqrt() / run
 
 
 def pace_at(sessions: Sequence[LiveSession | tuple[datetime, datetime]], revenue_by_minute: Mapping[int, int], revenue_fen: int,
             base_fen: int, stretch_fen: int, now: datetime) -> Pace:
-    """Return the pace at `now`: a pure function of the sessions, the revenue so far and the time.
+    """Return the pace at `now`: a pure function of the sessions, the revenue so far, the goals and the time.
 
     `sessions` are the live sessions (`live_sessions(config)`, or bare (start, end) pairs),
     `revenue_by_minute` the revenue sold in each epoch minute (read with `.get(minute, 0)`), and
     `revenue_fen` the revenue now.
 
     Rates count whole live minutes before now, across the breaks between sessions; the time left
-    is counted to the second. The projected finish adds the live average over the live time left
-    (a flash-sale burst would swing a 10-minute rate wildly). Its band adds, over the same time,
-    the 20th and 80th percentiles of the rate over every past run of live minutes as long as the
-    time left (at most half the live time so far, so there are always several runs to compare):
-    what a slow and a good stretch of that length so far would add. The band always holds the
-    projection and never starts below the revenue now; before any live minute, or with no live
-    time left, it is the projection itself (`band_minutes` 0).
+    is counted to the second, over every session still to come. The projected finish adds, over the
+    live time left, a rate that blends the plan's (the middle of the base and the stretch goal over
+    the whole live time) with the live average, weighted n / (n + PRIOR_MINUTES) for the average
+    after n live minutes. Its band is ±BAND_Z standard deviations of the finish: the time left is
+    taken as runs of RUN_MINUTES whose rates spread as the runs so far did (the plan's spread, its
+    rate times PRIOR_SPREAD, blended in as above), so the band shrinks with the square root of the
+    time left, and is wider while the rate itself is known from few live minutes:
+    Var = σ² · RUN_MINUTES · (L + L² / (n + PRIOR_MINUTES)) over L minutes left. The band never
+    starts below the revenue now and always holds the projection; with no live time left both are
+    the revenue now, and once the last session has ended the pace is `finished`.
     """
     sessions = sorted((s if isinstance(s, LiveSession) else LiveSession(start=s[0], end=s[1]) for s in sessions), key=lambda s: s.start)
     now_minute, now_ts = minute_of(now), int(now.timestamp())
     elapsed = [(low, min(high, now_minute)) for low, high in _merged((minute_of(s.start), minute_of(s.end)) for s in sessions) if low < min(high, now_minute)]
     live_revenue = [revenue_by_minute.get(minute, 0) for low, high in elapsed for minute in range(low, high)]
-    left_seconds = sum(max(0, high - max(low, now_ts)) for low, high in _merged((int(s.start.timestamp()), int(s.end.timestamp())) for s in sessions))
+    live_spans = _merged((int(s.start.timestamp()), int(s.end.timestamp())) for s in sessions)
+    left_seconds = sum(max(0, high - max(low, now_ts)) for low, high in live_spans)
+    total_seconds = sum(high - low for low, high in live_spans)
     left_minutes = Decimal(left_seconds) / 60
     window = int(PACE_WINDOW.total_seconds() // 60)
 
@@ -124,26 +150,35 @@ def pace_at(sessions: Sequence[LiveSession | tuple[datetime, datetime]], revenue
         return Decimal(sum(revenues)) / len(revenues) if revenues else Decimal(0)
 
     rate_average = rate(live_revenue)
-    stretch = max(1, min(math.ceil(left_seconds / 60), len(live_revenue) // 2)) if left_seconds and live_revenue else 0
-    low, high = band_rates(live_revenue, stretch) if stretch else (rate_average, rate_average)
-    rate_low, rate_high = min(low, rate_average), max(high, rate_average)
+    plan_rate = Decimal(base_fen + stretch_fen) / 2 * 60 / total_seconds if total_seconds else Decimal(0)
+    observed = Decimal(len(live_revenue)) / (len(live_revenue) + PRIOR_MINUTES)
+    rate_projected = max(Decimal(0), observed * rate_average + (1 - observed) * plan_rate)
+    run_variance = observed * run_spread(live_revenue) ** 2 + (1 - observed) * (PRIOR_SPREAD * plan_rate) ** 2
+    # Var(finish) = σ²·RUN·(L + L²/(n + PRIOR)): L/RUN runs still to sell, and the rate itself known from n + PRIOR minutes.
+    spread = (run_variance * RUN_MINUTES * (left_minutes + left_minutes ** 2 / (len(live_revenue) + PRIOR_MINUTES))).sqrt()
 
-    def projected(at_rate: Decimal) -> int:
-        return max(revenue_fen, revenue_fen + int((at_rate * left_minutes).to_integral_value(ROUND_HALF_UP)))
+    def fen(amount: Decimal) -> int:
+        return int(amount.to_integral_value(ROUND_HALF_UP))
+
+    low = max(revenue_fen, fen(revenue_fen + rate_projected * left_minutes - BAND_Z * spread))
+    high = max(low, fen(revenue_fen + rate_projected * left_minutes + BAND_Z * spread))
+    projected = min(max(fen(revenue_fen + rate_projected * left_minutes), low), high)
 
     def needed(goal: int) -> Decimal | None:
         return Decimal(goal - revenue_fen) / left_minutes if goal > revenue_fen and left_seconds else None
 
-    current = next((s for s in sessions if s.start <= now < s.end), None)
+    on_air = session_at(sessions, now)
+    current, upcoming = on_air.session, on_air.next_session
     slot = next((slot for slot in current.slots if slot.start <= now < slot.end), None) if current else None
-    upcoming = next((s for s in sessions if s.start > now), None) if current is None else None
     return Pace(
         rate_last_fen=rate(live_revenue[-window:]), rate_before_fen=rate(live_revenue[-2 * window:-window]), rate_average_fen=rate_average,
         live_minutes_elapsed=len(live_revenue), live_minutes_left=math.ceil(left_seconds / 60),
-        projected_fen=projected(rate_average), projected_low_fen=projected(rate_low), projected_high_fen=projected(rate_high),
+        projected_fen=projected, projected_low_fen=low, projected_high_fen=high,
         needed_base_fen=needed(base_fen), needed_stretch_fen=needed(stretch_fen),
         on_air=current is not None, session=current.name if current else None,
         host_on_air=slot.host if slot else None,
         next_session=upcoming.name if upcoming else None, next_start=upcoming.start if upcoming else None,
-        rate_low_fen=rate_low, rate_high_fen=rate_high, band_minutes=stretch,
+        rate_projected_fen=rate_projected, spread_fen=spread,
+        planned_base_fen=planned_fen(sessions, base_fen, now), planned_stretch_fen=planned_fen(sessions, stretch_fen, now),
+        finished=bool(sessions) and left_seconds == 0 and now >= sessions[-1].end, session_minutes_left=on_air.minutes_left,
     )

@@ -427,7 +427,6 @@ def build_review(store: Store, config: EventConfig, snapshot: Snapshot, lang: st
         joins = {key: int(events) for key, events in conn.execute(
             select(checkin_rollup.c.key, func.sum(checkin_rollup.c.events))
             .where(checkin_rollup.c.kind == "join_group", checkin_rollup.c.dimension == "group").group_by(checkin_rollup.c.key))}
-        last_checkin = conn.execute(select(func.max(checkin_rollup.c.minute)).where(checkin_rollup.c.dimension == "total")).scalar()
     lifted = push_lifts(store, config, snapshot.as_of, lang=lang)
     pool = snapshot.team_pool
     return Review(
@@ -446,7 +445,7 @@ def build_review(store: Store, config: EventConfig, snapshot: Snapshot, lang: st
         top_order_takers=[row for row in snapshot.leaderboards.get("order_taker", []) if row.value > 0][:3],
         pushes=lifted[0],
         lift_totals=lifted[1],
-        data_until=data_until((minute for _key, minute in totals), last_checkin, snapshot.as_of, config),
+        data_until=snapshot.data_as_of,
     )
 
 

@@ -12,6 +12,8 @@ prompt pushes a data poster for.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -28,6 +30,29 @@ def live_sessions(config: EventConfig) -> tuple[LiveSession, ...]:
     if config.sessions:
         return tuple(sorted(config.sessions, key=lambda session: session.start))
     return (LiveSession(name=config.event.name, start=config.event.start, end=config.event.end),)
+
+
+@dataclass(frozen=True)
+class SessionTime:
+    """Where a moment falls among the live sessions: the one on air and its time left, else the next one."""
+
+    session: LiveSession | None  # the session on air
+    minutes_left: int  # of that session alone, rounded up; 0 off air
+    next_session: LiveSession | None  # off air: the next session to start, None after the last
+
+    @property
+    def next_start(self) -> datetime | None:
+        """Return when the next session starts, off air; None on air or after the last session."""
+        return self.next_session.start if self.next_session else None
+
+
+def session_at(sessions: Sequence[LiveSession], now: datetime) -> SessionTime:
+    """Return the session on air at `now` with the minutes left of it (not of the sessions after it), or off air the next session."""
+    ordered = sorted(sessions, key=lambda session: session.start)
+    current = next((session for session in ordered if session.start <= now < session.end), None)
+    if current is not None:
+        return SessionTime(current, math.ceil((current.end - now).total_seconds() / 60), None)
+    return SessionTime(None, 0, next((session for session in ordered if session.start > now), None))
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ from warroom.store.keys import PROMPTS_EVALUATED_AT, PUSHES_COUNTER
 from warroom.store.ledger import _INCOMING, _Ledger, _quarantine
 from warroom.store.notifications import NotificationStore
 from warroom.store.sql import _add_to_counters, _bump_prompts_seq, _insert, _next_seq, _upsert
-from warroom.store.upkeep import _bring_schema_up_to_date
+from warroom.store.upkeep import _bring_schema_up_to_date, _live_buyers
 from warroom.text import printable
 
 
@@ -305,6 +305,11 @@ class Store(NotificationStore):
         """Return one value of the meta table (the write seq, the prompts seq …), or None when it was never written."""
         with self.reading() as conn:
             return conn.execute(select(schema.meta.c.value).where(schema.meta.c.key == key)).scalar_one_or_none()
+
+    def live_buyers(self) -> int:
+        """Return how many customers entered the live room and have a paid order, counted from the customers (for a store the ledger kept no counter of it in, opened read-only)."""
+        with self.reading() as conn:
+            return _live_buyers(conn)
 
     def counter(self, name: str) -> int | None:
         """Return one running counter (net revenue, a member's pushes …), or None before its first write."""

@@ -33,7 +33,7 @@ from warroom import schema
 from warroom.records import Batch, CheckIn, OrderLine
 from warroom.rules import LedgerRules, state_key
 from warroom.staging import StagedOrders, StagingPlan, first_seen_rows
-from warroom.store.keys import ORDER_SUMS, REVENUE_COUNTER, REVENUE_PEAK_COUNTER
+from warroom.store.keys import LIVE_BUYERS_COUNTER, ORDER_SUMS, REVENUE_COUNTER, REVENUE_PEAK_COUNTER
 from warroom.store.sql import (
     _CHUNK,
     _fetch,
@@ -175,7 +175,8 @@ class _FirstSeenSql:
     """The statements of the set-wise path for first-seen orders, per dialect; `{seq}` is the write's seq."""
 
     credit: str
-    # Customers whose first paid order the staged orders hold, counted by inviter. On SQLite a
+    # Customers whose first paid order the staged orders hold, counted by inviter (with those among them
+    # who entered the live room). On SQLite a
     # query read before `customers` takes the orders in; on PostgreSQL None, as `customers` itself
     # returns the counts (its upsert, in a data-modifying WITH, returns each customer's new total).
     new_buyers: str | None
@@ -209,12 +210,12 @@ def _first_seen_sql(dialect, staged: str, presummed: bool = False) -> _FirstSeen
         # A customer whose total is now just what these orders added had none before. One statement,
         # where a query before the upsert looked every customer up a second time (1.8 s of 29 s at 1M orders).
         new_buyers = None
-        customers_sql = (f"WITH added AS ({customer_sums}), written AS ({upsert} RETURNING customer_id, inviter, paid_orders) "
-                         "SELECT w.inviter, count(*) FROM written w JOIN added a ON a.customer_id = w.customer_id "
+        customers_sql = (f"WITH added AS ({customer_sums}), written AS ({upsert} RETURNING customer_id, inviter, paid_orders, first_live_ts) "
+                         "SELECT w.inviter, count(*), count(w.first_live_ts) FROM written w JOIN added a ON a.customer_id = w.customer_id "
                          "WHERE a.paid_orders > 0 AND w.paid_orders = a.paid_orders GROUP BY w.inviter")
     else:
         # Read before the customers take the staged orders in (SQLite has no data-modifying WITH).
-        new_buyers = (f"SELECT c.inviter, count(*) FROM ({customer_sums}) f LEFT JOIN {customers} c ON c.customer_id = f.customer_id "
+        new_buyers = (f"SELECT c.inviter, count(*), count(c.first_live_ts) FROM ({customer_sums}) f LEFT JOIN {customers} c ON c.customer_id = f.customer_id "
                       "WHERE f.paid_orders > 0 AND coalesce(c.paid_orders, 0) = 0 GROUP BY c.inviter")
         customers_sql = f"WITH added AS ({customer_sums}) {upsert}"
     return _FirstSeenSql(
@@ -325,6 +326,7 @@ class _Ledger:
                     customer["first_join_ts"] = min(filter(None, (customer["first_join_ts"], row.ts)))
                 if row.kind == "enter_live" and customer["first_live_ts"] is None:
                     self.counter_deltas["customers_live"] += 1
+                    self.counter_deltas[LIVE_BUYERS_COUNTER] += int(customer["paid_orders"] > 0)
                 if row.kind == "enter_live":
                     customer["first_live_ts"] = min(filter(None, (customer["first_live_ts"], row.ts)))
         _upsert_rows(self.conn, schema.checkins, ("checkin_id", "ts", "kind", "customer_id", "group_id", "staff_id", "value", "seq"), [
@@ -466,6 +468,8 @@ class _Ledger:
                 if (before > 0) != (after > 0):
                     change = 1 if after > 0 else -1
                     self.counter_deltas["paying_customers"] += change
+                    if customer["first_live_ts"] is not None:
+                        self.counter_deltas[LIVE_BUYERS_COUNTER] += change
                     self._count_buyer(customer["inviter"], change)
 
     def _spread_order_sums(self) -> None:
@@ -550,8 +554,9 @@ class _Ledger:
         else:
             new_buyers = run(sql.new_buyers).all()
             run(sql.customers.format(seq=seq))
-        for inviter, buyers in new_buyers:
+        for inviter, buyers, live_buyers in new_buyers:
             self.counter_deltas["paying_customers"] += buyers
+            self.counter_deltas[LIVE_BUYERS_COUNTER] += live_buyers
             self._count_buyer(inviter, buyers)
         run(sql.orders.format(seq=seq))
         order_sums = self.order_sums

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from sqlalchemy import (
     Connection,
+    func,
     inspect,
     select,
 )
 from sqlalchemy.schema import CreateColumn, CreateIndex
 
 from warroom import schema
+from warroom.store.keys import LIVE_BUYERS_COUNTER
 from warroom.store.sql import _upsert
 
 
@@ -20,6 +22,7 @@ def _bring_schema_up_to_date(conn: Connection, big_order_fen: int) -> None:
     A column added later has a server default (schema.py), which fills the rows already there. The partial
     index of big orders is made for `big_order_fen`, and made again when the event file changed that bound.
     """
+    _count_live_buyers_once(conn)
     inspector = inspect(conn)
     preparer = conn.dialect.identifier_preparer
     for (_schema, table_name), columns in inspector.get_multi_columns().items():
@@ -43,3 +46,18 @@ def _bring_schema_up_to_date(conn: Connection, big_order_fen: int) -> None:
     # An integer bound written into the statement, as a partial index needs a constant.
     conn.exec_driver_sql(f"CREATE INDEX {name} ON {preparer.format_table(schema.orders)} (seq) WHERE amount_fen >= {int(big_order_fen)}")
     _upsert(conn, meta, [{"key": schema.BIG_ORDER_BOUND, "value": int(big_order_fen)}], ("key",))
+
+
+def _count_live_buyers_once(conn: Connection) -> None:
+    """Give a store made before the live buyers counter (warroom.store.keys) its value, counted once from its customers; the ledger keeps it from then on."""
+    counters = schema.counters
+    if conn.execute(select(counters.c.name).where(counters.c.name == LIVE_BUYERS_COUNTER)).first() is not None:
+        return
+    seq = conn.execute(select(schema.meta.c.value).where(schema.meta.c.key == "seq")).scalar()
+    _upsert(conn, counters, [{"name": LIVE_BUYERS_COUNTER, "value": _live_buyers(conn), "seq": seq or 0}], ("name",))
+
+
+def _live_buyers(conn: Connection) -> int:
+    """Return how many customers entered the live room and have a paid order, counted from the customers table."""
+    customers = schema.customers
+    return conn.execute(select(func.count()).where(customers.c.first_live_ts.is_not(None), customers.c.paid_orders > 0)).scalar_one()

@@ -182,7 +182,7 @@ def payout_workbook(snapshot: Snapshot, config: EventConfig, lang: str = "zh") -
     notes = workbook.create_sheet(_sheet_name(t("ex_notes", lang), {sheet.title}))
     write_table(notes, [t("rv_col_item", lang), t("rv_col_value", lang)], ["text", "text"], [
         (t("rv_col_event", lang), config.event.name),
-        (t("rv_col_as_of", lang), snapshot.as_of.astimezone(config.event.tz).strftime("%Y-%m-%d %H:%M")),
+        (t("rv_col_as_of", lang), snapshot.data_as_of.astimezone(config.event.tz).strftime("%Y-%m-%d %H:%M")),
         (t("ex_status", lang), t(f"cm_status_{snapshot.commission_status}", lang)),
         (t("ex_refund_deadline", lang), deadline.astimezone(config.event.tz).strftime("%Y-%m-%d %H:%M")),
         (t("rv_col_revenue", lang), fmt_yuan(snapshot.revenue_fen)),

@@ -21,7 +21,7 @@ def header_html(config: EventConfig, snapshot: Snapshot, lang: str) -> str:
         parts = [t("on_air", lang)]
         if pace.session and pace.session != config.event.name:
             parts.append(pace.session)
-        parts.append(t("live_minutes_left", lang, minutes=fmt_int(pace.live_minutes_left)))
+        parts.append(t("live_minutes_left", lang, minutes=fmt_int(pace.session_minutes_left)))
     else:
         parts = [t("off_air", lang)]
         if pace.next_start is not None:
