@@ -42,6 +42,10 @@ def live_board() -> None:
         st.html(big_screen_view.revenue_html(live.config, snapshot, lang))
     with tiles, errors.panel("kpi_tiles", lang):
         st.html(big_screen_view.kpi_tiles_html(snapshot, lang))
+    room = big_screen_view.live_room_html(snapshot, lang)
+    if room:
+        with errors.panel("live_room", lang):
+            st.html(room)
     chart, board = st.columns([11, 9], gap="medium")
     with chart, errors.panel("revenue_line", lang):
         # As tall as the leaderboard card beside it, which scales with the screen.

@@ -63,7 +63,7 @@ def test_the_plan_lines_end_where_the_team_should_be_by_now(scene):
     dotted = [trace for trace in layout_of(scene)["data"] if trace.get("line", {}).get("dash") == "dot"]
     assert {trace["x"][-1] for trace in dotted} == {now_x}
     ends = sorted(round(trace["y"][-1]) for trace in dotted)
-    assert ends == sorted(round(fen / 100 * now_x / axis.total) for fen in (snapshot.base_fen, snapshot.stretch_fen))
+    assert ends == sorted(round(fen / 100) for fen in (snapshot.pace.planned_base_fen, snapshot.pace.planned_stretch_fen))
 
 
 def test_the_projection_is_drawn_only_while_on_air(scene):

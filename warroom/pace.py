@@ -62,6 +62,25 @@ class Pace:
     finished: bool = False  # the last session has ended: no pace, no band, the show's summary instead
     session_minutes_left: int = 0  # of the session on air alone, rounded up (the TV's "剩余直播 … 分钟"); 0 off air
 
+    def projected_within(self, minutes: Decimal, revenue_fen: int) -> tuple[int, int, int]:
+        """Return (low, point, high) of the revenue `minutes` of live time from now: the projection and its band cut short.
+
+        The same model as the finish (see `pace_at`): the projected rate over `minutes`, and a band whose
+        variance grows as m + m²/(n + PRIOR_MINUTES), scaled from the finish's over the live time left.
+        The TV's chart draws it to the end of the session on air.
+        """
+        if self.finished or minutes <= 0:
+            return revenue_fen, revenue_fen, revenue_fen
+        left = Decimal(self.live_minutes_left)
+        known = Decimal(self.live_minutes_elapsed + PRIOR_MINUTES)
+        minutes = min(minutes, left) if left else Decimal(0)
+        share = ((minutes + minutes ** 2 / known) / (left + left ** 2 / known)).sqrt() if left else Decimal(0)
+        spread = self.spread_fen * share
+        centre = revenue_fen + self.rate_projected_fen * minutes
+        low = max(revenue_fen, int((centre - BAND_Z * spread).to_integral_value(ROUND_HALF_UP)))
+        high = max(low, int((centre + BAND_Z * spread).to_integral_value(ROUND_HALF_UP)))
+        return low, min(max(int(centre.to_integral_value(ROUND_HALF_UP)), low), high), high
+
     @property
     def trend(self) -> Decimal | None:
         """Return the last 10 minutes' rate relative to the 10 before (0.2 = 20 % faster); None without a before or once the show is over."""

@@ -161,29 +161,25 @@ def revenue_figure(config: EventConfig, snapshot: Snapshot, lang: str) -> go.Fig
         if x < end_x:
             shapes.append({"type": "line", "xref": "x", "x0": x, "x1": x, "yref": "y domain", "y0": 0, "y1": 1, "line": {"color": DIVIDER, "width": 2, "dash": "dot"}})
 
-    # The plan: each goal spread evenly over the live time, drawn up to now: its end is where the team should be by now.
+    # The plan (warroom.pace.planned_fen: each goal spread evenly over the live time), drawn up to now: its end is where the team should be by now.
     plan_now = {}
-    for fen, color, key in ((snapshot.base_fen, ORANGE, "chart_base_plan"), (snapshot.stretch_fen, RED, "chart_stretch_plan")):
-        if fen and axis.total and now_x > 0:
-            plan_now[fen] = fen * now_x / axis.total
-            traces.append({"type": "scatter", "x": [0, now_x], "y": [0, plan_now[fen] / 100], "mode": "lines", "line": {"color": color, "width": 2.5, "dash": "dot"}, "opacity": 0.8})
-            annotations.append({"x": now_x, "y": plan_now[fen] / 100, "xanchor": "left", "yanchor": "middle", "showarrow": False, "xshift": 4,
-                                "text": plot_text(t(key, lang, amount=fmt_compact(int(plan_now[fen]), lang))), "font": {"color": color, "size": 16}})
+    for fen, planned, color, key in ((snapshot.base_fen, pace.planned_base_fen, ORANGE, "chart_base_plan"), (snapshot.stretch_fen, pace.planned_stretch_fen, RED, "chart_stretch_plan")):
+        if fen and now_x > 0:
+            plan_now[fen] = planned
+            traces.append({"type": "scatter", "x": [0, now_x], "y": [0, planned / 100], "mode": "lines", "line": {"color": color, "width": 2.5, "dash": "dot"}, "opacity": 0.8})
+            annotations.append({"x": now_x, "y": planned / 100, "xanchor": "left", "yanchor": "middle", "showarrow": False, "xshift": 4,
+                                "text": plot_text(t(key, lang, amount=fmt_compact(planned, lang))), "font": {"color": color, "size": 16}})
 
-    # The projection from now to the end of this session, at the pace's rates (the tile's projected finish is the event's end).
-    projecting = pace.on_air and pace.live_minutes_left > 0 and end_x > now_x
-    high_end = revenue
-    if projecting:
-        minutes = Decimal(str(end_x - now_x))
-        point_rate = Decimal(pace.projected_fen - revenue) / pace.live_minutes_left
-        low_end, point_end, high_end = (revenue + int(rate * minutes) for rate in (min(pace.rate_low_fen, point_rate), point_rate, max(pace.rate_high_fen, point_rate)))
+    # The projection from now to the end of this session, with its band (the tile's projected finish is the event's end).
+    point_end = None
+    if pace.on_air and end_x > now_x:
+        low_end, point_end, high_end = pace.projected_within(Decimal(str(end_x - now_x)), revenue)
         traces.append({"type": "scatter", "x": [now_x, end_x, end_x, now_x], "y": [revenue / 100, high_end / 100, low_end / 100, revenue / 100],
                        "mode": "lines", "fill": "toself", "fillcolor": "rgba(64, 169, 255, 0.16)", "line": {"width": 0}})
         traces.append({"type": "scatter", "x": [now_x, end_x], "y": [revenue / 100, point_end / 100], "mode": "lines", "line": {"color": BLUE, "width": 3, "dash": "dash"}})
-        annotations.append({"x": end_x, "y": point_end / 100, "xanchor": "right", "yanchor": "bottom", "showarrow": False,
-                            "text": plot_text(t("chart_projected", lang, amount=fmt_compact(point_end, lang))), "font": {"color": BLUE, "size": 18}})
 
-    top_fen = max(revenue, high_end, *plan_now.values(), 100) * 1.12
+    # The y axis fits what has been sold and where the plan says it should be by now; the projection may run off its top.
+    top_fen = max(revenue, *plan_now.values(), 100) * 1.25
     above = 0
     for fen, color, key in ((snapshot.stretch_fen, RED, "chart_stretch"), (snapshot.base_fen, ORANGE, "chart_base")):
         if not fen:
@@ -199,6 +195,16 @@ def revenue_figure(config: EventConfig, snapshot: Snapshot, lang: str) -> go.Fig
             annotations.append({"xref": "x domain", "x": 1, "xanchor": "right", "xshift": -above, "yref": "paper", "y": 1, "yanchor": "bottom", "showarrow": False,
                                 "text": f"{label} ↑", "font": {"color": color, "size": 18}})
             above += int(text_ems(label) * 18) + 40
+    if point_end is not None:
+        annotations.append({"x": end_x, "y": min(point_end, top_fen * 0.93) / 100, "xanchor": "right", "yanchor": "bottom", "showarrow": False,
+                            "text": plot_text(t("chart_projected", lang, amount=fmt_compact(point_end, lang))), "font": {"color": BLUE, "size": 18}})
+    # The live room's viewers, faint, on an axis of their own at the right: when people came, and whether sales followed.
+    viewers = [(axis.x(at_minute(minute)), count) for minute, count in snapshot.viewers_by_minute if CHART_MINUTES[0] <= minute < CHART_MINUTES[1]]
+    viewers = [(x, count) for x, count in viewers if x <= now_x]
+    peak_viewers = max([count for _x, count in viewers] + [0])
+    if viewers:
+        traces.append({"type": "scatter", "x": [x for x, _ in viewers], "y": [count for _, count in viewers], "yaxis": "y2", "mode": "lines",
+                       "line": {"color": CYAN, "width": 2}, "opacity": 0.55})
     traces.append({"type": "scatter", "x": xs, "y": [fen / 100 for fen in totals], "mode": "lines", "line": {"color": GOLD, "width": 5, "shape": "hv"},
                    "fill": "tozeroy", "fillcolor": "rgba(255, 214, 102, 0.14)"})
     ticks = axis.ticks(end_x)
@@ -210,11 +216,14 @@ def revenue_figure(config: EventConfig, snapshot: Snapshot, lang: str) -> go.Fig
         paper_bgcolor=PANEL, plot_bgcolor=PANEL,
         font={"family": FONT_STACK, "size": 18, "color": SOFT_TEXT},
         title={"text": t("revenue_over_time", lang), "font": {"size": 26, "color": LABEL}, "x": 0.02, "y": 0.97, "yanchor": "top"},
-        margin={"l": 84, "r": 24, "t": 64, "b": 70},
+        margin={"l": 84, "r": 64 if viewers else 24, "t": 64, "b": 70},
         xaxis={"showgrid": False, "linecolor": LINE, "range": [0, max(end_x, 1.0)], "tickangle": 0, "tickvals": [tick.x for tick in ticks],
                "ticktext": [f"{tick.time}<br>{plot_text(tick.session)}" if tick.session else tick.time for tick in ticks], "zeroline": False},
         yaxis={"range": [0, top_fen / 100], "tickvals": [fen / 100 for fen in y_ticks], "ticktext": [fmt_axis_money(fen, lang) for fen in y_ticks],
                "gridcolor": "rgba(255,255,255,0.07)", "zeroline": False},
+        yaxis2={"overlaying": "y", "side": "right", "range": [0, max(peak_viewers, 1) * 1.25], "showgrid": False, "zeroline": False,
+                "visible": bool(viewers), "tickfont": {"color": CYAN, "size": 14}, "nticks": 4,
+                "title": {"text": plot_text(t("lr_viewers_axis", lang)), "font": {"color": CYAN, "size": 14}, "standoff": 4}},
     ))
 
 

@@ -41,7 +41,7 @@ SERIES = (GOLD, CORAL, BLUE, GREEN, PURPLE, ORANGE, CYAN, PINK)
 FONT_FAMILIES = ("Noto Sans CJK SC", "Noto Sans SC", "PingFang SC", "Microsoft YaHei", "Source Han Sans SC")
 FONT_STACK = ", ".join(f"'{family}'" for family in FONT_FAMILIES) + ", sans-serif"
 
-CHART_HEIGHT = 490  # px on a 1920 px screen, scaled with it; the chart stretches to the leaderboard card beside it, this tall
+CHART_HEIGHT = 420  # px on a 1920 px screen, scaled with it; the chart stretches to the leaderboard card beside it, this tall
 
 URGENCY_COLORS = {"critical": RED, "high": ORANGE, "normal": BLUE, "low": MUTED}
 

@@ -139,3 +139,20 @@ def board_html(snapshot: Snapshot, lang: str, period: int, wall_seconds: float) 
 def footer_notice_html(line: str) -> str:
     """Return the big screen's footer line (the store was opened again), escaped."""
     return render("big_screen/footer.html", line=line)
+
+
+def live_room_html(snapshot: Snapshot, lang: str) -> str:
+    """Return the live room's strip (SPEC §4.1, as 抖音罗盘 and 视频号助手 show it): viewers now and at the peak, entries, conversion and GPM; "" without any live-room data."""
+    room = snapshot.live
+    if room.viewers is None and not room.entries:
+        return ""
+    dash = "—"
+    cells = [
+        {"label": t("lr_viewers", lang), "value": fmt_int(room.viewers) if room.viewers is not None else dash,
+         "note": t("lr_peak", lang, n=fmt_int(room.peak_viewers)) if room.peak_viewers is not None else ""},
+        {"label": t("lr_entries", lang), "value": fmt_int(room.entries), "note": t("lr_entrants", lang, n=fmt_int(room.entrants))},
+        {"label": t("lr_conversion", lang), "value": fmt_pct(room.conversion) if room.conversion is not None else dash,
+         "note": t("lr_buyers", lang, n=fmt_int(room.entrant_buyers))},
+        {"label": t("metric_gpm", lang), "value": fmt_yuan(int(room.gpm_fen)) if room.gpm_fen is not None else dash, "note": ""},
+    ]
+    return render("big_screen/live_room.html", title=t("lr_title", lang), cells=cells)
