@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
-from warroom import access
+from warroom import access, links
 from warroom.health import ingest_health
 from warroom.i18n import fmt_duration, fmt_int, role_label, t
 from warroom.web import auth, errors, frame, language, session, text
@@ -57,7 +57,10 @@ feeds()
 
 st.markdown(f"#### {t('setup_links', lang)}")
 st.caption(t("setup_links_note", lang))
-base_url = frame.app_base_url("setup")
+# Built on [server] public_url, else this machine's LAN address: never the address this browser happens to use (localhost).
+link_base = links.base_url(config, int(st.get_option("server.port")))
+base_url = link_base.url
+frame.show_html(setup_view.lan_warning_html(link_base, lang))
 if settings.link_secret:
     kiosk_url = access.link(base_url, lang, kiosk=access.kiosk_token(settings.link_secret))
     with st.container(border=True):

@@ -8,6 +8,7 @@
 from warroom.config.base import FIRST_YEAR, LAST_YEAR, MAX_MINUTES, ConfigError, EventTime, Yuan
 from warroom.config.event import EventConfig
 from warroom.config.loading import load_event
+from warroom.config.network import MIN_INTAKE_SECRET_LENGTH, PUBLIC_URL_ENV, IntakeSettings, ServerSettings, public_url_problem
 from warroom.config.prompting import DEFAULT_PROMPT_MESSAGES, INHIBIT_FLASH_SALE, PROMPT_KINDS, URGENCIES, PromptKind, PromptRule
 from warroom.config.sections import (
     DB_URL_ENV,
@@ -42,9 +43,11 @@ __all__ = [
     "INHIBIT_FLASH_SALE",
     "LAST_YEAR",
     "MAX_MINUTES",
+    "MIN_INTAKE_SECRET_LENGTH",
     "MIN_TOKEN_LENGTH",
     "PROFILES",
     "PROMPT_KINDS",
+    "PUBLIC_URL_ENV",
     "ROLES",
     "SECRET_KEYS",
     "STORE_SCHEMES",
@@ -60,17 +63,20 @@ __all__ = [
     "FlashSale",
     "Goals",
     "Group",
+    "IntakeSettings",
     "Leaderboard",
     "LiveSession",
     "Product",
     "PromptKind",
     "PromptRule",
     "ReviewSettings",
+    "ServerSettings",
     "Role",
     "Slot",
     "Staff",
     "StoreSettings",
     "Yuan",
     "load_event",
+    "public_url_problem",
     "store_url_problem",
 ]
