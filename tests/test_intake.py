@@ -420,3 +420,24 @@ def test_the_ingest_tails_the_spool_only_with_intake(tmp_path, sections, labels)
     event.write_text(small_event(*sections), encoding="utf-8")
     config = intake.with_spool_feeds(load_event(event))
     assert [feed.label for feed in config.feeds][2:] == labels, [feed.label for feed in config.feeds]
+
+
+def test_a_running_ingest_takes_in_a_spool_that_appears_after_it_started(tmp_path, store_url):
+    from connectors.intake_lines import line_reader
+
+    (tmp_path / "feeds").mkdir()
+    event = tmp_path / "event.toml"
+    event.write_text(small_event(store(store_url), table("[intake]", secret=SECRET)), encoding="utf-8")
+    config = load_event(event)
+    opened = Store(store_url, LedgerRules.from_config(config))
+    stop = threading.Event()
+    running = threading.Thread(target=ingest, args=(config, opened), kwargs={"once": False, "stop": stop}, daemon=True)
+    running.start()
+    try:
+        intake.Spool(tmp_path / intake.SPOOL_FOLDER, line_reader(config)).take("orders", lines(ORDER))
+        found = wait_until(lambda: opened.count("orders") == 1, timeout=60, what="the spooled order in the store")
+    finally:
+        stop.set()
+        running.join(timeout=30)
+        opened.close()
+    assert found, "the running ingest never read the spool"
