@@ -55,7 +55,9 @@ def phone():
             ("-n", name, "link", "set", "lo", "up"),
             ("-n", name, "route", "add", "default", "via", f"{prefix}.1"),
         ):
-            ip(*command)
+            done = ip(*command, check=False)
+            if done.returncode != 0:
+                pytest.skip(f"cannot join a network namespace to this one here (ip {' '.join(command)}): {done.stderr.strip()}")
         yield name
     finally:
         ip("link", "del", host_end, check=False)
