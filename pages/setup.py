@@ -8,6 +8,7 @@ import streamlit as st
 from warroom import access, links
 from warroom.health import ingest_health
 from warroom.i18n import fmt_duration, fmt_int, role_label, t
+from warroom.intake import with_spool_feeds
 from warroom.web import auth, errors, frame, language, session, text
 from warroom.web.views import setup as setup_view
 from warroom.web.views.setup import feed_rows, flash_sale_rows, glance_html, session_rows, staff_by_role, staff_rows
@@ -42,7 +43,8 @@ people.dataframe(staff_rows(config, lang), hide_index=True)
 @errors.guarded("feeds")
 def feeds() -> None:
     st.markdown(f"#### {t('setup_feeds', lang)}")
-    health = ingest_health(live.figures.store, config, live.figures.clock.now(), wall_now=datetime.now(UTC))
+    # With [intake], the spool of the HTTP intake is a feed too (warroom.intake).
+    health = ingest_health(live.figures.store, with_spool_feeds(config), live.figures.clock.now(), wall_now=datetime.now(UTC))
     if health.ingest_running and health.ingest_heartbeat is not None:
         ago = fmt_duration((health.wall_as_of - health.ingest_heartbeat).total_seconds(), lang)
         st.success(t("setup_ingest_running", lang, ago=ago), icon=":material/sync:")

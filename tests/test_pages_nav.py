@@ -347,6 +347,14 @@ def test_setup_warns_only_when_phones_off_this_network_cannot_open_the_links(eve
     assert (not app.exception, shown) == (True, warned), f"public URL {public_url!r}: LAN warning shown {shown}"
 
 
+def test_setup_lists_the_intake_spool_among_the_feeds(event):
+    source = event.source
+    source.write_text(source.read_text(encoding="utf-8") + '\n[intake]\nsecret = "intake-secret-0123456789"\n', encoding="utf-8")
+    app = on_page(open_app(viewer=Viewer(role="lead")), "setup")
+    labels = {str(label) for frame_ in app.dataframe if len(frame_.value.columns) for label in frame_.value.iloc[:, 0]}
+    assert (not app.exception, {"intake:orders", "intake:checkins"} <= labels) == (True, True), labels
+
+
 def test_setup_refuses_staff(event):
     app = routed_page(ROOT / "pages" / "setup.py")
     app.session_state[SESSION_KEY] = Viewer(role="staff", staff_id="S01")

@@ -94,6 +94,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     for feed, files in feed_files(config):
         if files:
             print(f"feed {feed.label}: {len(files)} file(s), {sum(f.stat().st_size for f in files):,} bytes")
+    if config.intake is not None:
+        print(f"intake: POST /api/v1/feeds/orders and /checkins (signed with [intake] secret), spooled to {config.folder / 'intake'}")
     try:
         store = open_store(config)
         print(f"store {safe_url(config.store_url)}: ok, {store.seq()} write(s) so far")
