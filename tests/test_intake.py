@@ -460,3 +460,13 @@ def test_a_running_ingest_takes_in_a_spool_that_appears_after_it_started(tmp_pat
         running.join(timeout=30)
         opened.close()
     assert found, "the running ingest never read the spool"
+
+
+@pytest.mark.parametrize(("sections", "says"), [((), False), ((table("[intake]", secret=SECRET),), True)], ids=["without", "with"])
+def test_check_says_where_the_intake_spools_and_never_its_secret(tmp_path, sections, says):
+    (tmp_path / "feeds").mkdir()
+    event = tmp_path / "event.toml"
+    event.write_text(small_event(*sections), encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "warroom", "check", "-c", str(event)], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    printed = result.stdout + result.stderr
+    assert (result.returncode, "intake:" in printed, SECRET in printed) == (0, says, False), printed
