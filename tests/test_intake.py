@@ -198,6 +198,16 @@ def test_without_intake_in_the_event_file_the_feeds_are_404(served):
     assert (status, served.spool("orders") == before) == (404, True), status
 
 
+def test_while_the_event_file_does_not_load_the_feeds_are_503_and_write_nothing(served):
+    before = served.spool("orders")
+    served.event.write_text(served.event_text + "\n[goals]\nbase = 1\n", encoding="utf-8")  # a section twice: not valid TOML
+    try:
+        status, answer, _headers = served.post("orders", lines(unique(ORDER, "order_id")))
+    finally:
+        served.event.write_text(served.event_text, encoding="utf-8")
+    assert (status, str(served.event) in json.dumps(answer), served.spool("orders") == before) == (503, False, True), (status, answer)
+
+
 def raw_exchange(port: int, head: bytes, parts, *, close_early: bool = False) -> bytes:
     """Send a request's head and then its parts over a socket; return what the server answered (b"" when it answered nothing)."""
     with socket.create_connection(("127.0.0.1", port), timeout=60) as connection:

@@ -82,9 +82,14 @@ def _json(status: int, body: dict, **headers: str) -> JSONResponse:
 async def _feeds(request: Request) -> Response:
     """POST /api/v1/feeds/{orders|checkins}: a signed body of JSON Lines, spooled durably, answered 202 with what it gave."""
     kind = request.path_params["kind"]
+    if kind not in intake.KINDS:
+        return _json(404, {"error": "no such feed: orders or checkins"})
     event = _event()
-    if kind not in intake.KINDS or event is None or event.spool is None:
-        return _json(404, {"error": "no such feed" if kind not in intake.KINDS else "this event has no [intake]"})
+    if event is None:
+        # The event file cannot be loaded now (being edited, say): the sender should try again, not give up.
+        return _json(503, {"error": "the event is not available; send the body again later"})
+    if event.spool is None:
+        return _json(404, {"error": "this event has no [intake]"})
     if intake.declared_too_large(request.headers.get("content-length")):
         return _json(413, {"error": f"the body is over {intake.MAX_BODY_BYTES} bytes"})
     try:
