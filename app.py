@@ -16,6 +16,7 @@ import streamlit as st
 from warroom import access
 from warroom.i18n import t
 from warroom.web import auth, errors, frame, language, session
+from warroom.web.intake_routes import intake_routes
 
 # Every page: its file, the key of its title and its icon.
 PAGES = {
@@ -80,5 +81,6 @@ def main() -> None:
 if __name__ == "__main__":
     main()
 else:
-    # Imported by uvicorn (`streamlit run app.py` found this st.App): the server, with its cookie route and error hook.
-    app = st.App(__file__, routes=auth.http_routes(), on_script_error=errors.page_failed)
+    # Imported by uvicorn (`streamlit run app.py` found this st.App): the server, with its cookie route, the HTTP intake
+    # and health check (SPEC §6), and the error hook.
+    app = st.App(__file__, routes=[*auth.http_routes(), *intake_routes()], on_script_error=errors.page_failed)

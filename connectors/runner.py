@@ -17,6 +17,7 @@ from connectors.poison import apply_isolating
 from connectors.processes import is_gone
 from connectors.watch import FeedWatcher
 from warroom.config import ConfigError, EventConfig
+from warroom.intake import with_spool_feeds
 from warroom.records import Batch, Checkpoint
 from warroom.redact import safe_url
 from warroom.staging import StagedOrders
@@ -93,6 +94,8 @@ def run_ingest(
     (connectors/pipeline.py); by default it does when the feeds hold READ_AHEAD_MIN_BYTES not yet read.
     """
     stop = stop or threading.Event()
+    # With [intake], the spool the HTTP intake writes is one more feed: read, deduplicated and quarantined like the others.
+    config = with_spool_feeds(config)
     owner = f"{socket.gethostname()}:{os.getpid()}:{id(stop)}:{_process_space()}"
     holder = store.take_lease(LEASE, owner, int(clock()), LEASE_TTL_SECONDS)
     if holder is not None and _is_dead_here(holder):

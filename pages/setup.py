@@ -5,9 +5,10 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
-from warroom import access
+from warroom import access, links
 from warroom.health import ingest_health
 from warroom.i18n import fmt_duration, fmt_int, role_label, t
+from warroom.intake import with_spool_feeds
 from warroom.web import auth, errors, frame, language, session, text
 from warroom.web.views import notify_status
 from warroom.web.views import setup as setup_view
@@ -43,7 +44,8 @@ people.dataframe(staff_rows(config, lang), hide_index=True)
 @errors.guarded("feeds")
 def feeds() -> None:
     st.markdown(f"#### {t('setup_feeds', lang)}")
-    health = ingest_health(live.figures.store, config, live.figures.clock.now(), wall_now=datetime.now(UTC))
+    # With [intake], the spool of the HTTP intake is a feed too (warroom.intake).
+    health = ingest_health(live.figures.store, with_spool_feeds(config), live.figures.clock.now(), wall_now=datetime.now(UTC))
     if health.ingest_running and health.ingest_heartbeat is not None:
         ago = fmt_duration((health.wall_as_of - health.ingest_heartbeat).total_seconds(), lang)
         st.success(t("setup_ingest_running", lang, ago=ago), icon=":material/sync:")
@@ -59,7 +61,10 @@ notify_status.panel(live.figures.store, config, lang)
 
 st.markdown(f"#### {t('setup_links', lang)}")
 st.caption(t("setup_links_note", lang))
-base_url = frame.app_base_url("setup")
+# Built on [server] public_url, else this machine's LAN address: never the address this browser happens to use (localhost).
+link_base = links.base_url(config, int(st.get_option("server.port")))
+base_url = link_base.url
+frame.show_html(setup_view.lan_warning_html(link_base, lang))
 if settings.link_secret:
     kiosk_url = access.link(base_url, lang, kiosk=access.kiosk_token(settings.link_secret))
     with st.container(border=True):

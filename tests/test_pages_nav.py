@@ -327,14 +327,32 @@ def test_a_lead_s_leaderboards_show_commission_and_the_race(event):
 # -- setup --------------------------------------------------------------------------------------------------
 
 
-def test_setup_prints_everyone_s_link_and_the_feeds(event):
+def test_setup_prints_everyone_s_link_and_the_feeds(event, monkeypatch):
+    # The links are built on the public URL (warroom.links), never on the address the lead's browser uses.
+    monkeypatch.setenv("WARROOM_PUBLIC_URL", "https://warroom.example.com")
     app = on_page(open_app(viewer=Viewer(role="lead")), "setup")
     links = [element.value for element in app.code]
     assert not app.exception
     assert len(app.image) >= 3
-    assert f"http://localhost:8501/?token={link_for('S01')}" in links
+    assert f"https://warroom.example.com/?token={link_for('S01')}" in links
     assert any("kiosk=" in link for link in links)
     assert len(app.dataframe) >= 4
+
+
+@pytest.mark.parametrize(("public_url", "warned"), [("", True), ("https://warroom.example.com", False)])
+def test_setup_warns_only_when_phones_off_this_network_cannot_open_the_links(event, monkeypatch, public_url, warned):
+    monkeypatch.setenv("WARROOM_PUBLIC_URL", public_url)
+    app = on_page(open_app(viewer=Viewer(role="lead")), "setup")
+    shown = any("public_url" in element.value for element in app.get("html"))
+    assert (not app.exception, shown) == (True, warned), f"public URL {public_url!r}: LAN warning shown {shown}"
+
+
+def test_setup_lists_the_intake_spool_among_the_feeds(event):
+    source = event.source
+    source.write_text(source.read_text(encoding="utf-8") + '\n[intake]\nsecret = "intake-secret-0123456789"\n', encoding="utf-8")
+    app = on_page(open_app(viewer=Viewer(role="lead")), "setup")
+    labels = {str(label) for frame_ in app.dataframe if len(frame_.value.columns) for label in frame_.value.iloc[:, 0]}
+    assert (not app.exception, {"intake:orders", "intake:checkins"} <= labels) == (True, True), labels
 
 
 def test_setup_refuses_staff(event):

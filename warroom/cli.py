@@ -1,4 +1,4 @@
-"""The command line (SPEC §3): demo, ingest, serve, stats, check, prompts and quarantine."""
+"""The command line (SPEC §3, §7): demo, ingest, serve, stats, check, prompts, quarantine and links."""
 
 from __future__ import annotations
 
@@ -94,6 +94,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     for feed, files in feed_files(config):
         if files:
             print(f"feed {feed.label}: {len(files)} file(s), {sum(f.stat().st_size for f in files):,} bytes")
+    if config.intake is not None:
+        print(f"intake: POST /api/v1/feeds/orders and /checkins (signed with [intake] secret), spooled to {config.folder / 'intake'}")
     try:
         store = open_store(config)
         print(f"store {safe_url(config.store_url)}: ok, {store.seq()} write(s) so far")
@@ -166,11 +168,39 @@ def cmd_prompts(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_links(args: argparse.Namespace) -> int:
+    from warroom.access import access_settings
+    from warroom.links import app_secrets, base_url, event_links
+
+    config = load_event(args.config)
+    base = base_url(config, args.port)
+    settings = access_settings(config, app_secrets())
+    if base.warning:
+        print(f"warroom: warning: {base.warning}", file=sys.stderr)
+    if not settings.has_links:
+        print("warroom: warning: no link can be made: set [access] link_secret in the event file (python -m warroom.access secret makes one)", file=sys.stderr)
+    links = event_links(config, settings, base)
+    if args.json:
+        print(json.dumps(links.as_json(), ensure_ascii=False, indent=2))
+        return 0
+    # The links are made to be handed out (SPEC §5): printing them is their purpose.
+    print(f"kiosk (the TV)  {links.kiosk or '-'}")
+    for link in links.staff:
+        print(f"{link.staff_id}  {link.name}  {link.url or '-'}")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
+    from warroom.links import base_url
+
+    config = load_event(args.config)
     # The app opens the store itself: one that cannot be opened is one line here, not an error on every screen.
-    open_store(load_event(args.config)).close()
+    open_store(config).close()
+    base = base_url(config, args.port)
     command, env = serve_command(args.config, args.port)
-    print(f"warroom: serving {args.config} at http://localhost:{args.port}", file=sys.stderr)
+    print(f"warroom: serving {args.config} at {base.url}", file=sys.stderr)
+    if base.warning:
+        print(f"warroom: warning: {base.warning}", file=sys.stderr)
     try:
         return subprocess.call(command, env=env)
     except KeyboardInterrupt:
@@ -245,6 +275,11 @@ def build_parser() -> argparse.ArgumentParser:
     quarantine.add_argument("--json", action="store_true")
     quarantine.add_argument("--release", action="store_true", help="forget the quarantined rows and the checkpoints so the next ingest re-reads the feeds")
     quarantine.set_defaults(run=cmd_quarantine)
+
+    links = with_config("links", "print every staff member's personal link and the kiosk link, on [server] public_url (SPEC §7)")
+    links.add_argument("--json", action="store_true", help='print {"kiosk": URL, "staff": [{"staff_id", "name", "url"}]}')
+    links.add_argument("--port", type=_port, default=DEFAULT_PORT, help="the app's port, for links on this machine's LAN address (without public_url)")
+    links.set_defaults(run=cmd_links)
     return parser
 
 

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -15,9 +16,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from warroom import runtime
+from warroom import access, runtime
 from warroom.clock import REPLAY_CLOCK_ENV, ReplayClock, parse_time
 from warroom.config import EventConfig, load_event
+from warroom.links import app_secrets, base_url
 from warroom.redact import hide_password
 from warroom.runtime import disk_full, disk_full_message, evaluator_thread, open_store, serve_command
 from warroom.schedule import live_sessions
@@ -27,6 +29,12 @@ LEAD_IN = timedelta(minutes=5)
 # After a session ends, keep replaying this long (late orders and refunds), then jump ahead.
 AFTERGLOW = timedelta(minutes=15)
 TICK_SECONDS = 0.25
+# The sample event's public passwords (sample_data/520/event.toml says so beside their hashes): printed only while they still sign in.
+DEMO_PASSWORDS = {access.LEAD: "lead520", access.BOSS: "boss520"}
+# Ctrl-C in a terminal reaches the app server too, which may stop before this process handles it: an app
+# server that stops within this many seconds of a Ctrl-C stopped because of it, not by itself.
+INTERRUPT_GRACE_SECONDS = 2.0
+SERVER_LOG = "app_server.log"
 
 
 @dataclass(frozen=True)
@@ -166,37 +174,87 @@ def _guarded(name: str, target, stop: threading.Event, url: str):
     return run
 
 
+def _welcome(config: EventConfig, folder: Path, port: int) -> list[str]:
+    """Return the lines that say where to open the demo (the LAN address), the TV's kiosk link, the demo passwords and how to stop."""
+    base = base_url(config, port)
+    settings = access.access_settings(config, app_secrets())
+    lines = [
+        f"  open            {base.url}" + (f"  (on this machine: http://localhost:{port})" if "://localhost:" not in base.url else ""),
+    ]
+    if settings.link_secret:
+        lines.append(f"  TV (kiosk)      {access.link(base.url, kiosk=access.kiosk_token(settings.link_secret))}")
+    # The passwords are shown only while they are the ones that sign in (a secrets file may have replaced them).
+    known = {role: password for role, password in DEMO_PASSWORDS.items() if access.verify_password(password, settings.password_hashes.get(role))}
+    if known:
+        labels = {access.LEAD: "team lead", access.BOSS: "boss"}
+        lines.append("  passwords       " + ", ".join(f"{labels[role]} {password}" for role, password in known.items()))
+    lines.append(f"  staff links     warroom links -c {folder / 'event.toml'} --port {port}")
+    if base.warning:
+        lines.append(f"  note            {base.warning}")
+    lines.append("  stop            Ctrl-C")
+    return lines
+
+
+def _catch_stop_signals(interrupted: threading.Event, stop: threading.Event) -> dict:
+    """Make Ctrl-C (SIGINT) and SIGTERM stop the demo by setting the events; return the handlers they replace."""
+    def handler(_signum, _frame) -> None:
+        interrupted.set()
+        stop.set()
+
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            previous[signum] = signal.signal(signum, handler)
+    return previous
+
+
+def _server_log_tail(path: Path, url: str) -> str:
+    """Return the end of the app server's log, its store password masked."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return "(no log)"
+    return hide_password(text.strip()[-400:], url)
+
+
 def run_demo(*, speed: float, port: int, folder: Path | None) -> int:
-    """Run the demo until Ctrl-C; return the exit code."""
+    """Run the demo until Ctrl-C (exit code 0) or until a part of it fails (1, after one line saying which)."""
     folder = prepare_folder(folder)
     config = load_event(folder / "event.toml")
+    welcome = _welcome(config, folder, port)  # a bad WARROOM_PUBLIC_URL stops the demo here, in one line
     replay = Replay(config, SAMPLE, folder, speed)
     history = replay.start()
     store = open_store(config)
-    stop = threading.Event()
+    stop, interrupted = threading.Event(), threading.Event()
     url = config.store_url
     ingest = threading.Thread(target=_guarded("ingest", runtime.ingest, stop, url), args=(config, store), kwargs={"once": False, "stop": stop}, name="ingest", daemon=True)
     replayer = threading.Thread(target=_guarded("replay", replay.run, stop, url), args=(stop,), name="replay", daemon=True)
     prompts = evaluator_thread(store, config, stop, replay.clock, guard=lambda target: _guarded("prompt evaluator", target, stop, url))
     command, env = serve_command(folder / "event.toml", port, {REPLAY_CLOCK_ENV: str(replay.clock.path)})
-    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    ingest.start()
-    replayer.start()
-    prompts.start()
-    print(f"warroom demo: {config.event.name}", file=sys.stderr)
-    print(f"  working folder  {folder} ({history} rows of history written, replaying at {speed:g}x)", file=sys.stderr)
-    print(f"  open            http://localhost:{port}", file=sys.stderr)
-    print("  stop            Ctrl-C", file=sys.stderr)
+    previous = _catch_stop_signals(interrupted, stop)
+    server_log = folder / SERVER_LOG
+    # The server's output goes to a file: a pipe nobody reads would fill up and stall it.
+    with server_log.open("wb") as log:
+        server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     try:
-        while server.poll() is None:
-            if stop.wait(0.5):
-                return 1  # a thread stopped and said why
-        said = hide_password(server.stderr.read().decode(errors="replace").strip()[-400:], url)
-        print(f"warroom demo: the app server stopped: {said}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("\nwarroom demo: stopping", file=sys.stderr)
-        return 0
+        ingest.start()
+        replayer.start()
+        prompts.start()
+        print(f"warroom demo: {config.event.name}", file=sys.stderr)
+        print(f"  working folder  {folder} ({history} rows of history written, replaying at {speed:g}x)", file=sys.stderr)
+        print("\n".join(welcome), file=sys.stderr, flush=True)
+        while not stop.wait(0.5):
+            if server.poll() is not None:
+                break
+        if not interrupted.is_set() and server.poll() is not None:
+            # Ctrl-C may have reached the app server first: give the handler of this process a moment to note it.
+            interrupted.wait(INTERRUPT_GRACE_SECONDS)
+        if interrupted.is_set():
+            print("\nwarroom demo: stopping", file=sys.stderr)
+            return 0
+        if server.poll() is not None:
+            print(f"warroom demo: the app server stopped: {_server_log_tail(server_log, url)}", file=sys.stderr)
+        return 1  # a thread stopped and said why, or the app server stopped by itself
     finally:
         stop.set()
         server.terminate()
@@ -204,7 +262,10 @@ def run_demo(*, speed: float, port: int, folder: Path | None) -> int:
             server.wait(timeout=10)
         except subprocess.TimeoutExpired:
             server.kill()
+            server.wait()
         ingest.join(timeout=10)
         replayer.join(timeout=5)
         prompts.join(timeout=10)
         store.close()
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)

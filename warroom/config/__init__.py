@@ -8,6 +8,7 @@
 from warroom.config.base import FIRST_YEAR, LAST_YEAR, MAX_MINUTES, ConfigError, EventTime, Yuan
 from warroom.config.event import EventConfig
 from warroom.config.loading import load_event
+from warroom.config.network import MIN_INTAKE_SECRET_LENGTH, PUBLIC_URL_ENV, IntakeSettings, ServerSettings, public_url_problem
 from warroom.config.notify import NOTIFY_KINDS, NotifyKind, NotifyTarget, masked_robot_url
 from warroom.config.prompting import DEFAULT_PROMPT_MESSAGES, INHIBIT_FLASH_SALE, PROMPT_KINDS, URGENCIES, PromptKind, PromptRule
 from warroom.config.sections import (
@@ -43,10 +44,12 @@ __all__ = [
     "INHIBIT_FLASH_SALE",
     "LAST_YEAR",
     "MAX_MINUTES",
+    "MIN_INTAKE_SECRET_LENGTH",
     "MIN_TOKEN_LENGTH",
     "NOTIFY_KINDS",
     "PROFILES",
     "PROMPT_KINDS",
+    "PUBLIC_URL_ENV",
     "ROLES",
     "SECRET_KEYS",
     "STORE_SCHEMES",
@@ -62,6 +65,7 @@ __all__ = [
     "FlashSale",
     "Goals",
     "Group",
+    "IntakeSettings",
     "Leaderboard",
     "LiveSession",
     "NotifyKind",
@@ -70,6 +74,7 @@ __all__ = [
     "PromptKind",
     "PromptRule",
     "ReviewSettings",
+    "ServerSettings",
     "Role",
     "Slot",
     "Staff",
@@ -77,5 +82,6 @@ __all__ = [
     "Yuan",
     "load_event",
     "masked_robot_url",
+    "public_url_problem",
     "store_url_problem",
 ]

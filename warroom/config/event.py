@@ -8,6 +8,7 @@ from pathlib import Path
 from pydantic import Field, model_validator
 
 from warroom.config.base import MAX_MINUTES, _check_templates, _LocatedError, _Strict, _unique
+from warroom.config.network import IntakeSettings, ServerSettings
 from warroom.config.notify import NotifyTargets
 from warroom.config.prompting import (
     DEFAULT_PROMPT_MESSAGES,
@@ -59,6 +60,8 @@ class EventConfig(_Strict):
     review: ReviewSettings = Field(ReviewSettings(), description="[review]: the buyer tiers.")
     big_screen: BigScreenSettings = Field(BigScreenSettings(), description="[big_screen]: the big-order ticker's threshold.")
     notify: NotifyTargets = Field((), description="[[notify]]: group robots and webhooks each firing prompt is sent to (warroom.notify).")
+    server: ServerSettings = Field(ServerSettings(), description="[server]: public_url, the address every link and QR code is built on (warroom.links).")
+    intake: IntakeSettings | None = Field(None, description="[intake]: the HTTP intake's secret (SPEC §6); without it the intake answers 404.")
 
     # Not part of the file: where it was loaded from, to resolve relative paths.
     source: Path = Field(Path("event.toml"), exclude=True)

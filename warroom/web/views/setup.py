@@ -7,6 +7,7 @@ from datetime import timedelta
 from warroom.config import EventConfig, Staff
 from warroom.health import IngestHealth
 from warroom.i18n import fmt_duration, fmt_int, fmt_list, fmt_yuan, role_label, t
+from warroom.links import LAN, LOCAL_ONLY, BaseUrl
 from warroom.money import to_fen, yuan_text
 from warroom.schedule import live_sessions
 from warroom.web.templating import render
@@ -52,6 +53,14 @@ def glance_html(config: EventConfig, lang: str) -> str:
 def qr_label_html(name: str, staff_id: str) -> str:
     """Return the name and id under a staff member's QR code."""
     return render("setup/qr_label.html", name=name, id=staff_id)
+
+
+def lan_warning_html(base: BaseUrl, lang: str) -> str:
+    """Return the warning that phones off this network cannot open the links (on the LAN or this machine only), or "" on a public URL."""
+    if base.reach not in (LAN, LOCAL_ONLY):
+        return ""
+    key = "setup_lan_warning" if base.reach == LAN else "setup_local_warning"
+    return render("setup/lan_warning.html", text=t(key, lang, url=base.url), how=t("setup_public_url_how", lang))
 
 
 def session_rows(config: EventConfig, lang: str) -> list[dict[str, str]]:
