@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import logging
 import threading
-from types import SimpleNamespace
 
 import pytest
 
 from tests.notify_robots import SECRETS, WECOM_KEY, Wall, local_robots
 from tests.test_prompts import at, config
+from warroom.config import ServerSettings
 from warroom.notify import Dispatcher, prompts_page_url, transport
 from warroom.notify.base import Request
 from warroom.prompt_state import PromptEvaluator
@@ -72,11 +72,12 @@ def test_a_prompt_reaches_each_robot_exactly_once_across_a_restart(store_url, ro
 
 
 def test_the_message_says_title_reason_message_groups_and_the_prompts_page(store, robots, wall):
-    evaluator, dispatcher = evaluator_and_dispatcher(store, config(POSTER, notify=robots.targets()), wall)
+    event = config(POSTER, notify=robots.targets())
+    evaluator, dispatcher = evaluator_and_dispatcher(store, event, wall)
     (prompt,) = evaluator.tick(at("20:00"))
     dispatcher.step()
     text = robots.received["wecom"][0]
-    for part in (prompt.title, prompt.reason, prompt.message, "宠粉 1 群、宠粉 2 群", "http://localhost:8501/prompts"):
+    for part in (prompt.title, prompt.reason, prompt.message, "宠粉 1 群、宠粉 2 群", prompts_page_url(event)):
         assert part in text, f"the message lacks {part!r}"
 
 
@@ -88,14 +89,15 @@ def test_the_webhook_gets_each_prompt_with_an_id_to_drop_repeats(store, robots, 
     assert (prompt["key"], prompt["id"], prompt["groups"]) == (FIRST, f"{FIRST}@{int(at('20:00').timestamp())}", ["宠粉 1 群", "宠粉 2 群"])
 
 
-@pytest.mark.parametrize(("server", "expected"), [
-    (None, "http://localhost:8501/prompts"),
-    (SimpleNamespace(public_url="https://war.example.com/"), "https://war.example.com/prompts"),
-    (SimpleNamespace(public_url=None), "http://localhost:8501/prompts"),
+@pytest.mark.parametrize(("public_url", "lan", "expected"), [
+    (None, None, "http://127.0.0.1:8501/prompts"),
+    (None, "192.168.1.20", "http://192.168.1.20:8501/prompts"),
+    ("https://war.example.com", "192.168.1.20", "https://war.example.com/prompts"),
 ])
-def test_the_prompts_page_link_is_built_on_the_public_url(server, expected):
-    event = SimpleNamespace(server=server) if server is not None else SimpleNamespace()
-    assert prompts_page_url(event) == expected
+def test_the_prompts_page_link_is_built_where_every_link_is(public_url, lan, expected, monkeypatch):
+    monkeypatch.delenv("WARROOM_PUBLIC_URL", raising=False)
+    event = config(POSTER).model_copy(update={"server": ServerSettings(public_url=public_url)})
+    assert prompts_page_url(event, find_lan=lambda: lan) == expected
 
 
 @pytest.mark.parametrize(("kinds", "urgencies", "sent"), [

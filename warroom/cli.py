@@ -12,10 +12,9 @@ import threading
 from pathlib import Path
 
 from warroom.config import FIRST_YEAR, LAST_YEAR, ConfigError, EventConfig, load_event
+from warroom.links import DEFAULT_PORT
 from warroom.redact import safe_url
 from warroom.runtime import disk_full, disk_full_message, evaluator_thread, feed_files, feed_warnings, held_by_another_ingest, ingest, open_store, serve_command
-
-DEFAULT_PORT = 8501
 
 
 def _stop_on_signals(stop: threading.Event) -> None:

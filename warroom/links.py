@@ -25,6 +25,8 @@ from warroom.config import PUBLIC_URL_ENV, ConfigError, EventConfig, public_url_
 from warroom.config.network import got_url
 
 LOOPBACK = "127.0.0.1"
+# The app's port when none is given (Streamlit's own default): `warroom serve`, `demo` and `links` use it, and the prompts sent to robots link to it.
+DEFAULT_PORT = 8501
 # Any address outside this network will do: connect() on a UDP socket only picks the route and the
 # source address, and sends nothing. AliDNS, as reachable from a Chinese network as any.
 ROUTE_PROBE = ("223.5.5.5", 53)

@@ -7,25 +7,26 @@ groups), from warroom/strings.toml like every string shown; the message to copy 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 
-from warroom.config import EventConfig
+from warroom.config import ConfigError, EventConfig
 from warroom.i18n import fmt_list, t
+from warroom.links import DEFAULT_PORT, base_url, lan_address
 from warroom.prompts import Prompt
 
-# Without `[server] public_url` (another part of issue 18), the prompts page is linked on the machine itself.
-FALLBACK_APP_URL = "http://localhost:8501"
 PROMPTS_PAGE = "prompts"
 URGENCY_RANK = {"critical": 0, "high": 1, "normal": 2, "low": 3}
 LANG = "zh"
 
 
-def prompts_page_url(config: EventConfig) -> str:
-    """Return the link to the prompts page: on the event's `[server] public_url` when the event file has one, else on localhost:8501."""
-    server = getattr(config, "server", None)
-    public_url = getattr(server, "public_url", None)
-    base = str(public_url).rstrip("/") if public_url else FALLBACK_APP_URL
+def prompts_page_url(config: EventConfig, *, find_lan: Callable[[], str | None] = lan_address) -> str:
+    """Return the link to the prompts page, on the address every link is built on (warroom.links.base_url: the public URL, else the LAN address)."""
+    try:
+        base = base_url(config, DEFAULT_PORT, find_lan=find_lan).url
+    except ConfigError:
+        # A bad WARROOM_PUBLIC_URL: `warroom serve` says so; a robot's message still links somewhere that works on this machine's network.
+        base = base_url(config, DEFAULT_PORT, environ={}, find_lan=find_lan).url
     return f"{base}/{PROMPTS_PAGE}"
 
 
