@@ -41,7 +41,8 @@ def live_board() -> None:
     with revenue, errors.panel("revenue", lang):
         st.html(big_screen_view.revenue_html(live.config, snapshot, lang))
     with tiles, errors.panel("kpi_tiles", lang):
-        st.html(big_screen_view.kpi_tiles_html(snapshot, lang))
+        # After the last session, the show's result takes the pace tiles' place: there is no pace left to judge.
+        st.html(big_screen_view.summary_html(live.config, snapshot, lang) if snapshot.pace.finished else big_screen_view.kpi_tiles_html(snapshot, lang))
     room = big_screen_view.live_room_html(snapshot, lang)
     if room:
         with errors.panel("live_room", lang):

@@ -152,3 +152,27 @@ def test_of_several_new_orders_the_biggest_is_called_out():
 def test_the_callout_escapes_a_name():
     html = rail.callout_html(replace(order("b", 5000), staff="<img src=x onerror=alert(1)>"), load_event(SAMPLE_EVENT), "zh")
     assert "<img" not in html and "&lt;img" in html
+
+
+# -- the live room's strip and the show's summary ------------------------------------------------
+
+
+def test_the_live_room_strip_says_the_snapshot_s_live_room(scene):
+    _name, _config, snapshot = scene
+    html = big_screen.live_room_html(snapshot, "zh")
+    assert f"{snapshot.live.viewers:,}" in html
+    assert f"{snapshot.live.entries:,}" in html
+
+
+def test_the_summary_names_each_board_s_leader_and_the_goals(scene):
+    name, config, snapshot = scene
+    if name != "after_end":
+        pytest.skip("the summary is shown after the show")
+    html = big_screen.summary_html(config, snapshot, "zh")
+    assert "保底 ✓" in html and "冲刺 ✓" in html
+    assert snapshot.leaderboards["order_taker"][0].name in html
+
+
+def test_the_header_says_the_show_is_over_after_the_last_session(scene):
+    name, config, snapshot = scene
+    assert ("直播已结束" in big_screen.header_html(config, snapshot, "zh")) == (name == "after_end")

@@ -125,3 +125,16 @@ def test_the_plan_is_drawn_and_the_projection_only_while_on_air(scene, looks):
     chart = looks("1080p", "zh")["chart"]
     # Two plan lines (dotted) and, on air, the projection (dashed): every one has a dash pattern.
     assert chart["dotted"] == (2 if moment == "after_end" else 3), chart
+
+
+def test_after_the_show_the_summary_takes_the_pace_tiles_place(scene, looks):
+    moment, _served = scene
+    text = looks("1080p", "zh")["text"]
+    assert ("本场战报" in text) == (moment == "after_end"), moment
+    assert ("当前节奏" in text) == (moment != "after_end"), moment
+
+
+def test_the_live_room_strip_shows_viewers_and_conversion(looks):
+    text = looks("1080p", "zh")["text"]
+    for label in ("直播间", "在线", "进房", "转化率", "千次观看成交"):
+        assert label in text, label

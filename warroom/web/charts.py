@@ -167,7 +167,10 @@ def revenue_figure(config: EventConfig, snapshot: Snapshot, lang: str) -> go.Fig
         if fen and now_x > 0:
             plan_now[fen] = planned
             traces.append({"type": "scatter", "x": [0, now_x], "y": [0, planned / 100], "mode": "lines", "line": {"color": color, "width": 2.5, "dash": "dot"}, "opacity": 0.8})
-            annotations.append({"x": now_x, "y": planned / 100, "xanchor": "left", "yanchor": "middle", "showarrow": False, "xshift": 4,
+            # Beside the line's end, or, near the axis's end (where the viewers' axis is), above it to the left.
+            near_end = now_x > end_x * 0.8
+            annotations.append({"x": now_x, "y": planned / 100, "xanchor": "right" if near_end else "left", "yanchor": "bottom" if near_end else "middle",
+                                "showarrow": False, "xshift": -4 if near_end else 4,
                                 "text": plot_text(t(key, lang, amount=fmt_compact(planned, lang))), "font": {"color": color, "size": 16}})
 
     # The projection from now to the end of this session, with its band (the tile's projected finish is the event's end).

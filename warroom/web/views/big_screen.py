@@ -7,6 +7,7 @@ from decimal import Decimal
 from warroom.config import EventConfig
 from warroom.figures import Snapshot
 from warroom.i18n import fmt_compact, fmt_int, fmt_pct, fmt_yuan, role_label, t
+from warroom.show_summary import show_summary
 from warroom.web.templating import render
 from warroom.web.text import coming_time, event_time, fit_ems, fmt_standing, text_ems, trend
 
@@ -22,6 +23,8 @@ def header_html(config: EventConfig, snapshot: Snapshot, lang: str) -> str:
         if pace.session and pace.session != config.event.name:
             parts.append(pace.session)
         parts.append(t("live_minutes_left", lang, minutes=fmt_int(pace.session_minutes_left)))
+    elif pace.finished:
+        parts = [t("show_over", lang)]
     else:
         parts = [t("off_air", lang)]
         if pace.next_start is not None:
@@ -153,6 +156,24 @@ def live_room_html(snapshot: Snapshot, lang: str) -> str:
         {"label": t("lr_entries", lang), "value": fmt_int(room.entries), "note": t("lr_entrants", lang, n=fmt_int(room.entrants))},
         {"label": t("lr_conversion", lang), "value": fmt_pct(room.conversion) if room.conversion is not None else dash,
          "note": t("lr_buyers", lang, n=fmt_int(room.entrant_buyers))},
-        {"label": t("metric_gpm", lang), "value": fmt_yuan(int(room.gpm_fen)) if room.gpm_fen is not None else dash, "note": ""},
+        {"label": t("metric_gpm", lang), "value": fmt_compact(int(room.gpm_fen), lang) if room.gpm_fen is not None else dash, "note": ""},
     ]
     return render("big_screen/live_room.html", title=t("lr_title", lang), cells=cells)
+
+
+def summary_html(config: EventConfig, snapshot: Snapshot, lang: str) -> str:
+    """Return the show's result, in the tiles' place once the last session has ended: goals reached, orders and buyers, each board's top, the best flash sale."""
+    summary = show_summary(snapshot, config)
+    goals = [{"label": t(f"sum_{kind}", lang), "reached": kind in summary.goals_reached} for kind in ("base", "stretch")]
+    leaders = [
+        {"role": role_label(role, lang), "names": "、".join(standing.name for standing in standings), "value": fmt_standing(standings[0], lang)}
+        for role, standings in summary.leaders.items() if standings
+    ]
+    best = summary.best_flash_sale
+    return render(
+        "big_screen/summary.html", title=t("sum_title", lang), goals=goals, missed=t("sum_missed", lang),
+        orders=t("sum_orders", lang, orders=fmt_int(summary.paid_orders), buyers=fmt_int(summary.paying_customers)),
+        peak=t("lr_peak", lang, n=fmt_int(summary.peak_viewers)) if summary.peak_viewers is not None else "",
+        leaders_title=t("sum_leaders", lang), leaders=leaders,
+        best_title=t("sum_best_sale", lang), best=t("sum_best_sale_line", lang, product=best.sale.product, amount=fmt_compact(best.revenue_fen, lang)) if best else "",
+    )
