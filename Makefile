@@ -10,8 +10,9 @@ $(BIN)/warroom: requirements.txt pyproject.toml
 	$(BIN)/pip install -q -r requirements.txt
 	touch $@
 
+# DEMO_ARGS passes options through, e.g. make demo DEMO_ARGS="--port 8600 --speed 60".
 demo: $(BIN)/warroom
-	$(BIN)/warroom demo
+	$(BIN)/warroom demo $(DEMO_ARGS)
 
 # Chromium and CJK fonts for the browser tests; PostgreSQL for the store tests.
 system-deps:

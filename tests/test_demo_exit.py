@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -66,3 +67,43 @@ def test_the_demo_prints_the_kiosk_link(interrupted_demo):
 def test_the_demo_prints_the_demo_passwords(interrupted_demo):
     _code, printed, _port = interrupted_demo
     assert (LEAD_PASSWORD in printed, BOSS_PASSWORD in printed) == (True, True), printed
+
+
+def test_make_demo_stops_on_ctrl_c_in_a_terminal_with_exit_code_0(tmp_path):
+    """`make demo` in a terminal, stopped by Ctrl-C typed there: make exits 0 and prints no error (GNU make would say "Interrupt")."""
+    import fcntl
+    import subprocess
+    import termios
+
+    from tests.browser_support import ROOT, free_port
+
+    master, slave = os.openpty()
+    args = f"--port {free_port()} --dir {tmp_path / 'work'} --speed 60"
+
+    def controlling_terminal() -> None:
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)  # after setsid: the pty is this session's terminal, as a login's is
+
+    make = subprocess.Popen(["make", "-s", "demo", f"DEMO_ARGS={args}"], cwd=ROOT, stdin=slave, stdout=slave, stderr=slave,
+                            start_new_session=True, preexec_fn=controlling_terminal)
+    os.close(slave)
+    printed = b""
+    try:
+        def read_some() -> bool:
+            nonlocal printed
+            with contextlib.suppress(OSError):  # nothing to read yet, or the terminal closed
+                printed += os.read(master, 65536)
+            return WELCOME_END.encode() in printed or make.poll() is not None
+
+        os.set_blocking(master, False)
+        wait_until(read_some, timeout=120, interval=0.1, what="the demo's URL line under make")
+        assert make.poll() is None, printed.decode(errors="replace")
+        os.write(master, b"\x03")  # Ctrl-C, typed at the terminal
+        code = make.wait(timeout=60)
+        read_some()
+    finally:
+        if make.poll() is None:
+            os.killpg(make.pid, signal.SIGKILL)
+        os.close(master)
+    text = printed.decode(errors="replace")
+    assert code == 0, text
+    assert "Interrupt" not in text and "Error" not in text and "Traceback" not in text, text

@@ -208,8 +208,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from warroom.demo import run_demo
+    from warroom.terminal import own_foreground_group
 
-    return run_demo(speed=args.speed, port=args.port, folder=args.dir)
+    # Under `make demo`, Ctrl-C is the demo's alone: make then exits with the demo's 0, not "Interrupt" and 130.
+    with own_foreground_group():
+        return run_demo(speed=args.speed, port=args.port, folder=args.dir)
 
 
 def _speed(text: str) -> float:
