@@ -1,4 +1,4 @@
-"""The command line (SPEC §3): demo, ingest, serve, stats, check, prompts and quarantine."""
+"""The command line (SPEC §3, §7): demo, ingest, serve, stats, check, prompts, quarantine, compare and plan."""
 
 from __future__ import annotations
 
@@ -166,6 +166,54 @@ def cmd_prompts(args: argparse.Namespace) -> int:
     return 0
 
 
+def _compared_events(args: argparse.Namespace, earlier_path: Path):
+    """Return this event's config and figures and the earlier event's figures, each from its own store (read-only)."""
+    from warroom.clock import default_clock
+    from warroom.compare import campaign_figures, earlier_figures, load_earlier
+
+    config = load_event(args.config)
+    earlier = load_earlier(config, earlier_path)
+    now = default_clock().now()
+    label = next((entry.label for entry in config.history if entry.label and entry.resolved(config.folder) == earlier.source.resolve()), None)
+    then = earlier_figures(earlier, now, label, this_url=config.store_url)
+    store = open_store(config, read_only=True)
+    try:
+        return config, campaign_figures(store, config, now), then
+    finally:
+        store.close()
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from warroom.campaign_report import compare_lines
+    from warroom.compare import compare, compare_json
+
+    _config, this, earlier = _compared_events(args, args.earlier)
+    comparison = compare(this, earlier)
+    if args.json:
+        print(json.dumps(compare_json(comparison), ensure_ascii=False, indent=2))
+        return 0
+    print("\n".join(compare_lines(comparison)))
+    return 0
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    from warroom.campaign_report import plan_lines
+    from warroom.plan import membership, plan_from, plan_json
+
+    config, this, earlier = _compared_events(args, args.earlier)
+    plan = plan_from(config, earlier)
+    if args.json:
+        print(json.dumps(plan_json(plan), ensure_ascii=False, indent=2))
+        return 0
+    store = open_store(config, read_only=True)
+    try:
+        invites = store.checkins_by_staff("invite")
+    finally:
+        store.close()
+    print("\n".join(plan_lines(plan, membership(plan, config, this.joined, invites))))
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     # The app opens the store itself: one that cannot be opened is one line here, not an error on every screen.
     open_store(load_event(args.config)).close()
@@ -240,6 +288,16 @@ def build_parser() -> argparse.ArgumentParser:
     prompts.add_argument("--json", action="store_true", help="print JSON")
     prompts.add_argument("--all", action="store_true", help="also pending, suppressed and already pushed prompts")
     prompts.set_defaults(run=cmd_prompts)
+
+    compare = with_config("compare", "lay this event beside an earlier one: key figures, change, staff in both, flash sales")
+    compare.add_argument("--with", dest="earlier", required=True, type=Path, metavar="EARLIER.toml", help="the earlier event's file (its store is read, never written)")
+    compare.add_argument("--json", action="store_true", help="print SPEC §7 JSON")
+    compare.set_defaults(run=cmd_compare)
+
+    plan = with_config("plan", "work the new event's goal backwards (倒推) from an earlier event's figures")
+    plan.add_argument("--from", dest="earlier", required=True, type=Path, metavar="EARLIER.toml", help="the earlier event's file (its store is read, never written)")
+    plan.add_argument("--json", action="store_true", help="print SPEC §7 JSON")
+    plan.set_defaults(run=cmd_plan)
 
     quarantine = with_config("quarantine", "list the quarantined rows, or release them for a re-read")
     quarantine.add_argument("--json", action="store_true")

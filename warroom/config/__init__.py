@@ -1,11 +1,12 @@
 """The event file (SPEC §2): declared once as pydantic models, validated when it loads.
 
 `base` holds the strict model base and value types, `sections` one model per section,
-`prompting` the prompt rules, `event` the whole file and its cross-section checks, and
+`prompting` the prompt rules, `campaigns` `[[history]]` and `[plan]`, `event` the whole file and its cross-section checks, and
 `loading` turns a TOML file into an EventConfig or one ConfigError.
 """
 
 from warroom.config.base import FIRST_YEAR, LAST_YEAR, MAX_MINUTES, ConfigError, EventTime, Yuan
+from warroom.config.campaigns import DEFAULT_INVITE_DAYS, HistoryEntry, PlanSettings
 from warroom.config.event import EventConfig
 from warroom.config.loading import load_event
 from warroom.config.prompting import DEFAULT_PROMPT_MESSAGES, INHIBIT_FLASH_SALE, PROMPT_KINDS, URGENCIES, PromptKind, PromptRule
@@ -37,6 +38,7 @@ from warroom.config.sections import (
 
 __all__ = [
     "DB_URL_ENV",
+    "DEFAULT_INVITE_DAYS",
     "DEFAULT_PROMPT_MESSAGES",
     "FIRST_YEAR",
     "INHIBIT_FLASH_SALE",
@@ -60,8 +62,10 @@ __all__ = [
     "FlashSale",
     "Goals",
     "Group",
+    "HistoryEntry",
     "Leaderboard",
     "LiveSession",
+    "PlanSettings",
     "Product",
     "PromptKind",
     "PromptRule",

@@ -8,6 +8,7 @@ from pathlib import Path
 from pydantic import Field, model_validator
 
 from warroom.config.base import MAX_MINUTES, _check_templates, _LocatedError, _Strict, _unique
+from warroom.config.campaigns import HistoryEntry, PlanSettings
 from warroom.config.prompting import (
     DEFAULT_PROMPT_MESSAGES,
     INHIBIT_FLASH_SALE,
@@ -56,6 +57,8 @@ class EventConfig(_Strict):
     )
     review: ReviewSettings = Field(ReviewSettings(), description="[review]: the buyer tiers.")
     big_screen: BigScreenSettings = Field(BigScreenSettings(), description="[big_screen]: the big-order ticker's threshold.")
+    history: tuple[HistoryEntry, ...] = Field((), description="[[history]]: earlier events to compare with and plan from (warroom.compare, warroom.plan).")
+    plan: PlanSettings = Field(PlanSettings(), description="[plan]: the days of inviting before the event, for planning backwards.")
 
     # Not part of the file: where it was loaded from, to resolve relative paths.
     source: Path = Field(Path("event.toml"), exclude=True)
