@@ -18,6 +18,7 @@ from pathlib import Path
 from warroom import runtime
 from warroom.clock import REPLAY_CLOCK_ENV, ReplayClock, parse_time
 from warroom.config import EventConfig, load_event
+from warroom.demo_history import prepare_history
 from warroom.redact import hide_password
 from warroom.runtime import disk_full, disk_full_message, evaluator_thread, open_store, serve_command
 from warroom.schedule import live_sessions
@@ -169,6 +170,7 @@ def _guarded(name: str, target, stop: threading.Event, url: str):
 def run_demo(*, speed: float, port: int, folder: Path | None) -> int:
     """Run the demo until Ctrl-C; return the exit code."""
     folder = prepare_folder(folder)
+    prepare_history(folder, SAMPLE)
     config = load_event(folder / "event.toml")
     replay = Replay(config, SAMPLE, folder, speed)
     history = replay.start()
