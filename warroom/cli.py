@@ -169,13 +169,12 @@ def cmd_prompts(args: argparse.Namespace) -> int:
 def _compared_events(args: argparse.Namespace, earlier_path: Path):
     """Return this event's config and figures and the earlier event's figures, each from its own store (read-only)."""
     from warroom.clock import default_clock
-    from warroom.compare import campaign_figures, earlier_figures, load_earlier
+    from warroom.compare import campaign_figures, earlier_figures, history_label, load_earlier
 
     config = load_event(args.config)
     earlier = load_earlier(config, earlier_path)
     now = default_clock().now()
-    label = next((entry.label for entry in config.history if entry.label and entry.resolved(config.folder) == earlier.source.resolve()), None)
-    then = earlier_figures(earlier, now, label, this_url=config.store_url)
+    then = earlier_figures(earlier, now, history_label(config, earlier), this_url=config.store_url)
     store = open_store(config, read_only=True)
     try:
         return config, campaign_figures(store, config, now), then

@@ -33,6 +33,7 @@ from warroom.review import FlashSaleResult, FunnelStep, build_review, live_x
 from warroom.rules import LedgerRules
 from warroom.schedule import live_sessions
 from warroom.store import Store, StoreNotReady
+from warroom.text import printable
 
 # How deep a chain of [[history]] files is followed looking for a cycle; a real history is a few events long.
 MAX_HISTORY_DEPTH = 32
@@ -262,20 +263,35 @@ def same_minute(config: EventConfig, now: datetime, earlier: CampaignFigures) ->
 # -- finding and opening the earlier event -------------------------------------------------------------
 
 
+def _is_file(path: Path, key: str) -> bool:
+    """Return whether `path` is a file; ConfigError (one line naming `key`) when the system cannot even look (a name too long …)."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError) as error:
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+        raise ConfigError(f"{key}: expected a path to an earlier event's file that can be read, got {str(path)[:120]!r} ({reason})") from None
+
+
 def _check_no_cycle(path: Path) -> None:
     """Raise ConfigError when the [[history]] files reachable from `path` lead back to one already on the way."""
 
     def walk(current: Path, trail: tuple[Path, ...]) -> None:
-        if len(trail) > MAX_HISTORY_DEPTH or not current.is_file():
+        try:
+            if len(trail) > MAX_HISTORY_DEPTH or not current.is_file():
+                return
+        except (OSError, ValueError):
             return
         try:
             config = load_event(current)
         except ConfigError:
             return  # a broken file further back is that event's own business
         for index, entry in enumerate(config.history):
-            target = entry.resolved(config.folder)
+            try:
+                target = entry.resolved(config.folder)
+            except (OSError, ValueError, RuntimeError):
+                continue
             if target in trail or target == current:
-                route = " → ".join(str(step) for step in (*trail, current, target))
+                route = printable(" → ".join(str(step) for step in (*trail, current, target)))
                 raise ConfigError(f"{current}: key 'history[{index}].path': expected an earlier event, but the history goes round: {route}")
             walk(target, (*trail, current))
 
@@ -284,11 +300,14 @@ def _check_no_cycle(path: Path) -> None:
 
 def load_earlier(config: EventConfig, path: str | os.PathLike) -> EventConfig:
     """Return the earlier event's config from its event file; raise ConfigError (one line) when it is missing, is this event, or the history goes round."""
-    target = Path(path).expanduser().resolve()
+    try:
+        target = Path(path).expanduser().resolve()
+    except (OSError, ValueError, RuntimeError):
+        target = Path(path)
     if target == config.source.resolve():
-        raise ConfigError(f"{path}: expected an earlier event's file, got this event's own ({config.source})")
-    if not target.exists():
-        raise ConfigError(f"{path}: no such event file (the earlier event's file; is it on this machine?)")
+        raise ConfigError(f"{printable(str(path))}: expected an earlier event's file, got this event's own ({config.source})")
+    if not _is_file(target, "--with"):
+        raise ConfigError(f"{printable(str(path))}: no such event file (the earlier event's file; is it on this machine?)")
     earlier = load_event(target)
     for start in (config.source, target):
         _check_no_cycle(start)
@@ -300,11 +319,26 @@ def history_config(config: EventConfig, index: int = 0) -> tuple[EventConfig, st
     if not 0 <= index < len(config.history):
         raise ConfigError(f"{config.source}: key 'history': expected a [[history]] entry naming an earlier event's file (path = \"../38/event.toml\")")
     entry = config.history[index]
-    target = entry.resolved(config.folder)
-    if not target.exists():
-        raise ConfigError(f"{config.source}: key 'history[{index}].path': expected an earlier event's file, but {target} does not exist")
+    key = f"{config.source}: key 'history[{index}].path'"
+    try:
+        target = entry.resolved(config.folder)
+    except (OSError, ValueError, RuntimeError):
+        target = config.folder / entry.path
+    if not _is_file(target, key):
+        raise ConfigError(f"{key}: expected an earlier event's file, but {printable(str(target))[:200]} does not exist")
     earlier = load_earlier(config, target)
     return earlier, entry.label or earlier.event.name
+
+
+def history_label(config: EventConfig, earlier: EventConfig) -> str | None:
+    """Return the label `[[history]]` gives the earlier event's file, if an entry names it with one."""
+    for entry in config.history:
+        try:
+            if entry.label and entry.resolved(config.folder) == earlier.source.resolve():
+                return entry.label
+        except (OSError, ValueError, RuntimeError):
+            continue
+    return None
 
 
 def own_store_url(config: EventConfig) -> str:
