@@ -27,6 +27,7 @@ def store_urls(pair: str, folder: Path) -> Iterator[tuple[str, str]]:
         urls = []
         for side, backend in zip(("this", "earlier"), pair.split("-"), strict=True):
             if backend == "sqlite":
+                (folder / side).mkdir(parents=True, exist_ok=True)
                 urls.append(f"sqlite:///{folder / side / 'warroom.db'}")
             else:
                 urls.append(stack.enter_context(fresh_pg_schema_url()))

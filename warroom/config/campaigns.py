@@ -40,6 +40,6 @@ class PlanSettings(_Strict):
     """`[plan]`: what planning backwards (倒推) needs beyond the goals."""
 
     invite_days: int = Field(
-        DEFAULT_INVITE_DAYS, ge=1, le=MAX_INVITE_DAYS,
+        DEFAULT_INVITE_DAYS, ge=1, le=MAX_INVITE_DAYS, strict=True,
         description="Days before the event that the order-takers invite customers into the groups: the invites each needs a day are spread over them.",
     )
