@@ -9,6 +9,7 @@ from warroom import access
 from warroom.health import ingest_health
 from warroom.i18n import fmt_duration, fmt_int, role_label, t
 from warroom.web import auth, errors, frame, language, session, text
+from warroom.web.views import plan as plan_view
 from warroom.web.views import setup as setup_view
 from warroom.web.views.setup import feed_rows, flash_sale_rows, glance_html, session_rows, staff_by_role, staff_rows
 
@@ -54,6 +55,7 @@ def feeds() -> None:
 
 
 feeds()
+plan_view.show_plan(live, lang)
 
 st.markdown(f"#### {t('setup_links', lang)}")
 st.caption(t("setup_links_note", lang))

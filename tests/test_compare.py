@@ -235,3 +235,32 @@ def test_any_history_path_loads_or_is_one_line(tmp_path, path):
         history_config(load_event(event))
     except ConfigError as error:
         assert "\n" not in str(error).strip(), f"one line: {error!r}"
+
+
+def test_the_review_exports_carry_the_comparison(pair, tmp_path):
+    import io
+
+    from openpyxl import load_workbook
+
+    from warroom.review import build_review
+    from warroom.web.exports import data_poster, poster_comparison_line, review_workbook
+
+    this, earlier = pair
+    this_config = load_event(this)
+    earlier_config, label = history_config(this_config)
+    from warroom.runtime import open_store
+
+    store = open_store(this_config, read_only=True)
+    try:
+        comparison = compare(campaign_figures(store, this_config, NOW), earlier_figures(earlier_config, NOW, label))
+        snapshot = LiveFigures(store, this_config).refresh(NOW)
+        review = build_review(store, this_config, snapshot)
+    finally:
+        store.close()
+    book = load_workbook(io.BytesIO(review_workbook(review, "zh", comparison)))
+    assert book.sheetnames[-2:] == ["对比上一场", "对比上一场·成员"], f"the comparison's sheets come last: {book.sheetnames}"
+    rows = [[cell.value for cell in row] for row in book["对比上一场"].iter_rows()]
+    assert rows[0] == ["活动", "520小场", "三八节", "变化"], f"the header names both events: {rows[0]}"
+    assert rows[1][:3] == ["成交额", "¥1,001", "¥400"] and abs(rows[1][3] - 1.5025) < 1e-9, f"revenue side by side with its change: {rows[1]}"
+    assert poster_comparison_line(comparison) == "比三八节：成交额 +150.3%", "the poster's line"
+    assert data_poster(review, this_config, "zh", comparison).startswith(b"\x89PNG"), "the poster is drawn with the line"

@@ -29,7 +29,7 @@ from warroom.config import ConfigError, EventConfig, load_event, store_url_probl
 from warroom.figures import LiveFigures, Snapshot
 from warroom.money import to_fen, to_yuan
 from warroom.redact import hide_password, safe_url
-from warroom.review import FlashSaleResult, FunnelStep, build_review, live_x
+from warroom.review import FlashSaleResult, FunnelStep, Review, build_review, live_x
 from warroom.rules import LedgerRules
 from warroom.schedule import live_sessions
 from warroom.store import Store, StoreNotReady
@@ -72,7 +72,7 @@ class CampaignFigures:
     curve: tuple[tuple[float, int], ...]  # (live minutes since the first session began, cumulative revenue in fen), ascending
     funnel: tuple[FunnelStep, ...]
     staff: dict[str, StaffResult]
-    flash_sales: tuple[FlashSaleResult, ...]  # ranked by the revenue of their window, best first
+    flash_sales: tuple[FlashSaleResult, ...]  # those begun by the snapshot's time, ranked by the revenue of their window, best first
 
     @property
     def aov_fen(self) -> Decimal | None:
@@ -124,18 +124,14 @@ def revenue_curve(config: EventConfig, snapshot: Snapshot) -> tuple[tuple[float,
     return tuple(zip(positions, totals, strict=True))
 
 
-def campaign_figures(store: Store, config: EventConfig, now: datetime, label: str | None = None) -> CampaignFigures:
-    """Return one event's figures as of `now`, from its store."""
-    snapshot = LiveFigures(store, config).refresh(now)
-    review = build_review(store, config, snapshot)
-    entrants, entrants_paying = store.live_entrants()
-    names = config.staff_by_id()
-    staff = {}
-    for staff_id, member in names.items():
-        revenue = sum(snapshot.staff_revenue_by_minute.get(staff_id, {}).values())
-        orders = snapshot.staff_paid_orders.get(staff_id, 0)
-        staff[staff_id] = StaffResult(staff_id, member.name, member.role, revenue, orders)
-    sessions = live_sessions(config)
+def figures_of(config: EventConfig, snapshot: Snapshot, review: Review, live_entrants: tuple[int, int], label: str | None = None) -> CampaignFigures:
+    """Return one event's figures from its snapshot, its review and its live entrants (`Store.live_entrants`): a screen passes its own."""
+    entrants, entrants_paying = live_entrants
+    staff = {
+        staff_id: StaffResult(staff_id, member.name, member.role, sum(snapshot.staff_revenue_by_minute.get(staff_id, {}).values()),
+                              snapshot.staff_paid_orders.get(staff_id, 0))
+        for staff_id, member in config.staff_by_id().items()
+    }
     return CampaignFigures(
         name=config.event.name, label=label or config.event.name,
         revenue_fen=snapshot.revenue_fen, orders=snapshot.paid_orders, paying_customers=snapshot.paying_customers,
@@ -143,10 +139,17 @@ def campaign_figures(store: Store, config: EventConfig, now: datetime, label: st
         budget_fen=to_fen(config.event.budget), base_fen=snapshot.base_fen,
         joined=snapshot.funnel.get("joined", 0), entries=snapshot.checkins.get("enter_live", 0),
         entrants=entrants, entrants_paying=entrants_paying,
-        live_minutes=sum((session.end - session.start).total_seconds() / 60 for session in sessions),
+        live_minutes=sum((session.end - session.start).total_seconds() / 60 for session in live_sessions(config)),
         curve=revenue_curve(config, snapshot), funnel=tuple(review.funnel), staff=staff,
-        flash_sales=tuple(sorted(review.flash_sales, key=lambda row: (-row.window_revenue_fen, row.sale.at))),
+        # The sales held so far: one still to come has no revenue to rank yet.
+        flash_sales=tuple(sorted((row for row in review.flash_sales if row.sale.at <= snapshot.as_of), key=lambda row: (-row.window_revenue_fen, row.sale.at))),
     )
+
+
+def campaign_figures(store: Store, config: EventConfig, now: datetime, label: str | None = None) -> CampaignFigures:
+    """Return one event's figures as of `now`, read from its store."""
+    snapshot = LiveFigures(store, config).refresh(now)
+    return figures_of(config, snapshot, build_review(store, config, snapshot), store.live_entrants(), label)
 
 
 # -- two events side by side --------------------------------------------------------------------------
