@@ -264,3 +264,23 @@ def test_the_review_exports_carry_the_comparison(pair, tmp_path):
     assert rows[1][:3] == ["成交额", "¥1,001", "¥400"] and abs(rows[1][3] - 1.5025) < 1e-9, f"revenue side by side with its change: {rows[1]}"
     assert poster_comparison_line(comparison) == "比三八节：成交额 +150.3%", "the poster's line"
     assert data_poster(review, this_config, "zh", comparison).startswith(b"\x89PNG"), "the poster is drawn with the line"
+
+
+def test_the_big_screen_gets_the_earlier_event_at_the_same_minute(pair):
+    from warroom.clock import FixedClock
+    from warroom.runtime import open_store
+    from warroom.web.session import LiveEvent
+    from warroom.web.views.compare import tv_history
+
+    this, _earlier = pair
+    config = load_event(this)
+    store = open_store(config, read_only=True)
+    try:
+        live = LiveEvent(config=config, figures=LiveFigures(store, config, clock=FixedClock(NOW)))
+        # The earlier event's orders all fell at 20:10, ten minutes into its one session (20:00–22:00); at 20:30, thirty minutes in, all ¥400 had come.
+        seen = tv_history(live, datetime.fromisoformat("2026-05-20T20:30:00+08:00"))
+    finally:
+        store.close()
+    assert seen is not None and (seen.label, seen.minutes, seen.revenue_fen) == ("三八节", 30.0, 40000), f"the earlier line at minute 30: {seen}"
+    assert seen.curve == ((11.0, 40000),), f"its curve, by live minute, for the faint line: {seen.curve}"
+    assert seen.versus(100100) == Decimal("1.5025"), "this event's ¥1,001 against the earlier ¥400 at the same minute"
