@@ -24,6 +24,7 @@ from warroom.compare import (
     FigureChange,
     campaign_figures,
     compare,
+    compare_json,
     earlier_figures,
     history_config,
     load_earlier,
@@ -260,7 +261,7 @@ def test_the_review_exports_carry_the_comparison(pair, tmp_path):
     book = load_workbook(io.BytesIO(review_workbook(review, "zh", comparison)))
     assert book.sheetnames[-2:] == ["对比上一场", "对比上一场·成员"], f"the comparison's sheets come last: {book.sheetnames}"
     rows = [[cell.value for cell in row] for row in book["对比上一场"].iter_rows()]
-    assert rows[0] == ["活动", "520小场", "三八节", "变化"], f"the header names both events: {rows[0]}"
+    assert rows[0] == ["活动", "本场 · 520小场", "上一场 · 三八节", "变化"], f"the header names both events: {rows[0]}"
     assert rows[1][:3] == ["成交额", "¥1,001", "¥400"] and abs(rows[1][3] - 1.5025) < 1e-9, f"revenue side by side with its change: {rows[1]}"
     assert poster_comparison_line(comparison) == "比三八节：成交额 +150.3%", "the poster's line"
     assert data_poster(review, this_config, "zh", comparison).startswith(b"\x89PNG"), "the poster is drawn with the line"
@@ -284,3 +285,55 @@ def test_the_big_screen_gets_the_earlier_event_at_the_same_minute(pair):
     assert seen is not None and (seen.label, seen.minutes, seen.revenue_fen) == ("三八节", 30.0, 40000), f"the earlier line at minute 30: {seen}"
     assert seen.curve == ((11.0, 40000),), f"its curve, by live minute, for the faint line: {seen.curve}"
     assert seen.versus(100100) == Decimal("1.5025"), "this event's ¥1,001 against the earlier ¥400 at the same minute"
+
+
+HOSTILE_TEXT = st.one_of(
+    st.text(st.characters(codec=None, categories=None), max_size=60),
+    st.sampled_from(["<script>alert(1)</script>", "=HYPERLINK(\"http://x\")", "%{y}", "\t", "13812345678", "三八节", "a" * 3000, "**x**"]),
+)
+HOSTILE = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+
+
+@HOSTILE
+@given(name=HOSTILE_TEXT, label=HOSTILE_TEXT, amounts=st.lists(st.integers(min_value=0, max_value=10**10), max_size=4),
+       joins=st.integers(min_value=0, max_value=3))
+def test_hostile_names_and_huge_amounts_compare_and_plan(store_url, tmp_path, name, label, amounts, joins):
+    from hypothesis import assume
+
+    from tests.figures_helpers import apply
+    from warroom.campaign_report import compare_lines, plan_lines
+    from warroom.plan import membership, plan_from, plan_json
+    from warroom.rules import LedgerRules
+    from warroom.store import Store
+    from warroom.web.views.compare import figures_html
+
+    earlier_file = write_event(tmp_path / "earlier", "旧", store_url)
+    earlier_file.write_text(earlier_file.read_text(encoding="utf-8").replace('name = "旧"', f"name = {json.dumps(name, ensure_ascii=False)}"), encoding="utf-8")
+    this_file = write_event(tmp_path / "this", "新", f"sqlite:///{tmp_path / 'this.db'}", history("../earlier/event.toml", label or None))
+    try:
+        config = load_event(this_file)
+        earlier_config, shown_label = history_config(config)
+    except ConfigError as error:
+        assert "\n" not in str(error), f"a name or label the file cannot hold is one line: {error!r}"
+        assume(False)
+        return
+    store = Store(store_url, LedgerRules.from_config(earlier_config))
+    try:
+        apply(store, *(order(f"{fen // 100}.{fen % 100:02d}", customer=f"h{index}") for index, fen in enumerate(amounts)),
+              *(checkin("join_group", customer=f"h{index}") for index in range(joins)))
+    finally:
+        store.close()
+    earlier = earlier_figures(earlier_config, NOW, shown_label)
+    this_store = Store(config.store.url, LedgerRules.from_config(config))
+    try:
+        comparison = compare(campaign_figures(this_store, config, NOW), earlier)
+    finally:
+        this_store.close()
+    json.dumps(compare_json(comparison), allow_nan=False)
+    plan = plan_from(config, earlier)
+    json.dumps(plan_json(plan), allow_nan=False)
+    for line in [*compare_lines(comparison), *plan_lines(plan, membership(plan, config, 0, {}))]:
+        assert "\n" not in line and "\x00" not in line, f"a terminal line holds no line break or NUL: {line!r}"
+    html = figures_html(comparison, "zh")
+    if "<" in shown_label:
+        assert shown_label not in html, "the label is escaped in the page's HTML"

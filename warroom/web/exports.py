@@ -40,7 +40,7 @@ from warroom.review import Review, live_x
 from warroom.review_tables import Table, review_tables
 from warroom.web import theme
 from warroom.web.theme import rgb, xlsx
-from warroom.web.views.compare import figure_text
+from warroom.web.views.compare import column_names, figure_text
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PNG_MIME = "image/png"
@@ -215,16 +215,16 @@ def comparison_tables(comparison: Comparison | None, lang: str = "zh") -> list[T
     """Return the comparison with an earlier event as two sheets: the key figures side by side with their change, and the staff in both."""
     if comparison is None:
         return []
-    this, earlier = comparison.this, comparison.earlier
+    this, earlier = column_names(comparison, lang)
     figures = Table(
         key="cmp_sheet", title=t("cmp_sheet", lang),
-        headers=(t("cmp_sheet_event", lang), this.label, earlier.label, t("cmp_change", lang)), kinds=("text", "text", "text", "percent"),
+        headers=(t("cmp_sheet_event", lang), this, earlier, t("cmp_change", lang)), kinds=("text", "text", "text", "percent"),
         rows=[(t(f"cmp_fig_{row.key}", lang), figure_text(row.key, row.this), figure_text(row.key, row.earlier), row.change) for row in comparison.figures],
     )
     trends = {"grew": t("cmp_grew", lang), "fell": t("cmp_fell", lang), "same": t("cmp_same", lang)}
     staff = Table(
         key="cmp_staff_sheet", title=t("cmp_staff_sheet", lang),
-        headers=(t("cmp_col_name", lang), t("cmp_col_role", lang), this.label, earlier.label, t("cmp_change", lang), t("cmp_col_trend", lang)),
+        headers=(t("cmp_col_name", lang), t("cmp_col_role", lang), this, earlier, t("cmp_change", lang), t("cmp_col_trend", lang)),
         kinds=("text", "text", "money", "money", "money", "text"),
         rows=[(row.name, role_label(row.role, lang), row.this_fen, row.earlier_fen, row.change_fen, trends[row.trend]) for row in comparison.staff],
     )

@@ -100,17 +100,19 @@ def figures_html(comparison: Comparison, lang: str) -> str:
             "change": "—" if change is None else ("▲ " if change > 0 else "▼ " if change < 0 else "") + fmt_pct(abs(change)),
             "css": "" if better is None else ("up" if better else "down"),
         })
-    return render("compare/figures.html", rows=rows, this=comparison.this.label, earlier=comparison.earlier.label, change=t("cmp_change", lang))
+    this, earlier = column_names(comparison, lang)
+    return render("compare/figures.html", rows=rows, this=this, earlier=earlier, change=t("cmp_change", lang))
 
 
 def curves_figure(comparison: Comparison, lang: str, height: int = CHART_HEIGHT) -> go.Figure:
     """Return both events' cumulative revenue by minutes into the live session (gaps between sessions folded out)."""
     figure = go.Figure()
-    for figures, color, dash, width in ((comparison.earlier, MUTED, "dot", 2), (comparison.this, GOLD, "solid", 3)):
+    this_name, earlier_name = (plot_text(name) for name in column_names(comparison, lang))
+    for figures, name, color, dash, width in ((comparison.earlier, earlier_name, MUTED, "dot", 2), (comparison.this, this_name, GOLD, "solid", 3)):
         xs = [0.0, *(x for x, _ in figures.curve)]
         ys = [0.0, *(fen / 100 for _, fen in figures.curve)]
-        figure.add_scatter(x=xs, y=ys, mode="lines", name=plot_text(figures.label), line={"color": color, "width": width, "dash": dash, "shape": "hv"},
-                           hovertemplate=plot_text(figures.label) + "<br>" + t("cmp_minute_hover", lang) + "<br>¥%{y:,.0f}<extra></extra>")
+        figure.add_scatter(x=xs, y=ys, mode="lines", name=name, line={"color": color, "width": width, "dash": dash, "shape": "hv"},
+                           hovertemplate=name + "<br>" + t("cmp_minute_hover", lang) + "<br>¥%{y:,.0f}<extra></extra>")
     figure.update_layout(
         height=height, margin={"l": 10, "r": 10, "t": 30, "b": 10}, font={"family": FONT_STACK},
         legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
@@ -123,25 +125,32 @@ def curves_figure(comparison: Comparison, lang: str, height: int = CHART_HEIGHT)
 def funnel_figure(comparison: Comparison, lang: str, height: int = 460) -> go.Figure:
     """Return the funnel (joined → entered live → paid) of both events as grouped bars, each labelled with its share of those who joined."""
     figure = go.Figure()
+    this_name, earlier_name = (plot_text(name) for name in column_names(comparison, lang))
     # The colours of the curves: this event gold, the earlier one muted.
-    for figures, color in ((comparison.earlier, MUTED), (comparison.this, GOLD)):
+    for figures, name, color in ((comparison.earlier, earlier_name, MUTED), (comparison.this, this_name, GOLD)):
         labels = [t(f"rv_funnel_{step.key}", lang) for step in figures.funnel]
         text = [fmt_int(step.customers) + (f" · {fmt_pct(step.of_first)}" if step.of_first is not None else "") for step in figures.funnel]
-        figure.add_bar(x=labels, y=[step.customers for step in figures.funnel], name=plot_text(figures.label), marker_color=color, text=text,
-                       textposition="auto", textfont={"color": BACKGROUND}, hovertemplate="%{x}<br>%{y:,}<extra>" + plot_text(figures.label) + "</extra>")
+        figure.add_bar(x=labels, y=[step.customers for step in figures.funnel], name=name, marker_color=color, text=text,
+                       textposition="auto", textfont={"color": BACKGROUND}, hovertemplate="%{x}<br>%{y:,}<extra>" + name + "</extra>")
     figure.update_layout(barmode="group", height=height, margin={"l": 10, "r": 10, "t": 30, "b": 10}, font={"family": FONT_STACK},
                          legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0}, yaxis={"separatethousands": True})
     return figure
 
 
+def column_names(comparison: Comparison, lang: str) -> tuple[str, str]:
+    """Return the two events' column headers, distinct whatever the events are called (two events may share a name)."""
+    return f"{t('cmp_this', lang)} · {comparison.this.label}", f"{t('cmp_earlier', lang)} · {comparison.earlier.label}"
+
+
 def staff_frame(comparison: Comparison, lang: str) -> pd.DataFrame:
     """Return the people in both events: what each sold in each, the change, and whether they grew or fell."""
     arrows = {"grew": t("cmp_grew", lang), "fell": t("cmp_fell", lang), "same": t("cmp_same", lang)}
+    this_column, earlier_column = column_names(comparison, lang)
     return pd.DataFrame({
         t("cmp_col_name", lang): [row.name for row in comparison.staff],
         t("cmp_col_role", lang): [role_label(row.role, lang) for row in comparison.staff],
-        comparison.this.label: [row.this_fen / 100 for row in comparison.staff],
-        comparison.earlier.label: [row.earlier_fen / 100 for row in comparison.staff],
+        this_column: [row.this_fen / 100 for row in comparison.staff],
+        earlier_column: [row.earlier_fen / 100 for row in comparison.staff],
         t("cmp_change", lang): [row.change_fen / 100 for row in comparison.staff],
         t("cmp_col_trend", lang): [arrows[row.trend] for row in comparison.staff],
     })
@@ -190,7 +199,7 @@ def show_comparison(live: LiveEvent, snapshot: Snapshot, lang: str) -> Compariso
     with staff:
         st.markdown(f"**{t('cmp_staff', lang, count=len(comparison.staff))}**")
         money = st.column_config.NumberColumn(format="¥%,.0f")
-        columns = {comparison.this.label: money, comparison.earlier.label: money, t("cmp_change", lang): st.column_config.NumberColumn(format="%+,.0f")}
+        columns = {name: money for name in column_names(comparison, lang)} | {t("cmp_change", lang): st.column_config.NumberColumn(format="%+,.0f")}
         st.dataframe(staff_frame(comparison, lang), hide_index=True, column_config=columns, height=460, key="cmp_staff_table")
     st.markdown(f"**{t('cmp_sales', lang)}**")
     for column, figures in zip(st.columns(2), (comparison.this, comparison.earlier), strict=True):
