@@ -337,3 +337,26 @@ def test_hostile_names_and_huge_amounts_compare_and_plan(store_url, tmp_path, na
     html = figures_html(comparison, "zh")
     if "<" in shown_label:
         assert shown_label not in html, "the label is escaped in the page's HTML"
+
+
+@pytest.mark.parametrize(("minutes", "moment"), [
+    (0.0, "2026-05-20T20:00:00+08:00"),
+    (30.0, "2026-05-20T20:30:00+08:00"),
+    (60.0, "2026-05-20T21:00:00+08:00"),  # the end of the first session, before the gap
+    (60.5, "2026-05-20T21:30:30+08:00"),  # the gap folded out: half a minute into the second
+    (120.0, "2026-05-20T22:30:00+08:00"),
+    (120.5, None),  # past this event's live time
+])
+def test_a_live_minute_on_this_event_s_clock(minutes, moment):
+    from warroom.compare import moment_at_live_minute
+
+    expected = datetime.fromisoformat(moment) if moment else None
+    assert moment_at_live_minute(make_event(), minutes) == expected, f"minute {minutes} of live time"
+
+
+def test_the_earlier_curve_on_this_event_s_clock():
+    from warroom.compare import SameMinute
+
+    seen = SameMinute(label="三八节", minutes=0.0, revenue_fen=0, curve=((10.0, 100), (70.0, 300), (500.0, 900)))
+    points = seen.on_this_clock(make_event())
+    assert points == [(at(20, 10), 100), (at(21, 40), 300)], f"laid on this event's sessions, the minute past its live time left out: {points}"

@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 from bisect import bisect_right
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
@@ -255,6 +255,29 @@ class SameMinute:
     def versus(self, revenue_fen: int) -> Decimal | None:
         """Return this event's revenue against the earlier one's at the same minute (0.12 = 12 % ahead); None when it had none yet."""
         return Decimal(revenue_fen) / self.revenue_fen - 1 if self.revenue_fen else None
+
+    def on_this_clock(self, config: EventConfig) -> list[tuple[datetime, int]]:
+        """Return the earlier curve laid on this event's sessions: (moment in this event, cumulative revenue in fen), for a time axis.
+
+        A minute past the end of this event's live time has no moment here and is left out.
+        """
+        points = []
+        for minutes, fen in self.curve:
+            moment = moment_at_live_minute(config, minutes)
+            if moment is not None:
+                points.append((moment, fen))
+        return points
+
+
+def moment_at_live_minute(config: EventConfig, minutes: float) -> datetime | None:
+    """Return the moment of this event that is `minutes` of live time into it (the inverse of review.live_x); None past its live time."""
+    elapsed = 0.0
+    for session in live_sessions(config):
+        length = (session.end - session.start).total_seconds() / 60
+        if minutes <= elapsed + length:
+            return session.start + timedelta(minutes=max(minutes - elapsed, 0.0))
+        elapsed += length
+    return None
 
 
 def same_minute(config: EventConfig, now: datetime, earlier: CampaignFigures) -> SameMinute:

@@ -50,8 +50,9 @@ def earlier_of(live: LiveEvent, index: int = 0) -> tuple[CampaignFigures | None,
 def tv_history(live: LiveEvent, now) -> SameMinute | None:
     """Return the first `[[history]]` event's revenue at the same minute into the live session as `now`, and its curve; None without one.
 
-    For the big screen: `curve` is (live minutes, cumulative revenue in fen) for a faint second line,
-    `revenue_fen` and `SameMinute.versus(this revenue)` for "vs last time" on the revenue tile.
+    For the big screen: `curve` is (live minutes, cumulative revenue in fen), and `on_this_clock(config)`
+    the same laid on this event's sessions as (moment, fen), for a faint second line on a time axis;
+    `revenue_fen` and `versus(this revenue)` give "vs last time" on the revenue tile.
     """
     if not live.config.history:
         return None
