@@ -38,7 +38,7 @@ def demo(chromium, tmp_path_factory) -> Iterator[DemoProcess]:
 
 def earlier_and_plan(demo: DemoProcess):
     """Return the earlier event's figures and this event's plan, computed from the demo's stores as the pages do."""
-    from warroom.compare import earlier_figures, history_config
+    from warroom.campaign_history import earlier_figures, history_config
     from warroom.config import load_event
     from warroom.plan import plan_from
 

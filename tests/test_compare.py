@@ -19,18 +19,9 @@ from hypothesis import strategies as st
 from tests.campaign_events import BACKEND_PAIRS, fill, history, store_urls, warroom, write_event
 from tests.conftest import ROOT
 from tests.figures_helpers import at, checkin, make_event, order
+from warroom.campaign_history import earlier_figures, history_config, load_earlier
 from warroom.cli import main
-from warroom.compare import (
-    FigureChange,
-    campaign_figures,
-    compare,
-    compare_json,
-    earlier_figures,
-    history_config,
-    load_earlier,
-    revenue_curve,
-    same_minute,
-)
+from warroom.compare import FigureChange, campaign_figures, compare, compare_json, revenue_curve, same_minute
 from warroom.config import ConfigError, load_event
 from warroom.figures import LiveFigures
 

@@ -168,8 +168,9 @@ def cmd_prompts(args: argparse.Namespace) -> int:
 
 def _compared_events(args: argparse.Namespace, earlier_path: Path):
     """Return this event's config and figures and the earlier event's figures, each from its own store (read-only)."""
+    from warroom.campaign_history import earlier_figures, history_label, load_earlier
     from warroom.clock import default_clock
-    from warroom.compare import campaign_figures, earlier_figures, history_label, load_earlier
+    from warroom.compare import campaign_figures
 
     config = load_event(args.config)
     earlier = load_earlier(config, earlier_path)

@@ -16,7 +16,7 @@ import threading
 import tomllib
 from pathlib import Path
 
-from warroom.compare import own_store_url
+from warroom.campaign_history import own_store_url
 from warroom.config import load_event
 from warroom.rules import LedgerRules
 

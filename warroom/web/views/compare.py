@@ -15,7 +15,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from warroom.compare import CampaignFigures, Comparison, SameMinute, compare, earlier_figures, figures_of, history_config, same_minute
+from warroom.campaign_history import earlier_figures, history_config
+from warroom.compare import CampaignFigures, Comparison, SameMinute, compare, figures_of, same_minute
 from warroom.config import ConfigError
 from warroom.figures import Snapshot
 from warroom.i18n import fmt_compact, fmt_int, fmt_pct, fmt_yuan, role_label, t
