@@ -39,8 +39,8 @@ from warroom.payouts import payout_sheet
 from warroom.review import Review, live_x
 from warroom.review_tables import Table, review_tables
 from warroom.web import theme
+from warroom.web.campaign_text import column_names, figure_text
 from warroom.web.theme import rgb, xlsx
-from warroom.web.views.compare import column_names, figure_text
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PNG_MIME = "image/png"

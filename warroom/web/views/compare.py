@@ -20,6 +20,7 @@ from warroom.compare import CampaignFigures, Comparison, SameMinute, compare, fi
 from warroom.config import ConfigError
 from warroom.figures import Snapshot
 from warroom.i18n import fmt_compact, fmt_int, fmt_pct, fmt_yuan, role_label, t
+from warroom.web.campaign_text import column_names, figure_text
 from warroom.web.errors import show_detail
 from warroom.web.session import LiveEvent, review_of
 from warroom.web.templating import render, style_tag
@@ -28,7 +29,6 @@ from warroom.web.theme import BACKGROUND, FONT_STACK, GOLD, MUTED
 
 HISTORY_TTL_SECONDS = 300  # how long an earlier event's figures are kept: it is over, but its store may still be filled
 CHART_HEIGHT = 420
-MONEY_FIGURES = ("revenue", "aov", "gpm", "refunds")
 
 
 @st.cache_data(show_spinner=False, ttl=HISTORY_TTL_SECONDS, max_entries=8)
@@ -75,19 +75,6 @@ def history_choice(live: LiveEvent, lang: str) -> int | None:
 def this_figures(live: LiveEvent, snapshot: Snapshot, lang: str) -> CampaignFigures:
     """Return this event's figures from the page's snapshot and review."""
     return figures_of(live.config, snapshot, review_of(live, snapshot, lang), live.figures.store.live_entrants())
-
-
-def figure_text(key: str, value) -> str:
-    """Return one key figure of warroom.compare as shown: money in yuan, conversion as a percentage, ROI as a ratio, counts."""
-    if value is None:
-        return "—"
-    if key in MONEY_FIGURES:
-        return fmt_yuan(value)
-    if key == "conversion":
-        return fmt_pct(value)
-    if key == "roi":
-        return f"{value:.2f}"
-    return fmt_int(value)
 
 
 def figures_html(comparison: Comparison, lang: str) -> str:
@@ -137,11 +124,6 @@ def funnel_figure(comparison: Comparison, lang: str, height: int = 460) -> go.Fi
     figure.update_layout(barmode="group", height=height, margin={"l": 10, "r": 10, "t": 30, "b": 10}, font={"family": FONT_STACK},
                          legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0}, yaxis={"separatethousands": True})
     return figure
-
-
-def column_names(comparison: Comparison, lang: str) -> tuple[str, str]:
-    """Return the two events' column headers, distinct whatever the events are called (two events may share a name)."""
-    return f"{t('cmp_this', lang)} · {comparison.this.label}", f"{t('cmp_earlier', lang)} · {comparison.earlier.label}"
 
 
 def staff_frame(comparison: Comparison, lang: str) -> pd.DataFrame:
