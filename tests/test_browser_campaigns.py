@@ -86,6 +86,15 @@ def test_the_review_compares_with_the_earlier_event(demo, new_page):
     expect(staff).to_be_visible()
     page.screenshot(path=str(SHOTS / "campaigns_03_review_staff_sales.png"))
 
+    # And in English, offered to the boss beside the Chinese.
+    page.goto(demo.url("review", lang="en"))
+    english = page.get_by_text(t("cmp_title", "en"), exact=True)
+    english.wait_for(state="visible", timeout=LOAD_MS)
+    english.evaluate(TO_TOP)
+    page.locator(".wc-figures").wait_for(state="visible")
+    assert t("cmp_fig_paying_customers", "en") in page.locator(".wc-figures").inner_text(), "the figures' names in English"
+    page.screenshot(path=str(SHOTS / "campaigns_05_review_compare_en.png"))
+
 
 def test_the_setup_page_plans_backwards_from_the_earlier_event(demo, new_page):
     _earlier, plan = earlier_and_plan(demo)

@@ -172,7 +172,8 @@ def show_comparison(live: LiveEvent, snapshot: Snapshot, lang: str) -> Compariso
         then = same_minute(live.config, snapshot.as_of, earlier)
         versus = then.versus(snapshot.revenue_fen)
         st.info(t("cmp_still_on", lang, earlier=earlier.label, minutes=fmt_int(int(then.minutes)), revenue=fmt_yuan(then.revenue_fen),
-                  change="—" if versus is None else ("+" if versus > 0 else "") + fmt_pct(versus)), icon=":material/schedule:")
+                  change="—" if versus is None else t("cmp_ahead" if versus >= 0 else "cmp_behind", lang, share=fmt_pct(abs(versus)))),
+                icon=":material/schedule:")
     st.html(figures_html(comparison, lang))
     st.plotly_chart(curves_figure(comparison, lang), config={"displayModeBar": False, "responsive": True}, key="cmp_curves")
     st.caption(t("cmp_curves_note", lang, earlier=earlier.label, revenue=fmt_compact(earlier.revenue_fen, lang)))
