@@ -351,3 +351,31 @@ def test_the_earlier_curve_on_this_event_s_clock():
     seen = SameMinute(label="三八节", minutes=0.0, revenue_fen=0, curve=((10.0, 100), (70.0, 300), (500.0, 900)))
     points = seen.on_this_clock(make_event())
     assert points == [(at(20, 10), 100), (at(21, 40), 300)], f"laid on this event's sessions, the minute past its live time left out: {points}"
+
+
+def test_the_demo_makes_the_earlier_event_ready(tmp_path):
+    from warroom.demo import SAMPLE, prepare_folder
+    from warroom.demo_history import prepare_history
+
+    folder = prepare_folder(tmp_path / "demo")
+    assert prepare_history(folder, SAMPLE) == ["三八女神节 宠粉专场"], "the sample's earlier event is made ready"
+    config = load_event(folder / "event.toml")
+    assert [entry.path for entry in config.history] == ["history/38/event.toml"], "the working copy points at the copied event"
+    earlier_config, label = history_config(config)
+    figures = earlier_figures(earlier_config, NOW, label)
+    expected = json.loads((ROOT / "sample_data" / "38" / "expected.json").read_text(encoding="utf-8"))
+    assert (figures.label, figures.revenue_fen, figures.orders) == ("三八节", round(expected["revenue"] * 100), expected["orders"]), \
+        "its store holds the earlier event's feeds, ingested once"
+
+
+def test_the_demo_goes_on_without_an_earlier_event_it_cannot_find(tmp_path, capsys):
+    from warroom.demo_history import prepare_history
+
+    sample = tmp_path / "sample" / "520"
+    folder = tmp_path / "demo"
+    write_event(sample, "520", f"sqlite:///{tmp_path / 's.db'}", history("../gone/event.toml"))
+    folder.mkdir()
+    (folder / "event.toml").write_text((sample / "event.toml").read_text(encoding="utf-8"), encoding="utf-8")
+    assert prepare_history(folder, sample) == [], "nothing made ready"
+    said = capsys.readouterr().err.strip().splitlines()
+    assert len(said) == 1 and "left out" in said[0], f"one line says so: {said}"

@@ -156,3 +156,16 @@ def test_any_counts_give_exact_needs_or_nulls(base, revenue, orders, payers, joi
         assert figures.entrants_needed * conversion >= figures.payers_needed > (figures.entrants_needed - 1) * conversion, "entrants likewise"
     assert len(figures.problems) == sum(value is None for value in (figures.aov, figures.payer_rate or None, figures.conversion or None)), \
         f"one reason for each ratio the earlier event cannot give: {figures}"
+
+
+def test_plan_json_needs_no_store_of_the_new_event(tmp_path):
+    earlier = write_event(tmp_path / "earlier", "三八小场", f"sqlite:///{tmp_path / 'e.db'}")
+    fill(earlier, *earlier_rows())
+    new = write_event(tmp_path / "new", "618小场", "postgresql+psycopg://nobody:secret@127.0.0.1:1/nothing", base=1000)
+    done = warroom("plan", "-c", str(new), "--from", str(earlier), "--json")
+    assert done.returncode == 0, f"planning happens before the new event has a store: {done.stderr}"
+    assert json.loads(done.stdout)["payers_needed"] == 10, done.stdout
+    shown = warroom("plan", "-c", str(new), "--from", str(earlier))
+    assert shown.returncode == 0 and "group members needed" in shown.stdout, shown.stderr
+    assert len(shown.stderr.strip().splitlines()) == 1, f"one line on stderr about the groups: {shown.stderr}"
+    assert "secret" not in shown.stderr, "the store's password is never shown"

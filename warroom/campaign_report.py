@@ -89,8 +89,8 @@ def compare_lines(comparison: Comparison) -> list[str]:
     return lines
 
 
-def plan_lines(plan: Plan, members: Membership) -> list[str]:
-    """Return the plan as a table, what it means for each order-taker, and the groups as they fill."""
+def plan_lines(plan: Plan, members: Membership | None) -> list[str]:
+    """Return the plan as a table, what it means for each order-taker, and the groups as they fill (when the new event's store is there)."""
     figures = plan.figures
     aov = Decimal(figures.aov.numerator) / figures.aov.denominator if figures.aov is not None else None
     rows = [
@@ -108,6 +108,8 @@ def plan_lines(plan: Plan, members: Membership) -> list[str]:
     if plan.invites_each is not None:
         lines += ["", f"each of {plan.order_takers} order-takers invites {plan.invites_each:,} people: "
                       f"{plan.invites_each_a_day:,} a day over {plan.invite_days} day(s) ([plan] invite_days)"]
+    if members is None:
+        return lines
     joined = f"{members.joined:,}" + (f" of {members.needed:,} needed ({_percent(members.share)})" if members.needed else "")
     lines += ["", f"group members so far: {joined}"]
     if members.takers and plan.invites_each is not None:

@@ -166,29 +166,27 @@ def cmd_prompts(args: argparse.Namespace) -> int:
     return 0
 
 
-def _compared_events(args: argparse.Namespace, earlier_path: Path):
-    """Return this event's config and figures and the earlier event's figures, each from its own store (read-only)."""
+def _earlier_of(config: EventConfig, earlier_path: Path):
+    """Return the earlier event's figures, from its own store (read-only), and the moment they are taken at."""
     from warroom.campaign_history import earlier_figures, history_label, load_earlier
     from warroom.clock import default_clock
-    from warroom.compare import campaign_figures
 
-    config = load_event(args.config)
     earlier = load_earlier(config, earlier_path)
     now = default_clock().now()
-    then = earlier_figures(earlier, now, history_label(config, earlier), this_url=config.store_url)
-    store = open_store(config, read_only=True)
-    try:
-        return config, campaign_figures(store, config, now), then
-    finally:
-        store.close()
+    return earlier_figures(earlier, now, history_label(config, earlier), this_url=config.store_url), now
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
     from warroom.campaign_report import compare_lines
-    from warroom.compare import compare, compare_json
+    from warroom.compare import campaign_figures, compare, compare_json
 
-    _config, this, earlier = _compared_events(args, args.earlier)
-    comparison = compare(this, earlier)
+    config = load_event(args.config)
+    earlier, now = _earlier_of(config, args.earlier)
+    store = open_store(config, read_only=True)
+    try:
+        comparison = compare(campaign_figures(store, config, now), earlier)
+    finally:
+        store.close()
     if args.json:
         print(json.dumps(compare_json(comparison), ensure_ascii=False, indent=2))
         return 0
@@ -198,19 +196,28 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 def cmd_plan(args: argparse.Namespace) -> int:
     from warroom.campaign_report import plan_lines
+    from warroom.figures import LiveFigures
     from warroom.plan import membership, plan_from, plan_json
 
-    config, this, earlier = _compared_events(args, args.earlier)
+    config = load_event(args.config)
+    earlier, now = _earlier_of(config, args.earlier)
     plan = plan_from(config, earlier)
     if args.json:
+        # The plan needs only the new event's file and the earlier event's store: the new one may have no store yet.
         print(json.dumps(plan_json(plan), ensure_ascii=False, indent=2))
         return 0
-    store = open_store(config, read_only=True)
     try:
+        store = open_store(config, read_only=True)
+    except ConfigError as error:
+        print(f"warroom: the groups so far are not shown: {error}", file=sys.stderr)
+        print("\n".join(plan_lines(plan, None)))
+        return 0
+    try:
+        joined = LiveFigures(store, config).refresh(now).funnel.get("joined", 0)
         invites = store.checkins_by_staff("invite")
     finally:
         store.close()
-    print("\n".join(plan_lines(plan, membership(plan, config, this.joined, invites))))
+    print("\n".join(plan_lines(plan, membership(plan, config, joined, invites))))
     return 0
 
 

@@ -38,11 +38,26 @@ def repoint_history(text: str, paths: list[str]) -> str:
     return "".join(lines)
 
 
-def prepare_history(folder: Path, sample: Path) -> list[str]:
-    """Copy the sample's earlier events under `folder/history/`, point the working event file at them, ingest each once; return their names."""
+def _ready(source: Path, target: Path) -> str:
+    """Copy an earlier event's folder to `target`, ingest its feeds once into its own store, and return its name."""
     from warroom.runtime import ingest
     from warroom.store import Store
 
+    shutil.copytree(source.parent, target, ignore=shutil.ignore_patterns("warroom.db*", "replay_clock.json", "expected.json"))
+    config = load_event(target / source.name)
+    print(f"warroom demo: earlier event {config.event.name}: reading its feeds once …", end="", file=sys.stderr, flush=True)
+    # The earlier event's own store, never WARROOM_DB_URL's (that one is this event's).
+    store = Store(own_store_url(config), LedgerRules.from_config(config))
+    try:
+        totals = ingest(config, store, once=True, stop=threading.Event())
+    finally:
+        store.close()
+    print(f" {totals.orders:,} order rows, {totals.checkins:,} check-ins", file=sys.stderr)
+    return config.event.name
+
+
+def prepare_history(folder: Path, sample: Path) -> list[str]:
+    """Copy the sample's earlier events under `folder/history/`, point the working event file at them, ingest each once; return their names."""
     event_file = folder / "event.toml"
     entries = tomllib.loads(event_file.read_text(encoding="utf-8-sig")).get("history", [])
     target_root = folder / HISTORY_FOLDER
@@ -50,19 +65,15 @@ def prepare_history(folder: Path, sample: Path) -> list[str]:
         shutil.rmtree(target_root)
     new_paths, names = [], []
     for entry in entries:
-        source = (sample / entry["path"]).resolve()
+        source = (sample / str(entry.get("path", ""))).resolve()
         target = target_root / source.parent.name
-        shutil.copytree(source.parent, target, ignore=shutil.ignore_patterns("warroom.db*", "replay_clock.json", "expected.json"))
         new_paths.append(f"{HISTORY_FOLDER}/{source.parent.name}/{source.name}")
-        config = load_event(target / source.name)
-        print(f"warroom demo: earlier event {config.event.name}: reading its feeds once …", end="", file=sys.stderr, flush=True)
-        # The earlier event's own store, never WARROOM_DB_URL's (that one is this event's).
-        store = Store(own_store_url(config), LedgerRules.from_config(config))
         try:
-            totals = ingest(config, store, once=True, stop=threading.Event())
-        finally:
-            store.close()
-        print(f" {totals.orders:,} order rows, {totals.checkins:,} check-ins", file=sys.stderr)
-        names.append(config.event.name)
+            name = _ready(source, target)
+        except Exception as error:  # noqa: BLE001 - the demo goes on without its history: the review says it cannot read it
+            print(f"warroom demo: the earlier event {source} is left out: {error.__class__.__name__}: {(str(error).splitlines() or [''])[0]}",
+                  file=sys.stderr)
+            continue
+        names.append(name)
     event_file.write_text(repoint_history(event_file.read_text(encoding="utf-8-sig"), new_paths), encoding="utf-8")
     return names
