@@ -12,7 +12,7 @@ from dataclasses import replace
 from fractions import Fraction
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.campaign_events import BACKEND_PAIRS, fill, history, store_urls, warroom, write_event
@@ -169,3 +169,16 @@ def test_plan_json_needs_no_store_of_the_new_event(tmp_path):
     assert shown.returncode == 0 and "group members needed" in shown.stdout, shown.stderr
     assert len(shown.stderr.strip().splitlines()) == 1, f"one line on stderr about the groups: {shown.stderr}"
     assert "secret" not in shown.stderr, "the store's password is never shown"
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(value=st.one_of(st.integers(min_value=-(10**30), max_value=10**30), st.floats(allow_nan=False, allow_infinity=False),
+                       st.text(max_size=30), st.booleans(), st.lists(st.integers(), max_size=3)))
+def test_any_invite_days_loads_as_a_day_count_or_is_one_line(tmp_path, value):
+    event = write_event(tmp_path / "new", "618小场", f"sqlite:///{tmp_path / 'n.db'}", f"\n[plan]\ninvite_days = {json.dumps(value)}\n")
+    try:
+        config = load_event(event)
+    except ConfigError as error:
+        assert "\n" not in str(error) and "invite_days" in str(error), f"one line naming the key: {error!r}"
+        return
+    assert isinstance(config.plan.invite_days, int) and 1 <= config.plan.invite_days <= 366, f"{value!r} loaded as {config.plan.invite_days!r}"
