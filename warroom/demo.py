@@ -170,11 +170,11 @@ def _guarded(name: str, target, stop: threading.Event, url: str):
 def run_demo(*, speed: float, port: int, folder: Path | None) -> int:
     """Run the demo until Ctrl-C; return the exit code."""
     folder = prepare_folder(folder)
-    prepare_history(folder, SAMPLE)
     config = load_event(folder / "event.toml")
     replay = Replay(config, SAMPLE, folder, speed)
     history = replay.start()
     store = open_store(config)
+    prepare_history(folder, SAMPLE)
     stop = threading.Event()
     url = config.store_url
     ingest = threading.Thread(target=_guarded("ingest", runtime.ingest, stop, url), args=(config, store), kwargs={"once": False, "stop": stop}, name="ingest", daemon=True)
