@@ -190,6 +190,9 @@ def show_comparison(live: LiveEvent, snapshot: Snapshot, lang: str) -> Compariso
     for column, figures in zip(st.columns(2), (comparison.this, comparison.earlier), strict=True):
         with column:
             st.caption(figures.label)
+            if not figures.flash_sales:
+                st.info(t("cmp_no_sales_yet", lang), icon=":material/timer:")
+                continue
             st.dataframe(sales_frame(figures, lang), hide_index=True, key=f"cmp_sales_{figures is comparison.this}",
                          column_config={t("cmp_col_window", lang): st.column_config.NumberColumn(format="¥%,.0f")})
     return comparison
