@@ -10,6 +10,7 @@ from warroom.review_tables import review_tables
 from warroom.web import charts, frame, language, session, text, theme
 from warroom.web.exports import PNG_MIME, XLSX_MIME, data_poster, review_workbook
 from warroom.web.views import boss as boss_view
+from warroom.web.views import compare as compare_view
 
 lang = language.language()
 live, snapshot = frame.open_boss_page(lang)
@@ -98,6 +99,8 @@ with tabs[8]:
         boss_view.show_table(tables["rv_sheet_lift_totals"], key="t_lift_totals")
         boss_view.show_table(tables["rv_sheet_pushes"], key="t_pushes")
 
+comparison = compare_view.show_comparison(live, snapshot, lang)
+
 st.divider()
 st.subheader(t("rv_exports", lang))
 export_key = ("review_exports", snapshot.seq, lang)
@@ -107,10 +110,10 @@ if st.button(t("rv_build", lang), icon=":material/build:", type="primary" if bui
         progress = st.progress(0.0)
         st.write(t("rv_build_tables", lang))
         progress.progress(0.3)
-        workbook = review_workbook(review, lang)
+        workbook = review_workbook(review, lang, comparison)
         st.write(t("rv_build_poster", lang))
         progress.progress(0.7)
-        poster = data_poster(review, config, lang)
+        poster = data_poster(review, config, lang, comparison)
         progress.progress(1.0)
         status.update(label=t("rv_built", lang), state="complete", expanded=False)
     built = st.session_state["review_exports"] = (export_key, workbook, poster)

@@ -11,6 +11,7 @@ from warroom.i18n import fmt_duration, fmt_int, role_label, t
 from warroom.intake import with_spool_feeds
 from warroom.web import auth, errors, frame, language, session, text
 from warroom.web.views import notify_status
+from warroom.web.views import plan as plan_view
 from warroom.web.views import setup as setup_view
 from warroom.web.views.setup import feed_rows, flash_sale_rows, glance_html, session_rows, staff_by_role, staff_rows
 
@@ -58,6 +59,7 @@ def feeds() -> None:
 
 feeds()
 notify_status.panel(live.figures.store, config, lang)
+plan_view.show_plan(live, lang)
 
 st.markdown(f"#### {t('setup_links', lang)}")
 st.caption(t("setup_links_note", lang))

@@ -1,8 +1,8 @@
-"""Generate the "520 真爱宠粉节" sample campaign: the event file, both feeds and the expected totals.
+"""Generate the sample campaigns (`campaigns.py`: 520 and the earlier 三八节): each one's event file, both feeds and the expected totals.
 
-Run `python sample_data/generate.py`. It rewrites `sample_data/520/` in place and prints the
-totals. The output is the same, byte for byte, on every run: one seeded `random.Random`, no
-clock, no hash-ordered iteration. Money is integer fen throughout.
+Run `python sample_data/generate.py`. It rewrites `sample_data/520/` and `sample_data/38/` in place
+and prints their totals. The output is the same, byte for byte, on every run: one seeded
+`random.Random` per campaign, no clock, no hash-ordered iteration. Money is integer fen throughout.
 """
 
 from __future__ import annotations
@@ -13,145 +13,11 @@ import json
 import random
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from pathlib import Path
+from datetime import datetime, timedelta
 
-SEED = 520
-TZ = timezone(timedelta(hours=8))
-OUT = Path(__file__).resolve().parent / "520"
+from campaigns import CAMPAIGNS, PRODUCTS, SALE_MINUTES, SLOT_MINUTES, Campaign
 
-EVENT_NAME = "520 真爱宠粉节"
-EVENT_START = datetime(2026, 5, 18, 10, 0, tzinfo=TZ)
-EVENT_END = datetime(2026, 5, 21, 23, 30, tzinfo=TZ)
-BASE_GOAL_FEN = 1_000_000_00
-STRETCH_GOAL_FEN = 1_500_000_00
-
-# The orders are topped up with between-sale orders until each evening's net revenue reaches
-# its target: the first evening stops short of the base goal, so it is crossed early on the second.
-EVENING_TARGETS_FEN = (880_000_00, 1_760_000_00)
 NEW_BUYER_RATE = 0.82  # share of orders placed by a customer who has not bought before
-BUYER_POOL = 1_180  # customers who would buy at all; the rest only watch
-CUSTOMERS = 1_500
-CHECK_IN_POSTS = 640
-SHARES = 210
-
-# (id, name, team, aliases, invite weight)
-ORDER_TAKERS = (
-    ("S01", "小林", "A", ("linx01",), 1.3),
-    ("S02", "小周", "A", (), 1.1),
-    ("S03", "阿珍", "A", (), 1.0),
-    ("S04", "小雪", "A", (), 0.9),
-    ("S05", "婷婷", "A", ("tingting_wx",), 1.2),
-    ("S06", "小吴", "B", (), 1.0),
-    ("S07", "阿杰", "B", (), 0.8),
-    ("S08", "小美", "B", ("xiaomei88",), 1.1),
-    ("S09", "佳佳", "B", (), 1.0),
-    ("S10", "小赵", "B", (), 0.9),
-    ("S11", "晓晓", "C", (), 1.2),
-    ("S12", "小陈", "C", ("chen12", "dy_chen12"), 1.0),
-    ("S13", "阿敏", "C", (), 0.7),
-    ("S14", "小唐", "C", (), 1.0),
-    ("S15", "小鱼", "C", (), 0.8),
-)
-OTHER_STAFF = (
-    ("S16", "芳姐", "community"),
-    ("S17", "老马", "community"),
-    ("S18", "小桃", "community"),
-    ("S19", "安琪", "host"),
-    ("S20", "大伟", "host"),
-    ("S21", "可可", "host"),
-    ("S22", "乐乐", "host"),
-    ("S23", "阿豪", "hype"),
-    ("S24", "小鹿", "hype"),
-    ("S25", "米粒", "hype"),
-    ("S26", "小胖", "hype"),
-    ("S27", "朵朵", "hype"),
-    ("S28", "老周", "stats"),
-    ("S29", "小文", "copy"),
-    ("S30", "阿图", "poster"),
-    ("S31", "小影", "video"),
-    ("S32", "阿强", "props"),
-    ("S33", "小满", "props"),
-    ("S34", "小杨", "stats"),
-)
-TEAM_COMMUNITY = {"A": "S16", "B": "S17", "C": "S18"}
-TEAM_GROUPS = {"A": ("G01", "G02", "G03", "G04"), "B": ("G05", "G06", "G07", "G08"), "C": ("G09", "G10", "G11", "G12")}
-HOSTS = ("S19", "S20", "S21", "S22")
-HYPE = ("S23", "S24", "S25", "S26", "S27")
-
-# (sku, name, list price in yuan, weight among the orders placed between flash sales)
-PRODUCTS = (
-    ("P01", "玫瑰精油身体乳", 99, 3),
-    ("P02", "氨基酸洁面乳", 129, 3),
-    ("P03", "玻尿酸补水面膜 10 片装", 159, 4),
-    ("P04", "丝绒哑光口红", 199, 4),
-    ("P05", "清透防晒喷雾", 169, 2),
-    ("P06", "香氛洗护三件套", 239, 3),
-    ("P07", "真丝眼罩礼盒", 259, 2),
-    ("P08", "520 限定香薰蜡烛", 299, 4),
-    ("P09", "情侣保温杯套装", 329, 3),
-    ("P10", "胶原蛋白肽饮 30 瓶", 399, 4),
-    ("P11", "紧致眼霜", 459, 3),
-    ("P12", "宠粉零食大礼包", 188, 3),
-    ("P13", "珍珠发夹三件套", 139, 2),
-    ("P14", "护手霜礼盒", 119, 2),
-    ("P15", "小金瓶修护精华", 520, 5),
-    ("P16", "玫瑰金化妆刷套装", 569, 3),
-    ("P17", "轻奢真皮钱包", 599, 4),
-    ("P18", "焕亮粉底液双支装", 659, 3),
-    ("P19", "情侣睡衣套装", 699, 4),
-    ("P20", "蓝牙降噪耳机", 799, 4),
-    ("P21", "香水礼盒 50ml", 888, 5),
-    ("P22", "抗老面霜", 899, 4),
-    ("P23", "情侣款电动牙刷", 620, 3),
-    ("P24", "真丝枕套两件装", 729, 3),
-    ("P25", "美容仪导入笔", 999, 3),
-    ("P26", "羊绒围巾", 859, 3),
-    ("P27", "水晶手链", 539, 4),
-    ("P28", "焕颜精华套装", 1299, 5),
-    ("P29", "高速吹风机", 2999, 3),
-    ("P30", "18K 金 520 锁骨链", 2999, 3),
-    ("P31", "铂金情侣对戒", 3299, 2),
-    ("P32", "护肤全年礼盒", 3999, 2),
-    ("P33", "射频美容仪", 1999, 3),
-    ("P34", "智能扫地机器人", 2399, 2),
-    ("P35", "真丝连衣裙", 1099, 4),
-    ("P36", "羊绒大衣", 1699, 3),
-    ("P37", "轻奢手提包", 1499, 3),
-    ("P38", "智能手表", 1899, 3),
-    ("P39", "空气净化器", 2199, 2),
-    ("P40", "和田玉手镯", 4999, 1),
-)
-PRICE = {sku: price for sku, _, price, _ in PRODUCTS}
-NAME = {sku: name for sku, name, _, _ in PRODUCTS}
-
-SESSIONS = (
-    ("第一晚", datetime(2026, 5, 20, 19, 30, tzinfo=TZ), datetime(2026, 5, 20, 22, 55, tzinfo=TZ)),
-    ("第二晚", datetime(2026, 5, 21, 19, 30, tzinfo=TZ), datetime(2026, 5, 21, 22, 55, tzinfo=TZ)),
-)
-# Host slots as minutes after the session start; the second evening rotates the hosts by two.
-SLOT_MINUTES = ((0, 55), (55, 105), (105, 155), (155, 205))
-SALE_MINUTES = 10
-
-# (evening, "HH:MM", sku, flash price in yuan, target groups or () for all, expected orders, max qty)
-FLASH_SALES = (
-    (0, "19:50", "P03", 99, (), 90, 3),
-    (0, "20:15", "P28", 999, ("G01", "G02", "G03", "G04", "G05", "G06"), 75, 1),
-    (0, "20:40", "P30", 2520, (), 75, 1),
-    (0, "21:05", "P15", 299, ("G07", "G08", "G09", "G10", "G11", "G12"), 70, 2),
-    (0, "21:30", "P29", 1999, (), 90, 1),
-    (0, "21:55", "P21", 520, ("G01", "G02", "G05", "G06", "G09", "G10"), 65, 2),
-    (0, "22:20", "P32", 2999, (), 60, 1),
-    (1, "19:45", "P10", 199, (), 85, 3),
-    (1, "20:10", "P34", 1699, ("G07", "G08", "G09", "G10", "G11", "G12"), 55, 1),
-    (1, "20:35", "P36", 1299, (), 65, 1),
-    (1, "21:00", "P25", 699, ("G01", "G02", "G03", "G04", "G05", "G06"), 60, 2),
-    (1, "21:21", "P31", 2521, (), 80, 1),
-    (1, "21:45", "P20", 599, ("G03", "G04", "G07", "G08", "G11", "G12"), 55, 2),
-    (1, "22:10", "P33", 1314, (), 75, 1),
-    (1, "22:35", "P40", 3999, (), 40, 1),
-)
-
 ORDER_HEADER = ("order_id", "ts", "amount", "status", "refund_amount", "sku", "product", "qty", "customer_id", "staff_id", "group_id")
 CHECKIN_KINDS = ("join_group", "enter_live", "check_in", "invite", "share")
 
@@ -193,10 +59,10 @@ class Order:
         return self.amount_fen - self.refund_fen if self.status == "paid" else 0
 
 
-def at(evening: int, hhmm: str) -> datetime:
+def at(c: Campaign, evening: int, hhmm: str) -> datetime:
     """Return the time `HH:MM` on the given evening."""
     hour, minute = map(int, hhmm.split(":"))
-    return SESSIONS[evening][1].replace(hour=hour, minute=minute)
+    return c.sessions[evening][1].replace(hour=hour, minute=minute)
 
 
 def iso(moment: datetime) -> str:
@@ -226,41 +92,41 @@ def money_text(fen: int, rng: random.Random) -> str:
     return yuan(fen)
 
 
-def staff_toml() -> list[dict]:
+def staff_toml(c: Campaign) -> list[dict]:
     """Return the [[staff]] tables."""
-    members = [{"id": sid, "name": name, "role": "order_taker", "team": team, "aliases": list(aliases)} for sid, name, team, aliases, _ in ORDER_TAKERS]
-    members += [{"id": sid, "name": name, "role": role} for sid, name, role in OTHER_STAFF]
+    members = [{"id": sid, "name": name, "role": "order_taker", "team": team, "aliases": list(aliases)} for sid, name, team, aliases, _ in c.order_takers]
+    members += [{"id": sid, "name": name, "role": role} for sid, name, role in c.other_staff]
     return members
 
 
-def groups() -> list[tuple[str, str, str]]:
-    """Return (id, name, owner) of the twelve WeChat groups."""
+def groups(c: Campaign) -> list[tuple[str, str, str]]:
+    """Return (id, name, owner) of the campaign's WeChat groups."""
     rows = []
-    for team, group_ids in TEAM_GROUPS.items():
+    for team, group_ids in c.team_groups.items():
         for group_id in group_ids:
-            rows.append((group_id, f"520 宠粉 {int(group_id[1:])} 群", TEAM_COMMUNITY[team]))
+            rows.append((group_id, f"{c.group_prefix} {int(group_id[1:])} 群", c.team_community[team]))
     return rows
 
 
-def make_customers(rng: random.Random) -> list[Customer]:
+def make_customers(c: Campaign, rng: random.Random) -> list[Customer]:
     """Return the customers, numbered in the order they were invited."""
-    # Most join on the 18th and 19th, a few on the 20th before the show; by hour, with evening peaks.
+    # Most join on the first two days, a few on the day of the show before it starts; by hour, with evening peaks.
     hour_weights = {8: 2, 9: 3, 10: 5, 11: 6, 12: 8, 13: 7, 14: 5, 15: 5, 16: 5, 17: 5, 18: 6, 19: 8, 20: 10, 21: 10, 22: 7, 23: 3}
-    days = ((datetime(2026, 5, 18, tzinfo=TZ), 10, 23, 680), (datetime(2026, 5, 19, tzinfo=TZ), 8, 23, 775), (datetime(2026, 5, 20, tzinfo=TZ), 9, 18, 45))
-    takers = [row[0] for row in ORDER_TAKERS]
-    taker_weights = [row[4] for row in ORDER_TAKERS]
-    team_of = {row[0]: row[2] for row in ORDER_TAKERS}
+    takers = [row[0] for row in c.order_takers]
+    taker_weights = [row[4] for row in c.order_takers]
+    team_of = {row[0]: row[2] for row in c.order_takers}
+    last_day = c.join_days[-1][0]
     drafts = []
-    for day, first_hour, last_hour, count in days:
+    for day, first_hour, last_hour, count in c.join_days:
         hours = list(range(first_hour, last_hour + 1))
         weights = [hour_weights[hour] for hour in hours]
         for _ in range(count):
             hour = rng.choices(hours, weights)[0]
             invited = day + timedelta(hours=hour, seconds=rng.randrange(3600))
-            if day.day == 20:
+            if day == last_day:
                 invited = min(invited, day + timedelta(hours=19, minutes=10))
             inviter = rng.choices(takers, taker_weights)[0]
-            group_id = rng.choice(TEAM_GROUPS[team_of[inviter]])
+            group_id = rng.choice(c.team_groups[team_of[inviter]])
             joined = invited + timedelta(seconds=rng.randint(15, 900))
             drafts.append((invited, joined, inviter, group_id))
     drafts.sort(key=lambda draft: draft[0])
@@ -270,12 +136,12 @@ def make_customers(rng: random.Random) -> list[Customer]:
 class BuyerPicker:
     """Picks the customer of each order: mostly a first-time buyer, sometimes a repeat buyer."""
 
-    def __init__(self, customers: list[Customer], rng: random.Random):
+    def __init__(self, c: Campaign, customers: list[Customer], rng: random.Random):
         self.rng = rng
-        pool = rng.sample(customers, BUYER_POOL)
+        pool = rng.sample(customers, c.buyer_pool)
         pool.sort(key=lambda customer: customer.customer_id)
-        self.fresh: dict[str, list[Customer]] = {group_id: [] for group_id, _, _ in groups()}
-        self.repeat: dict[str, list[Customer]] = {group_id: [] for group_id, _, _ in groups()}
+        self.fresh: dict[str, list[Customer]] = {group_id: [] for group_id, _, _ in groups(c)}
+        self.repeat: dict[str, list[Customer]] = {group_id: [] for group_id, _, _ in groups(c)}
         for customer in pool:
             self.fresh[customer.group_id].append(customer)
         for members in self.fresh.values():
@@ -297,14 +163,14 @@ class BuyerPicker:
         return self.pick(())
 
 
-def credited_field(customer: Customer, rng: random.Random) -> str:
+def credited_field(c: Campaign, customer: Customer, rng: random.Random) -> str:
     """Return the staff_id an order carries: mostly the inviter, sometimes a teammate, 30% empty."""
     if rng.random() < 0.30:
         return ""
     if rng.random() < 0.9:
         return customer.inviter
-    team = next(row[2] for row in ORDER_TAKERS if row[0] == customer.inviter)
-    return rng.choice([row[0] for row in ORDER_TAKERS if row[2] == team])
+    team = next(row[2] for row in c.order_takers if row[0] == customer.inviter)
+    return rng.choice([row[0] for row in c.order_takers if row[2] == team])
 
 
 def coupon_fen(rng: random.Random, unit_fen: int, rate: float) -> int:
@@ -314,21 +180,21 @@ def coupon_fen(rng: random.Random, unit_fen: int, rate: float) -> int:
     return rng.choice((10, 10, 20, 20, 30, 50)) * 100
 
 
-def in_flash_window(moment: datetime) -> bool:
+def in_flash_window(c: Campaign, moment: datetime) -> bool:
     """Return whether a flash sale is running at this moment."""
-    for evening, hhmm, *_ in FLASH_SALES:
-        start = at(evening, hhmm)
+    for evening, hhmm, *_ in c.flash_sales:
+        start = at(c, evening, hhmm)
         if start <= moment < start + timedelta(minutes=SALE_MINUTES):
             return True
     return False
 
 
-def make_orders(customers: list[Customer], rng: random.Random) -> list[Order]:
+def make_orders(c: Campaign, customers: list[Customer], rng: random.Random) -> list[Order]:
     """Return the orders: bursts at each flash sale, then trickle orders up to each evening's target."""
-    picker = BuyerPicker(customers, rng)
+    picker = BuyerPicker(c, customers, rng)
     orders: list[Order] = []
-    for evening, hhmm, sku, flash_price, target_groups, expected, max_qty in FLASH_SALES:
-        start = at(evening, hhmm)
+    for evening, hhmm, sku, flash_price, target_groups, expected, max_qty in c.flash_sales:
+        start = at(c, evening, hhmm)
         count = expected + rng.randint(-6, 6)
         for _ in range(count):
             # Front-loaded: the first two minutes of a sale take about half of its orders.
@@ -337,17 +203,18 @@ def make_orders(customers: list[Customer], rng: random.Random) -> list[Order]:
             qty = 1 if max_qty == 1 or rng.random() < 0.7 else rng.randint(2, max_qty)
             unit_fen = flash_price * 100
             amount_fen = unit_fen * qty - coupon_fen(rng, unit_fen, 0.06)
-            orders.append(Order(start + timedelta(seconds=offset), evening, sku, unit_fen, qty, amount_fen, customer, credited_field(customer, rng), True))
+            orders.append(Order(start + timedelta(seconds=offset), evening, sku, unit_fen, qty, amount_fen, customer, credited_field(c, customer, rng), True))
 
     # A few orders change later: refunds, cancellations and partial refunds (SPEC §1 updates).
     flash_orders = sorted(orders, key=lambda order: order.ts)
-    changed = rng.sample(flash_orders, 13)
+    refunded, cancelled, partial = c.changes
+    changed = rng.sample(flash_orders, refunded + cancelled + partial)
     for index, order in enumerate(changed):
-        session_end = SESSIONS[order.evening][2]
+        session_end = c.sessions[order.evening][2]
         order.update_ts = min(order.ts + timedelta(minutes=rng.randint(5, 60), seconds=rng.randrange(60)), session_end + timedelta(minutes=15))
-        if index < 6:
+        if index < refunded:
             order.status = "refunded"
-        elif index < 10:
+        elif index < refunded + cancelled:
             order.status = "cancelled"
         else:
             order.refund_fen = max(1000, (order.amount_fen // 5) // 1000 * 1000)
@@ -355,19 +222,20 @@ def make_orders(customers: list[Customer], rng: random.Random) -> list[Order]:
     # Orders between the sales, at list price, until each evening reaches its target.
     skus = [sku for sku, *_ in PRODUCTS]
     weights = [row[3] for row in PRODUCTS]
-    for evening, target_fen in enumerate(EVENING_TARGETS_FEN):
-        session_start, session_end = SESSIONS[evening][1], SESSIONS[evening][2]
+    price = c.price
+    for evening, target_fen in enumerate(c.evening_targets_fen):
+        session_start, session_end = c.sessions[evening][1], c.sessions[evening][2]
         span = int((session_end - session_start).total_seconds()) - 60
         while sum(order.net_fen for order in orders if order.evening <= evening) < target_fen:
             moment = session_start + timedelta(seconds=rng.randrange(span))
-            if in_flash_window(moment):
+            if in_flash_window(c, moment):
                 continue
             sku = rng.choices(skus, weights)[0]
-            unit_fen = PRICE[sku] * 100
+            unit_fen = price[sku] * 100
             qty = 1 if unit_fen >= 100_000 or rng.random() < 0.8 else rng.randint(2, 3)
             customer = picker.pick(())
             amount_fen = unit_fen * qty - coupon_fen(rng, unit_fen, 0.25)
-            orders.append(Order(moment, evening, sku, unit_fen, qty, amount_fen, customer, credited_field(customer, rng), False))
+            orders.append(Order(moment, evening, sku, unit_fen, qty, amount_fen, customer, credited_field(c, customer, rng), False))
 
     orders.sort(key=lambda order: (order.ts, order.customer.customer_id, order.sku))
     per_day: Counter[str] = Counter()
@@ -379,14 +247,14 @@ def make_orders(customers: list[Customer], rng: random.Random) -> list[Order]:
         order.amount_text = money_text(order.amount_fen, rng)
 
     # A handful of rows name the order-taker by an alias that a shop export would use.
-    alias_of = {row[0]: row[3] for row in ORDER_TAKERS if row[3]}
+    alias_of = {row[0]: row[3] for row in c.order_takers if row[3]}
     aliased = [order for order in orders if order.staff_field in alias_of]
-    for order in rng.sample(aliased, 8):
+    for order in rng.sample(aliased, c.aliased):
         order.staff_field = rng.choice(alias_of[order.staff_field])
     return orders
 
 
-def order_row(order: Order, ts_text: str, status: str, refund_text: str) -> list[str]:
+def order_row(c: Campaign, order: Order, ts_text: str, status: str, refund_text: str) -> list[str]:
     """Return one CSV row of an order."""
     customer = order.customer
     return [
@@ -396,7 +264,7 @@ def order_row(order: Order, ts_text: str, status: str, refund_text: str) -> list
         status,
         refund_text,
         order.sku,
-        NAME[order.sku],
+        c.product_name[order.sku],
         str(order.qty),
         customer.customer_id,
         order.staff_field,
@@ -404,9 +272,9 @@ def order_row(order: Order, ts_text: str, status: str, refund_text: str) -> list
     ]
 
 
-def bad_order_rows(template: Order) -> list[list[str]]:
+def bad_order_rows(c: Campaign, template: Order) -> list[list[str]]:
     """Return the seven deliberately bad order rows, each with a different fault."""
-    base = order_row(template, plain_time(template.ts), "paid", "")
+    base = order_row(c, template, plain_time(template.ts), "paid", "")
     faults = []
     for index in range(7):
         row = list(base)
@@ -418,19 +286,19 @@ def bad_order_rows(template: Order) -> list[list[str]]:
     faults[3][3] = "on_hold"  # an unknown status
     faults[4][2] = "abc"  # an amount that cannot be read
     faults[5][1] = ""  # no time
-    faults[6][1] = "2026-05-32 21:05:00"  # a date that does not exist
+    faults[6][1] = c.bad_date  # a date that does not exist
     return faults
 
 
-def write_orders(orders: list[Order], rng: random.Random) -> tuple[str, int]:
+def write_orders(c: Campaign, orders: list[Order], rng: random.Random) -> tuple[str, int]:
     """Return the orders CSV text and how many bad rows it holds."""
     entries: list[tuple[datetime, int, list[str]]] = []
     for order in orders:
-        entries.append((order.ts, len(entries), order_row(order, order.ts_text, "paid", "")))
+        entries.append((order.ts, len(entries), order_row(c, order, order.ts_text, "paid", "")))
         if order.update_ts is not None:
             update_text = iso(order.update_ts) if rng.random() < 0.3 else plain_time(order.update_ts)
             refund_text = yuan(order.refund_fen) if order.refund_fen else ""
-            entries.append((order.update_ts, len(entries), order_row(order, update_text, order.status, refund_text)))
+            entries.append((order.update_ts, len(entries), order_row(c, order, update_text, order.status, refund_text)))
     entries.sort(key=lambda entry: (entry[0], entry[1]))
     rows = [entry[2] for entry in entries]
     # Spread the bad rows through the file; each borrows the time of the row it follows.
@@ -438,9 +306,9 @@ def write_orders(orders: list[Order], rng: random.Random) -> tuple[str, int]:
     for number in range(7, 0, -1):
         position = len(rows) * number // 8
         template = next(order for order in orders if order.order_id == rows[position - 1][0])
-        bad = bad_order_rows(template)[number - 1]
+        bad = bad_order_rows(c, template)[number - 1]
         bad_rows.append(bad)
-        if bad[1] not in ("", "昨晚9点", "2026-05-32 21:05:00"):
+        if bad[1] not in ("", "昨晚9点", c.bad_date):
             bad[1] = rows[position - 1][1]
         rows.insert(position, bad)
     buffer = io.StringIO()
@@ -450,25 +318,25 @@ def write_orders(orders: list[Order], rng: random.Random) -> tuple[str, int]:
     return buffer.getvalue(), len(bad_rows)
 
 
-def viewers_online(moment: datetime, evening: int, rng: random.Random) -> int:
+def viewers_online(c: Campaign, moment: datetime, evening: int, rng: random.Random) -> int:
     """Return the viewers online at one minute of a session: a swell over the evening, spikes at flash sales."""
-    start, end = SESSIONS[evening][1], SESSIONS[evening][2]
+    start, end = c.sessions[evening][1], c.sessions[evening][2]
     progress = (moment - start).total_seconds() / (end - start).total_seconds()
     base = 350 + 1700 * min(1.0, progress * 3) - 900 * max(0.0, progress - 0.7) / 0.3
     boost = 0.0
-    for sale_evening, hhmm, *_ in FLASH_SALES:
+    for sale_evening, hhmm, *_ in c.flash_sales:
         if sale_evening != evening:
             continue
-        minutes = (moment - at(evening, hhmm)).total_seconds() / 60
+        minutes = (moment - at(c, evening, hhmm)).total_seconds() / 60
         if -4 <= minutes < 0:
             boost += 1400 * (minutes + 4) / 4
         elif 0 <= minutes < 14:
             boost += 1400 * (1 - minutes / 14)
-    scale = 1.0 if evening == 0 else 1.12
+    scale = c.viewer_scales[evening]
     return int((base + boost) * scale * rng.uniform(0.96, 1.04))
 
 
-def make_checkins(customers: list[Customer], orders: list[Order], rng: random.Random) -> list[dict]:
+def make_checkins(c: Campaign, customers: list[Customer], orders: list[Order], rng: random.Random) -> list[dict]:
     """Return the check-in events, without ids, in the order they were made up."""
     events: list[dict] = []
     for customer in customers:
@@ -486,7 +354,7 @@ def make_checkins(customers: list[Customer], orders: list[Order], rng: random.Ra
         first_order[key] = min(first_order.get(key, order.ts), order.ts)
     buyers = {order.customer.customer_id for order in orders}
     for customer in customers:
-        for evening, (_, start, end) in enumerate(SESSIONS):
+        for evening, (_, start, end) in enumerate(c.sessions):
             first = first_order.get((customer.customer_id, evening))
             if first is not None:
                 earliest = max(start, first - timedelta(minutes=45))
@@ -501,12 +369,11 @@ def make_checkins(customers: list[Customer], orders: list[Order], rng: random.Ra
             events.append({"ts": moment, "kind": "enter_live", "customer_id": customer.customer_id, "group_id": customer.group_id})
 
     # Daily check-in posts in the groups: one per customer per day at most, after they joined.
-    owner = {group_id: owner_id for group_id, _, owner_id in groups()}
-    posted: set[tuple[str, int]] = set()
-    day_weights = ((18, 0.15), (19, 0.30), (20, 0.30), (21, 0.25))
-    while len(posted) < CHECK_IN_POSTS:
-        day = rng.choices([d for d, _ in day_weights], [w for _, w in day_weights])[0]
-        moment = datetime(2026, 5, day, 8, tzinfo=TZ) + timedelta(seconds=rng.randrange(14 * 3600))
+    owner = {group_id: owner_id for group_id, _, owner_id in groups(c)}
+    posted: set[tuple[str, datetime]] = set()
+    while len(posted) < c.check_in_posts:
+        day = rng.choices([d for d, _ in c.post_days], [w for _, w in c.post_days])[0]
+        moment = day + timedelta(hours=8, seconds=rng.randrange(14 * 3600))
         customer = rng.choice(customers)
         if customer.joined >= moment or (customer.customer_id, day) in posted:
             continue
@@ -517,31 +384,32 @@ def make_checkins(customers: list[Customer], orders: list[Order], rng: random.Ra
 
     # Shares of the live room and the posters, some prompted by a hype member.
     shares = 0
-    while shares < SHARES:
-        day = rng.choices((19, 20, 21), (0.2, 0.4, 0.4))[0]
-        if day == 19:
-            moment = datetime(2026, 5, 19, 9, tzinfo=TZ) + timedelta(seconds=rng.randrange(14 * 3600))
+    first_share_day = c.share_days[0][0]
+    while shares < c.shares:
+        day = rng.choices([d for d, _ in c.share_days], [w for _, w in c.share_days])[0]
+        if day == first_share_day:
+            moment = day + timedelta(hours=9, seconds=rng.randrange(14 * 3600))
         else:
-            moment = datetime(2026, 5, day, 18, 30, tzinfo=TZ) + timedelta(seconds=rng.randrange(4 * 3600))
+            moment = day + timedelta(hours=18, minutes=30, seconds=rng.randrange(4 * 3600))
         customer = rng.choice(customers)
         if customer.joined >= moment:
             continue
         event = {"ts": moment, "kind": "share", "customer_id": customer.customer_id, "group_id": customer.group_id}
         if rng.random() < 0.35:
-            event["staff_id"] = rng.choice(HYPE)
+            event["staff_id"] = rng.choice(c.hype)
         events.append(event)
         shares += 1
 
     # A snapshot of the viewers online every minute of each session.
-    for evening, (_, start, end) in enumerate(SESSIONS):
+    for evening, (_, start, end) in enumerate(c.sessions):
         moment = start
         while moment <= end:
-            events.append({"ts": moment, "kind": "viewers", "value": viewers_online(moment, evening, rng)})
+            events.append({"ts": moment, "kind": "viewers", "value": viewers_online(c, moment, evening, rng)})
             moment += timedelta(minutes=1)
     return events
 
 
-def write_checkins(events: list[dict]) -> tuple[str, Counter[str], int]:
+def write_checkins(c: Campaign, events: list[dict]) -> tuple[str, Counter[str], int]:
     """Return the check-ins JSON Lines text, the count of each kind, and how many bad lines it holds."""
     ordered = sorted(enumerate(events), key=lambda pair: (pair[1]["ts"], pair[0]))
     lines = []
@@ -554,9 +422,10 @@ def write_checkins(events: list[dict]) -> tuple[str, Counter[str], int]:
         counts[event["kind"]] += 1
         lines.append(json.dumps(record, ensure_ascii=False))
     # Two bad lines: one cut off mid-write, one of a kind the feed does not know.
-    truncated = '{"id": "K900001", "ts": "2026-05-19T15:42:'
-    unknown = json.dumps({"id": "K900002", "ts": "2026-05-20T20:41:07+08:00", "kind": "like", "customer_id": "C0321", "group_id": "G03"}, ensure_ascii=False)
-    for moment, line in ((datetime(2026, 5, 20, 20, 41, 7, tzinfo=TZ), unknown), (datetime(2026, 5, 19, 15, 42, tzinfo=TZ), truncated)):
+    unknown_at, truncated_at = c.bad_checkins_at
+    truncated = f'{{"id": "K900001", "ts": "{truncated_at:%Y-%m-%dT%H:%M}:'
+    unknown = json.dumps({"id": "K900002", "ts": iso(unknown_at), "kind": "like", "customer_id": "C0321", "group_id": "G03"}, ensure_ascii=False)
+    for moment, line in ((unknown_at, unknown), (truncated_at, truncated)):
         lines.insert(next(index for index, (_, event) in enumerate(ordered) if event["ts"] > moment), line)
     return "\n".join(lines) + "\n", counts, 2
 
@@ -582,22 +451,22 @@ DEMO_BOSS_PASSWORD_HASH = "$2b$12$CjygA8nayI3PDueKCheEEeWYKI20HpDOFrfQWeVkd8aOKf
 DEMO_LINK_SECRET = "jdIEYBQz5THCn3YgnuGAWFzsBcy6skE9"
 
 
-def event_toml() -> str:
+def event_toml(c: Campaign) -> str:
     """Return the event file."""
     lines = [
-        "# The 520 sample campaign. Generated by sample_data/generate.py; edit that, not this.",
+        c.title,
         "[event]",
-        f"name = {toml_string(EVENT_NAME)}",
-        f'start = "{iso(EVENT_START)}"',
-        f'end = "{iso(EVENT_END)}"',
+        f"name = {toml_string(c.name)}",
+        f'start = "{iso(c.start)}"',
+        f'end = "{iso(c.end)}"',
         'timezone = "Asia/Shanghai"',
-        "budget = 15000",
+        f"budget = {c.budget}",
         "refund_window_days = 7",
         "",
         "[goals]",
-        f"base = {BASE_GOAL_FEN // 100}",
-        f"stretch = {STRETCH_GOAL_FEN // 100}",
-        "paying_customers = 1000",
+        f"base = {c.base_goal_fen // 100}",
+        f"stretch = {c.stretch_goal_fen // 100}",
+        f"paying_customers = {c.paying_customers_goal}",
         "",
         "[store]",
         'url = "sqlite:///warroom.db"',
@@ -620,17 +489,17 @@ def event_toml() -> str:
         "",
         '[[feeds]]\nkind = "checkins"\npath = "feeds/checkins.jsonl"\nformat = "jsonl"',
     ]
-    for member in staff_toml():
+    for member in staff_toml(c):
         lines += ["", "[[staff]]"]
         lines += [f"{key} = {toml_value(value)}" for key, value in member.items() if value != []]
     for sku, name, price, _ in PRODUCTS:
         lines += ["", "[[products]]", f"sku = {toml_string(sku)}", f"name = {toml_string(name)}", f"price = {price}"]
-    for group_id, name, owner in groups():
+    for group_id, name, owner in groups(c):
         lines += ["", "[[groups]]", f"id = {toml_string(group_id)}", f"name = {toml_string(name)}", f"owner = {toml_string(owner)}"]
-    for evening, (name, start, end) in enumerate(SESSIONS):
+    for evening, (name, start, end) in enumerate(c.sessions):
         lines += ["", "[[sessions]]", f"name = {toml_string(name)}", f'start = "{iso(start)}"', f'end = "{iso(end)}"']
         for slot, (first, last) in enumerate(SLOT_MINUTES):
-            host = HOSTS[(slot + 2 * evening) % len(HOSTS)]
+            host = c.hosts[(slot + 2 * evening) % len(c.hosts)]
             lines += [
                 "",
                 "[[sessions.slots]]",
@@ -638,25 +507,26 @@ def event_toml() -> str:
                 f'end = "{iso(start + timedelta(minutes=last))}"',
                 f'host = "{host}"',
             ]
-    for evening, hhmm, sku, price, target_groups, _, _ in FLASH_SALES:
+    for evening, hhmm, sku, price, target_groups, _, _ in c.flash_sales:
         lines += [
             "",
             "[[flash_sales]]",
-            f'at = "{iso(at(evening, hhmm))}"',
+            f'at = "{iso(at(c, evening, hhmm))}"',
             f'sku = "{sku}"',
             f"price = {price}",
             f"minutes = {SALE_MINUTES}",
             f"groups = {toml_value(target_groups)}",
         ]
+    lines += c.extra_toml
     return "\n".join(lines) + "\n"
 
 
-def expected_totals(orders: list[Order], counts: Counter[str], quarantined: int) -> dict:
+def expected_totals(c: Campaign, orders: list[Order], counts: Counter[str], quarantined: int) -> dict:
     """Return the SPEC §4 figures that the generated feeds must give."""
     paid = [order for order in orders if order.status == "paid"]
     refunded = [order for order in orders if order.status == "refunded"]
     return {
-        "event": EVENT_NAME,
+        "event": c.name,
         "revenue": round(sum(order.net_fen for order in paid) / 100, 2),
         "orders": len(paid),
         "paying_customers": len({order.customer.customer_id for order in paid}),
@@ -666,7 +536,7 @@ def expected_totals(orders: list[Order], counts: Counter[str], quarantined: int)
     }
 
 
-def goal_crossings(orders: list[Order]) -> dict[str, datetime | None]:
+def goal_crossings(c: Campaign, orders: list[Order]) -> dict[str, datetime | None]:
     """Return when net revenue first reached each goal, replaying the rows in time order."""
     changes = []
     for order in orders:
@@ -678,41 +548,47 @@ def goal_crossings(orders: list[Order]) -> dict[str, datetime | None]:
     running = 0
     for moment, delta in changes:
         running += delta
-        for name, goal in (("base", BASE_GOAL_FEN), ("stretch", STRETCH_GOAL_FEN)):
+        for name, goal in (("base", c.base_goal_fen), ("stretch", c.stretch_goal_fen)):
             if crossed[name] is None and running >= goal:
                 crossed[name] = moment
     return crossed
 
 
-def main() -> None:
-    """Regenerate sample_data/520/ and print its totals."""
-    rng = random.Random(SEED)
-    customers = make_customers(rng)
-    orders = make_orders(customers, rng)
-    orders_text, bad_orders = write_orders(orders, rng)
-    checkins_text, counts, bad_checkins = write_checkins(make_checkins(customers, orders, rng))
-    expected = expected_totals(orders, counts, bad_orders + bad_checkins)
+def generate(c: Campaign) -> None:
+    """Rewrite one campaign's folder and print its totals."""
+    rng = random.Random(c.seed)
+    customers = make_customers(c, rng)
+    orders = make_orders(c, customers, rng)
+    orders_text, bad_orders = write_orders(c, orders, rng)
+    checkins_text, counts, bad_checkins = write_checkins(c, make_checkins(c, customers, orders, rng))
+    expected = expected_totals(c, orders, counts, bad_orders + bad_checkins)
 
-    (OUT / "feeds").mkdir(parents=True, exist_ok=True)
+    (c.out / "feeds").mkdir(parents=True, exist_ok=True)
     files = {
-        "event.toml": event_toml(),
+        "event.toml": event_toml(c),
         "feeds/orders.csv": orders_text,
         "feeds/checkins.jsonl": checkins_text,
         "expected.json": json.dumps(expected, ensure_ascii=False, indent=2) + "\n",
     }
     for name, text in files.items():
-        (OUT / name).write_text(text, encoding="utf-8", newline="\n")
+        (c.out / name).write_text(text, encoding="utf-8", newline="\n")
 
     per_minute = Counter(order.ts.replace(second=0) for order in orders)
     busiest, busiest_count = max(per_minute.items(), key=lambda item: (item[1], item[0]))
-    crossed = goal_crossings(orders)
-    evenings = [sum(order.net_fen for order in orders if order.evening == evening) for evening in range(len(SESSIONS))]
-    print(f"wrote {OUT}: " + ", ".join(f"{name} {len(text.encode('utf-8')) // 1024} KB" for name, text in files.items()))
+    crossed = goal_crossings(c, orders)
+    evenings = [sum(order.net_fen for order in orders if order.evening == evening) for evening in range(len(c.sessions))]
+    print(f"wrote {c.out}: " + ", ".join(f"{name} {len(text.encode('utf-8')) // 1024} KB" for name, text in files.items()))
     print(json.dumps(expected, ensure_ascii=False))
     print("revenue by evening: " + ", ".join(yuan(fen) for fen in evenings))
     print(f"base goal reached {crossed['base']}, stretch goal reached {crossed['stretch']}")
     print(f"busiest minute: {busiest_count} orders at {busiest:%Y-%m-%d %H:%M}")
     print(f"orders that carry a staff_id: {sum(1 for order in orders if order.staff_field) / len(orders):.0%} of {len(orders)} orders")
+
+
+def main() -> None:
+    """Regenerate every sample campaign's folder and print their totals."""
+    for campaign in CAMPAIGNS:
+        generate(campaign)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""The command line (SPEC §3, §7): demo, ingest, serve, stats, check, prompts, quarantine and links."""
+"""The command line (SPEC §3, §7): demo, ingest, serve, stats, check, prompts, quarantine, links, compare and plan."""
 
 from __future__ import annotations
 
@@ -189,6 +189,61 @@ def cmd_links(args: argparse.Namespace) -> int:
     return 0
 
 
+def _earlier_of(config: EventConfig, earlier_path: Path):
+    """Return the earlier event's figures, from its own store (read-only), and the moment they are taken at."""
+    from warroom.campaign_history import earlier_figures, history_label, load_earlier
+    from warroom.clock import default_clock
+
+    earlier = load_earlier(config, earlier_path)
+    now = default_clock().now()
+    return earlier_figures(earlier, now, history_label(config, earlier), this_url=config.store_url), now
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from warroom.campaign_report import compare_lines
+    from warroom.compare import campaign_figures, compare, compare_json
+
+    config = load_event(args.config)
+    earlier, now = _earlier_of(config, args.earlier)
+    store = open_store(config, read_only=True)
+    try:
+        comparison = compare(campaign_figures(store, config, now), earlier)
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps(compare_json(comparison), ensure_ascii=False, indent=2))
+        return 0
+    print("\n".join(compare_lines(comparison)))
+    return 0
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    from warroom.campaign_report import plan_lines
+    from warroom.figures import LiveFigures
+    from warroom.plan import membership, plan_from, plan_json
+
+    config = load_event(args.config)
+    earlier, now = _earlier_of(config, args.earlier)
+    plan = plan_from(config, earlier)
+    if args.json:
+        # The plan needs only the new event's file and the earlier event's store: the new one may have no store yet.
+        print(json.dumps(plan_json(plan), ensure_ascii=False, indent=2))
+        return 0
+    try:
+        store = open_store(config, read_only=True)
+    except ConfigError as error:
+        print(f"warroom: the groups so far are not shown: {error}", file=sys.stderr)
+        print("\n".join(plan_lines(plan, None)))
+        return 0
+    try:
+        joined = LiveFigures(store, config).refresh(now).funnel.get("joined", 0)
+        invites = store.checkins_by_staff("invite")
+    finally:
+        store.close()
+    print("\n".join(plan_lines(plan, membership(plan, config, joined, invites))))
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from warroom.links import base_url
 
@@ -272,6 +327,16 @@ def build_parser() -> argparse.ArgumentParser:
     prompts.add_argument("--json", action="store_true", help="print JSON")
     prompts.add_argument("--all", action="store_true", help="also pending, suppressed and already pushed prompts")
     prompts.set_defaults(run=cmd_prompts)
+
+    compare = with_config("compare", "lay this event beside an earlier one: key figures, change, staff in both, flash sales")
+    compare.add_argument("--with", dest="earlier", required=True, type=Path, metavar="EARLIER.toml", help="the earlier event's file (its store is read, never written)")
+    compare.add_argument("--json", action="store_true", help="print SPEC §7 JSON")
+    compare.set_defaults(run=cmd_compare)
+
+    plan = with_config("plan", "work the new event's goal backwards (倒推) from an earlier event's figures")
+    plan.add_argument("--from", dest="earlier", required=True, type=Path, metavar="EARLIER.toml", help="the earlier event's file (its store is read, never written)")
+    plan.add_argument("--json", action="store_true", help="print SPEC §7 JSON")
+    plan.set_defaults(run=cmd_plan)
 
     quarantine = with_config("quarantine", "list the quarantined rows, or release them for a re-read")
     quarantine.add_argument("--json", action="store_true")

@@ -19,6 +19,7 @@ from pathlib import Path
 from warroom import access, runtime
 from warroom.clock import REPLAY_CLOCK_ENV, ReplayClock, parse_time
 from warroom.config import EventConfig, load_event
+from warroom.demo_history import prepare_history
 from warroom.links import app_secrets, base_url
 from warroom.redact import hide_password
 from warroom.runtime import disk_full, disk_full_message, evaluator_thread, open_store, serve_command
@@ -225,6 +226,7 @@ def run_demo(*, speed: float, port: int, folder: Path | None) -> int:
     replay = Replay(config, SAMPLE, folder, speed)
     history = replay.start()
     store = open_store(config)
+    prepare_history(folder, SAMPLE)
     stop, interrupted = threading.Event(), threading.Event()
     url = config.store_url
     ingest = threading.Thread(target=_guarded("ingest", runtime.ingest, stop, url), args=(config, store), kwargs={"once": False, "stop": stop}, name="ingest", daemon=True)

@@ -1,11 +1,12 @@
 """The event file (SPEC §2): declared once as pydantic models, validated when it loads.
 
 `base` holds the strict model base and value types, `sections` one model per section,
-`prompting` the prompt rules, `notify` the group robots prompts are sent to, `event` the whole file and its cross-section checks, and
+`prompting` the prompt rules, `notify` the group robots prompts are sent to, `campaigns` `[[history]]` and `[plan]`, `event` the whole file and its cross-section checks, and
 `loading` turns a TOML file into an EventConfig or one ConfigError.
 """
 
 from warroom.config.base import FIRST_YEAR, LAST_YEAR, MAX_MINUTES, ConfigError, EventTime, Yuan
+from warroom.config.campaigns import DEFAULT_INVITE_DAYS, HistoryEntry, PlanSettings
 from warroom.config.event import EventConfig
 from warroom.config.loading import load_event
 from warroom.config.network import MIN_INTAKE_SECRET_LENGTH, PUBLIC_URL_ENV, IntakeSettings, ServerSettings, public_url_problem
@@ -39,6 +40,7 @@ from warroom.config.sections import (
 
 __all__ = [
     "DB_URL_ENV",
+    "DEFAULT_INVITE_DAYS",
     "DEFAULT_PROMPT_MESSAGES",
     "FIRST_YEAR",
     "INHIBIT_FLASH_SALE",
@@ -65,11 +67,14 @@ __all__ = [
     "FlashSale",
     "Goals",
     "Group",
+
+    "HistoryEntry",
     "IntakeSettings",
     "Leaderboard",
     "LiveSession",
     "NotifyKind",
     "NotifyTarget",
+    "PlanSettings",
     "Product",
     "PromptKind",
     "PromptRule",

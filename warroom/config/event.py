@@ -8,6 +8,7 @@ from pathlib import Path
 from pydantic import Field, model_validator
 
 from warroom.config.base import MAX_MINUTES, _check_templates, _LocatedError, _Strict, _unique
+from warroom.config.campaigns import HistoryEntry, PlanSettings
 from warroom.config.network import IntakeSettings, ServerSettings
 from warroom.config.notify import NotifyTargets
 from warroom.config.prompting import (
@@ -62,6 +63,8 @@ class EventConfig(_Strict):
     notify: NotifyTargets = Field((), description="[[notify]]: group robots and webhooks each firing prompt is sent to (warroom.notify).")
     server: ServerSettings = Field(ServerSettings(), description="[server]: public_url, the address every link and QR code is built on (warroom.links).")
     intake: IntakeSettings | None = Field(None, description="[intake]: the HTTP intake's secret (SPEC §6); without it the intake answers 404.")
+    history: tuple[HistoryEntry, ...] = Field((), description="[[history]]: earlier events to compare with and plan from (warroom.compare, warroom.plan).")
+    plan: PlanSettings = Field(PlanSettings(), description="[plan]: the days of inviting before the event, for planning backwards.")
 
     # Not part of the file: where it was loaded from, to resolve relative paths.
     source: Path = Field(Path("event.toml"), exclude=True)

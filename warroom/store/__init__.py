@@ -345,6 +345,23 @@ class Store(NotificationStore):
         with self.reading() as conn:
             return {staff_id: int(total) for staff_id, total in conn.execute(query)}
 
+    def live_entrants(self) -> tuple[int, int]:
+        """Return the distinct customers who entered the live room, and how many of them have a paid order (SPEC §4.1 `conversion`)."""
+        customers = schema.customers
+        entered = customers.c.first_live_ts.is_not(None)
+        query = select(func.count().filter(entered), func.count().filter(entered, customers.c.paid_orders > 0))
+        with self.reading() as conn:
+            entrants, paying = conn.execute(query).one()
+        return int(entrants), int(paying)
+
+    def checkins_by_staff(self, kind: str) -> dict[str, int]:
+        """Return the check-ins of one kind (invite, join_group …) that name each staff member, by staff id."""
+        rollup = schema.checkin_rollup
+        query = (select(rollup.c.key, func.sum(rollup.c.events)).where(rollup.c.kind == kind, rollup.c.dimension == "staff")
+                 .group_by(rollup.c.key))
+        with self.reading() as conn:
+            return {staff_id: int(events) for staff_id, events in conn.execute(query) if events}
+
     def count(self, table_name: str) -> int:
         """Return the number of rows in one table."""
         with self.reading() as conn:

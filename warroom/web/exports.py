@@ -30,6 +30,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from warroom.commission import band_labels
+from warroom.compare import Comparison
 from warroom.config import EventConfig
 from warroom.figures import Snapshot
 from warroom.i18n import fmt_axis_money, fmt_compact, fmt_int, fmt_pct, fmt_yuan, mask_phone, role_label, t
@@ -38,6 +39,7 @@ from warroom.payouts import payout_sheet
 from warroom.review import Review, live_x
 from warroom.review_tables import Table, review_tables
 from warroom.web import theme
+from warroom.web.campaign_text import column_names, figure_text
 from warroom.web.theme import rgb, xlsx
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -204,9 +206,29 @@ def tables_workbook(tables: Sequence[Table]) -> bytes:
     return _workbook_bytes(workbook)
 
 
-def review_workbook(review: Review, lang: str = "zh") -> bytes:
-    """Return the review as XLSX: the summary, then one sheet per breakdown."""
-    return tables_workbook(review_tables(review, lang))
+def review_workbook(review: Review, lang: str = "zh", comparison: Comparison | None = None) -> bytes:
+    """Return the review as XLSX: the summary, then one sheet per breakdown, and the comparison with an earlier event when given."""
+    return tables_workbook([*review_tables(review, lang), *comparison_tables(comparison, lang)])
+
+
+def comparison_tables(comparison: Comparison | None, lang: str = "zh") -> list[Table]:
+    """Return the comparison with an earlier event as two sheets: the key figures side by side with their change, and the staff in both."""
+    if comparison is None:
+        return []
+    this, earlier = column_names(comparison, lang)
+    figures = Table(
+        key="cmp_sheet", title=t("cmp_sheet", lang),
+        headers=(t("cmp_sheet_event", lang), this, earlier, t("cmp_change", lang)), kinds=("text", "text", "text", "percent"),
+        rows=[(t(f"cmp_fig_{row.key}", lang), figure_text(row.key, row.this), figure_text(row.key, row.earlier), row.change) for row in comparison.figures],
+    )
+    trends = {"grew": t("cmp_grew", lang), "fell": t("cmp_fell", lang), "same": t("cmp_same", lang)}
+    staff = Table(
+        key="cmp_staff_sheet", title=t("cmp_staff_sheet", lang),
+        headers=(t("cmp_col_name", lang), t("cmp_col_role", lang), this, earlier, t("cmp_change", lang), t("cmp_col_trend", lang)),
+        kinds=("text", "text", "money", "money", "money", "text"),
+        rows=[(row.name, role_label(row.role, lang), row.this_fen, row.earlier_fen, row.change_fen, trends[row.trend]) for row in comparison.staff],
+    )
+    return [figures, staff]
 
 
 # -- the data poster ---------------------------------------------------------------------------------
@@ -273,8 +295,17 @@ def _gradient(size: tuple[int, int], top: tuple[int, int, int], bottom: tuple[in
     return column.resize(size)
 
 
-def data_poster(review: Review, config: EventConfig, lang: str = "zh") -> bytes:
-    """Return the data poster as a 1080×1920 PNG: the event, revenue, orders, buyers, goals reached, the top three order-takers and the revenue curve."""
+def poster_comparison_line(comparison: Comparison | None, lang: str = "zh") -> str:
+    """Return the poster's line on the earlier event ("比三八节：成交额 +187.4%"), or "" without a comparison or an earlier revenue."""
+    change = comparison.figures[0].change if comparison is not None else None
+    if change is None:
+        return ""
+    return t("cmp_poster_line", lang, earlier=comparison.earlier.label, change=("+" if change > 0 else "") + fmt_pct(change))
+
+
+def data_poster(review: Review, config: EventConfig, lang: str = "zh", comparison: Comparison | None = None) -> bytes:
+    """Return the data poster as a 1080×1920 PNG: the event, revenue, orders, buyers, goals reached, the top three order-takers and the revenue curve;
+    with a comparison, a line on the earlier event under the dates."""
     width, height = POSTER_SIZE
     margin = 72
     inner = width - 2 * margin
@@ -300,6 +331,9 @@ def data_poster(review: Review, config: EventConfig, lang: str = "zh") -> bytes:
     text((margin, 190), review.event, _fit(draw, review.event, 84, inner))
     span = f"{config.event.start.astimezone(tz):%Y.%m.%d} – {config.event.end.astimezone(tz):%m.%d}"
     text((margin, 308), span, _font(36, bold=False), MUTED)
+    line = poster_comparison_line(comparison, lang)
+    if line:
+        text((width - margin, 312), line, _fit(draw, line, 34, inner // 2), GOLD, anchor="ra")
 
     # Revenue.
     text((width // 2, 440), t("ps_revenue", lang), _font(46, bold=False), LIGHT_GOLD, anchor="mm")
