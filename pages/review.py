@@ -92,7 +92,7 @@ with tabs[8]:
         st.info(t("rv_no_pushes", lang), icon=":material/campaign:")
     else:
         by_rule = [row for row in review.lift_totals if row.by == "rule"]
-        st.plotly_chart(charts.bar_figure([row.key for row in by_rule], [row.extra_orders for row in by_rule], lang, color=theme.GREEN, money=False,
+        st.plotly_chart(charts.bar_figure([row.label or row.key for row in by_rule], [row.extra_orders for row in by_rule], lang, color=theme.GREEN, money=False,
                                       horizontal=True, height=90 + 36 * len(by_rule)), key="lift", config=charts.QUIET_CHART)
         st.caption(t("rv_lift_note", lang))
         boss_view.show_table(tables["rv_sheet_lift_totals"], key="t_lift_totals")

@@ -1,12 +1,9 @@
 """Setup, for the team lead: the event at a glance, the health of the feeds, and everyone's personal
 link as a QR code (plus the kiosk link for the TV)."""
 
-from datetime import UTC, datetime
-
 import streamlit as st
 
 from warroom import access
-from warroom.health import ingest_health
 from warroom.i18n import fmt_duration, fmt_int, role_label, t
 from warroom.web import auth, errors, frame, language, session, text
 from warroom.web.views import setup as setup_view
@@ -42,7 +39,7 @@ people.dataframe(staff_rows(config, lang), hide_index=True)
 @errors.guarded("feeds")
 def feeds() -> None:
     st.markdown(f"#### {t('setup_feeds', lang)}")
-    health = ingest_health(live.figures.store, config, live.figures.clock.now(), wall_now=datetime.now(UTC))
+    health = session.feeds_health(live)
     if health.ingest_running and health.ingest_heartbeat is not None:
         ago = fmt_duration((health.wall_as_of - health.ingest_heartbeat).total_seconds(), lang)
         st.success(t("setup_ingest_running", lang, ago=ago), icon=":material/sync:")

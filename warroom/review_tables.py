@@ -90,13 +90,13 @@ def review_tables(review: Review, lang: str = "zh") -> list[Table]:
         ("rv_col_time", "time"), ("rv_col_rule", "text"), ("rv_col_template", "text"), ("rv_col_staff", "text"), ("rv_col_groups", "text"),
         ("rv_col_orders_before", "count"), ("rv_col_orders_after", "count"), ("rv_col_others_before", "count"), ("rv_col_others_after", "count"),
         ("rv_col_extra_orders", "number"), ("rv_col_extra_checkins", "number"), ("rv_col_complete", "text"),
-    ), [(_local(row.pushed_at, review.timezone), row.rule, row.template, row.staff, row.groups, row.orders_before, row.orders_after,
+    ), [(_local(row.pushed_at, review.timezone), row.title, row.template, row.staff, row.groups, row.orders_before, row.orders_after,
          row.others_orders_before, row.others_orders_after, row.extra_orders, row.extra_checkins,
          t("rv_yes", lang) if row.complete else t("rv_no", lang)) for row in review.pushes]))
     tables.append(_table("rv_sheet_lift_totals", lang, (
         ("rv_col_by", "text"), ("rv_col_key", "text"), ("rv_col_pushes", "count"), ("rv_col_group_pushes", "count"),
         ("rv_col_extra_orders", "number"), ("rv_col_extra_per_group", "number"),
-    ), [(t(f"rv_by_{row.by}", lang), row.key, row.pushes, row.groups, row.extra_orders, row.extra_orders_per_group) for row in review.lift_totals]))
+    ), [(t(f"rv_by_{row.by}", lang), row.label or row.key, row.pushes, row.groups, row.extra_orders, row.extra_orders_per_group) for row in review.lift_totals]))
     return tables
 
 
