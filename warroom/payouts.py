@@ -13,6 +13,7 @@ from decimal import Decimal
 from warroom.commission import CommissionStatus, band_commission_fen, band_labels
 from warroom.config import EventConfig
 from warroom.figures import Snapshot
+from warroom.leaderboards import MONEY_METRICS, ROLE_METRICS
 from warroom.money import to_yuan
 
 
@@ -57,6 +58,25 @@ def accounts(snapshot: Snapshot) -> dict[str, Account]:
     """Return every staff member's account (and anyone paid who is no longer in the event file)."""
     ids = list(snapshot.commission_fen) + [sid for sid in snapshot.paid_out_fen if sid not in snapshot.commission_fen]
     return {sid: account(snapshot, sid) for sid in ids}
+
+
+def earned_by_staff(snapshot: Snapshot) -> dict[str, Decimal]:
+    """Return each member's commission plus team-pool share: the figure their own page shows as 我的提成, which every board repeats."""
+    ids = dict.fromkeys([*snapshot.commission_fen, *snapshot.team_pool.shares_fen])
+    return {staff_id: account(snapshot, staff_id).earned_fen for staff_id in ids}
+
+
+def earns_per_order(snapshot: Snapshot, config: EventConfig, staff_id: str) -> bool:
+    """Return whether a member earns commission on each order: their role is ranked by what it sells (接单员, 社群, 主播), or orders were credited to them.
+
+    Poster, copy, video, props and stats roles earn from the team pool only: "what one more order
+    would earn me" means nothing to them.
+    """
+    member = config.staff_by_id().get(staff_id)
+    if member is None:
+        return False
+    sells = member.role in ROLE_METRICS and ROLE_METRICS[member.role][0] in MONEY_METRICS
+    return sells or any(snapshot.staff_band_revenue_fen.get(staff_id, ())) or snapshot.commission_fen.get(staff_id, Decimal(0)) > 0
 
 
 @dataclass(frozen=True)

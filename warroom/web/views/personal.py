@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from warroom.config import EventConfig, Product
 from warroom.figures import Snapshot
-from warroom.i18n import role_label, t
+from warroom.i18n import fmt_pct, role_label, t
 from warroom.money import to_fen, yuan_text
 from warroom.standings import PersonalView, WhatIf
 from warroom.web.templating import render
@@ -90,6 +90,19 @@ def my_commission_html(view: PersonalView, snapshot: Snapshot, config: EventConf
         else:
             lines.append(t("my_paid", lang, paid=yuan_text(mine.paid_fen), balance=yuan_text(mine.balance_fen)))
     return render("personal/my_commission.html", title=t("my_commission", lang), status=status, earned=yuan_text(mine.earned_fen), lines=lines)
+
+
+def team_goal_html(snapshot: Snapshot, lang: str) -> str:
+    """Return, for a member paid from the team pool only, how far the team's revenue is from unlocking the pool (or that it is unlocked)."""
+    pool = snapshot.team_pool
+    if pool.split == "none" or not pool.goal_fen:
+        return ""
+    share = min(Decimal(snapshot.revenue_fen) / pool.goal_fen, Decimal(1)) if snapshot.revenue_fen > 0 else Decimal(0)
+    if pool.unlocked:
+        line = t("my_team_pool_open", lang, amount=yuan_text(pool.amount_fen))
+    else:
+        line = t("my_team_pool_short", lang, amount=yuan_text(pool.short_fen), goal=t(f"{pool.goal}_goal", lang))
+    return render("personal/team_goal.html", title=t("my_team_goal", lang), percent=fmt_pct(share), width=int(share * 100), line=line)
 
 
 def what_if_line(result: WhatIf, lang: str) -> str:
