@@ -80,6 +80,37 @@ def earns_per_order(snapshot: Snapshot, config: EventConfig, staff_id: str) -> b
 
 
 @dataclass(frozen=True)
+class RoleEarnings:
+    """What the members of one role earned together: commission on their orders and their team-pool shares."""
+
+    role: str
+    people: int  # members of the role who earned anything
+    commission_fen: Decimal
+    pool_share_fen: Decimal
+
+    @property
+    def total_fen(self) -> Decimal:
+        """Return commission plus pool shares."""
+        return self.commission_fen + self.pool_share_fen
+
+
+def earnings_by_role(snapshot: Snapshot, config: EventConfig) -> list[RoleEarnings]:
+    """Return every role that earned (commission or a pool share), most earned first: the review's by-role donut, which a pool share puts every role on."""
+    members: dict[str, list[str]] = {}
+    for member in config.staff:
+        members.setdefault(member.role, []).append(member.id)
+    rows = []
+    for role, ids in members.items():
+        accounts_of = [account(snapshot, staff_id) for staff_id in ids]
+        row = RoleEarnings(role=role, people=sum(1 for item in accounts_of if item.earned_fen > 0),
+                           commission_fen=sum((item.commission_fen for item in accounts_of), Decimal(0)),
+                           pool_share_fen=sum((item.pool_share_fen for item in accounts_of), Decimal(0)))
+        if row.total_fen > 0:
+            rows.append(row)
+    return sorted(rows, key=lambda row: (-row.total_fen, row.role))
+
+
+@dataclass(frozen=True)
 class PayoutRow:
     """One line of the payout sheet: a member's revenue and commission by band, pool share, payouts and balance."""
 

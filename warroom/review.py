@@ -39,6 +39,7 @@ from warroom.figures import Snapshot
 from warroom.i18n import fmt_list, role_label, t
 from warroom.leaderboards import Standing
 from warroom.money import to_fen
+from warroom.payouts import RoleEarnings, earnings_by_role
 from warroom.prompt_state import LIFT_MINUTES, lift, lift_summary, prompt_contents
 from warroom.prompts import pusher_label, rule_title, template_label, title_and_reason
 from warroom.schedule import FlashSale, flash_sales, live_sessions
@@ -209,6 +210,7 @@ class Review:
     pushes: list[PushLiftRow]
     lift_totals: list[LiftTotal] = field(default_factory=list)
     data_until: datetime | None = None  # the end of the newest minute of data, never after as_of (see `data_time`)
+    role_earnings: list[RoleEarnings] = field(default_factory=list)  # every role that earned, commission and pool shares
 
     @property
     def data_time(self) -> datetime:
@@ -461,6 +463,7 @@ def build_review(store: Store, config: EventConfig, snapshot: Snapshot, lang: st
         pushes=lifted[0],
         lift_totals=lifted[1],
         data_until=data_until((minute for _key, minute in totals), last_checkin, snapshot.as_of, config),
+        role_earnings=earnings_by_role(snapshot, config),
     )
 
 

@@ -289,7 +289,11 @@ def bar_figure(labels: list[str], values: list[int | float], lang: str, *, horiz
         bar = go.Bar(x=labels, y=shown, text=text, marker_color=color, textposition="auto",
                      hovertemplate="%{x}<br>" + template.replace("VALUE", "y") + "<extra></extra>")
     figure = go.Figure(bar)
-    axis = {"tickprefix": "¥", "separatethousands": True} if money else {"separatethousands": True}
+    # Money ticks in 万 (or ¥K/¥M), as the bars' own labels are: plotly's own would read ¥100k beside 10.0万.
+    top_fen = int(max([*values, 100]))
+    ticks = list(range(0, top_fen + _nice_step(top_fen), _nice_step(top_fen)))
+    axis = ({"tickvals": [fen / 100 for fen in ticks], "ticktext": [fmt_axis_money(fen, lang) for fen in ticks]} if money
+            else {"separatethousands": True})
     figure.update_layout(height=height, margin={"l": 10, "r": 10, "t": 20, "b": 10}, font={"family": FONT_STACK},
                          **({"xaxis": axis, "yaxis": {"automargin": True}} if horizontal else {"yaxis": axis, "xaxis": {"type": "category"}}))
     return figure
