@@ -10,9 +10,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import SAMPLE
 from tests.test_prompts import at, config
+from tests.test_web_forms import HOSTILE_TEXT
 from warroom import access
 from warroom.clock import FixedClock
 from warroom.config import load_event
@@ -177,3 +180,36 @@ def test_the_silence_list_names_the_prompt_and_the_lead(store):
     (held,) = operator_view.current_silences(live, at("20:22"))
     assert operator_view.silence_line(held, event, "zh") == "推送秒杀海报 静音到 20:31（团队长）"
     assert list_prompts(store, event, at=at("20:22"))[0].suppressed_by, "the silence holds the prompt"
+
+
+# -- hostile names: a lead's name comes from their sign-in (OIDC), so it is any text ---------------------
+
+NAMES = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+
+
+@NAMES
+@given(name=HOSTILE_TEXT, lang=st.sampled_from(["zh", "en"]))
+def test_any_lead_s_name_is_shown_as_written(name, lang):
+    role = "团队长" if lang == "zh" else "Team lead"
+    assert pusher_label(pusher_id("lead", name), {}, lang) == (f"{role} {name}" if name else role)
+
+
+@NAMES
+@given(stored=HOSTILE_TEXT)
+def test_any_stored_pusher_is_named_without_raising(stored):
+    assert isinstance(pusher_label(stored, {"S23": "阿豪"}, "zh"), str)
+
+
+@NAMES
+@given(name=HOSTILE_TEXT)
+def test_a_push_by_a_lead_of_any_name_is_stored_and_reviewed(store, name):
+    event = config({"kind": "poster"})
+    (prompt,) = PromptEvaluator(store, event).tick(at("20:20"))
+    live = LiveEvent(config=event, figures=LiveFigures(store, event))
+    me = next(iter(operator_view.pusher_options(access.Viewer(role=access.LEAD, name=name), event, "zh")))
+    before = {push.id for push in load_state(store, at("20:21")).pushes}
+    kind, _message = operator_view.record_push(live, prompt, me, list(prompt.groups), at("20:21"), {}, "zh")
+    (added,) = [push for push in load_state(store, at("20:21")).pushes if push.id not in before]
+    rows, _totals = push_lifts(store, event, at("20:40"))
+    assert (kind, added.staff_id) == ("success", operator_view.clean_text(me))
+    assert [row.staff for row in rows if row.pushed_at == added.pushed_at][-1].startswith("团队长")
