@@ -68,3 +68,9 @@ def test_a_pool_paid_role_s_page_has_no_what_if_but_the_team_pool(event, staff_i
 def test_an_order_taker_s_page_keeps_the_what_if(event):
     body = rendered(open_app(token=link_for("S02")))
     assert (WHAT_IF in body, t("my_team_goal") in body) == (True, False), "an order-taker's page: what-if shown / team pool card shown"
+
+
+def test_a_pool_paid_role_s_commission_card_has_no_line_of_order_commission(event):
+    body = rendered(open_app(token=link_for(POSTER)))
+    assert t("my_commission_orders", amount="¥0") not in body, "a poster designer's card lists commission on orders they do not take"
+    assert t("my_commission_orders", amount="¥1,851.75") in rendered(open_app(token=link_for("S01"))), "an order-taker's card lists it"

@@ -71,14 +71,17 @@ def rival_html(view: PersonalView, lang: str) -> str:
     return render("personal/rival.html", title=t("my_rival", lang), rank=view.rival.rank, css=css, text=t(key, lang, name=view.rival.name, gap=gap))
 
 
-def my_commission_html(view: PersonalView, snapshot: Snapshot, config: EventConfig, lang: str) -> str:
-    """Return my commission so far (mine only): the total, its parts, paid and owed, and whether it is final."""
+def my_commission_html(view: PersonalView, snapshot: Snapshot, config: EventConfig, lang: str, *, per_order: bool = True) -> str:
+    """Return my commission so far (mine only): the total, its parts, paid and owed, and whether it is final.
+
+    `per_order` is False for a role paid from the team pool only: its page leaves out a line of "commission on orders ¥0".
+    """
     mine = view.account
     if mine.status == "final":
         status = t("my_commission_final", lang)
     else:
         status = t("my_commission_pending", lang, date=config.event.refund_deadline.astimezone(config.event.tz).strftime("%m-%d"))
-    lines = [t("my_commission_orders", lang, amount=yuan_text(mine.commission_fen))]
+    lines = [t("my_commission_orders", lang, amount=yuan_text(mine.commission_fen))] if per_order or mine.commission_fen else []
     pool = snapshot.team_pool
     if mine.pool_share_fen:
         lines.append(t("my_pool_share", lang, amount=yuan_text(mine.pool_share_fen)))
