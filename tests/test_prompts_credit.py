@@ -22,7 +22,8 @@ from warroom.config import load_event
 from warroom.figures import LiveFigures
 from warroom.prompt_rules import Content, RuleBook
 from warroom.prompt_state import PromptEvaluator, list_prompts, load_state
-from warroom.prompts import FIRING, Instance, PromptState, hold_reasons, pusher_id, pusher_label, route, rule_title, template_label
+from warroom.prompt_text import hold_reasons, pusher_id, pusher_label, rule_title, template_label
+from warroom.prompts import FIRING, Instance, PromptState, route
 from warroom.review import build_review, push_lifts
 from warroom.review_tables import review_tables
 from warroom.web.session import LiveEvent

@@ -41,7 +41,8 @@ from warroom.leaderboards import Standing
 from warroom.money import to_fen
 from warroom.payouts import RoleEarnings, earnings_by_role
 from warroom.prompt_state import LIFT_MINUTES, lift, lift_summary, prompt_contents
-from warroom.prompts import pusher_label, rule_title, template_label, title_and_reason
+from warroom.prompt_text import pusher_label, rule_title, template_label
+from warroom.prompts import title_and_reason
 from warroom.schedule import FlashSale, flash_sales, live_sessions
 from warroom.store import Store
 

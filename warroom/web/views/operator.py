@@ -15,7 +15,8 @@ from warroom.config import EventConfig
 from warroom.i18n import fmt_int, fmt_list, fmt_yuan, role_label, t
 from warroom.prompt_rules import RuleBook
 from warroom.prompt_state import acknowledge, active_silences, expire_silence, silence
-from warroom.prompts import Silence, hold_reasons, pusher_id, pusher_label, rule_title, title_and_reason
+from warroom.prompt_text import hold_reasons, pusher_id, pusher_label, rule_title
+from warroom.prompts import Silence, title_and_reason
 from warroom.web.session import LiveEvent
 from warroom.web.templating import render
 from warroom.web.text import countdown_text, event_time, plain
