@@ -87,6 +87,26 @@ def test_a_prompt_held_by_nothing_has_no_hold_line():
     assert operator_view.hold_text(prompt, SAMPLE_EVENT, now, "zh") == ""
 
 
+def test_on_the_520_replay_at_21_42_the_held_prompt_names_the_sale_that_just_ended(sample_dir, store_url):
+    # The replay itself, on each store: at 21:42 "orders slowing" is held back by the 21:30-21:40 sale.
+    from tests.test_cli import warroom
+    from warroom.prompt_state import prompts_at
+    from warroom.rules import LedgerRules
+    from warroom.store import Store
+
+    ingest = warroom("ingest", "-c", str(sample_dir / "event.toml"), "--once", env_url=store_url)
+    assert ingest.returncode == 0, ingest.stderr
+    config = load_event(sample_dir / "event.toml")
+    store = Store(store_url, LedgerRules.from_config(config))
+    try:
+        now = sample_at("21:42")
+        _moment, prompts = prompts_at(store, config, at=now)
+    finally:
+        store.close()
+    held = {prompt.rule: operator_view.hold_text(prompt, config, now, "zh") for prompt in prompts if prompt.suppressed_by}
+    assert held == {"momentum_drop": "暂停中：高速吹风机 秒杀 21:40 刚结束，订单对比到 21:52 恢复"}, held
+
+
 # -- who pushed ------------------------------------------------------------------------------------
 
 
