@@ -301,11 +301,16 @@ def bar_figure(labels: list[str], values: list[int | float], lang: str, *, horiz
 
 def donut_figure(labels: list[str], values_fen: list[int], lang: str, height: int = 320) -> go.Figure:
     """Return a donut of money shares by label."""
-    colors = [GOLD, RED, BLUE, GREEN, ORANGE, PURPLE, CYAN, MUTED]
+    colors = [GOLD, RED, BLUE, GREEN, ORANGE, PURPLE, CYAN, PINK, MUTED]
+    # Labels inside their slices, hidden where a slice is too thin to hold one (nine roles: outside labels ran into each other);
+    # with more than a few slices a legend names them all.
+    many = len(labels) > 4
     figure = go.Figure(go.Pie(labels=[plot_text(label) for label in labels], values=[fen / 100 for fen in values_fen], hole=0.55, sort=False,
-                              marker={"colors": colors[:len(labels)]}, textinfo="label+percent",
-                              hovertemplate="%{label}<br>¥%{value:,.2f} (%{percent})<extra></extra>"))
-    figure.update_layout(height=height, margin={"l": 10, "r": 10, "t": 10, "b": 10}, showlegend=False, font={"family": FONT_STACK})
+                              marker={"colors": [colors[index % len(colors)] for index in range(len(labels))]}, textposition="inside",
+                              texttemplate="%{label}<br>%{percent:.1%}", insidetextorientation="horizontal",
+                              hovertemplate="%{label}<br>¥%{value:,.2f} (%{percent:.1%})<extra></extra>"))
+    figure.update_layout(height=height + (40 if many else 0), margin={"l": 10, "r": 10, "t": 10, "b": 10}, showlegend=many, font={"family": FONT_STACK},
+                         uniformtext={"minsize": 10, "mode": "hide"}, legend={"orientation": "h", "y": -0.05, "x": 0})
     return figure
 
 
