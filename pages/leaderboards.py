@@ -7,6 +7,7 @@ import streamlit as st
 from warroom import access
 from warroom.i18n import fmt_int, fmt_yuan, role_label, t
 from warroom.leaderboards import ranked_roles
+from warroom.payouts import earned_by_staff
 from warroom.web import auth, errors, frame, language, session, text
 from warroom.web.charts import race_figure
 from warroom.web.views import personal as personal_view
@@ -31,8 +32,8 @@ def boards() -> None:
     headline.html(headline_html(t("boards_title", lang), total, t("updated_short", lang, time=updated)))
     with switch:
         language.language_switch(lang)
-    # Everyone's commission is for leads and bosses only.
-    commission = snapshot.commission_fen if viewer.sees_commission else None
+    # Everyone's commission is for leads and bosses only: what each member earned, team-pool share included, as their own page says.
+    commission = earned_by_staff(snapshot) if viewer.sees_commission else None
     roles = [role for role in ranked_roles(live.config) if role in snapshot.leaderboards]
     if roles:
         labels = [role_label(role, lang) for role in roles]
@@ -43,7 +44,7 @@ def boards() -> None:
         st.caption(t("boards_move_note", lang, minutes=snapshot.rank_window_minutes))
 
     st.markdown(f"#### {t('boards_teams', lang)}")
-    st.html(teams_html(snapshot.teams, lang, show_commission=viewer.sees_commission, my_team=member.team if member else None))
+    st.html(teams_html(snapshot.teams, lang, earned_fen=commission, my_team=member.team if member else None))
     if snapshot.leaderboards.get("order_taker"):
         st.plotly_chart(race_figure(live.config, snapshot, lang), key="race", config={"displayModeBar": False, "responsive": True}, theme=None)
 

@@ -1,5 +1,6 @@
 """My ranking, for a staff member's phone: my rank, the gap to the place above, the rows around me,
-my closest rival, my commission so far (mine only, never anyone else's) and what one more order would do."""
+my closest rival, my commission so far (mine only, never anyone else's), and what one more order would
+do for a role that earns per order, or the team's way to the pool for a role paid from it."""
 
 
 import streamlit as st
@@ -8,6 +9,7 @@ from warroom import access
 from warroom.i18n import t
 from warroom.leaderboards import MONEY_METRICS
 from warroom.money import to_fen
+from warroom.payouts import earns_per_order
 from warroom.standings import personal_view, what_if
 from warroom.web import auth, errors, frame, language, session, text
 from warroom.web.views.personal import (
@@ -18,6 +20,7 @@ from warroom.web.views.personal import (
     product_label,
     rival_html,
     suggested_product,
+    team_goal_html,
     what_if_html,
 )
 
@@ -41,11 +44,22 @@ def my_page() -> None:
         st.error(t("login_bad_link", lang))
         return
     updated = t("updated_short", lang, time=text.event_time(snapshot.as_of, live.config).strftime("%H:%M:%S"))
+    per_order = earns_per_order(snapshot, live.config, view.staff_id)
     # A panel with nothing to show (no rival for someone alone in their role) is left out: st.html("") raises.
     for panel in (my_rank_html(view, lang, snapshot.rank_window_minutes, updated), around_me_html(view, lang), rival_html(view, lang),
-                  my_commission_html(view, snapshot, live.config, lang)):
+                  my_commission_html(view, snapshot, live.config, lang, per_order=per_order)):
         frame.show_html(panel)
 
+    if per_order:
+        what_if_panel(snapshot, view)
+    else:
+        # A poster designer or a props hand is paid from the team pool: one more order of theirs means nothing.
+        frame.show_html(team_goal_html(snapshot, lang))
+    st.caption(t("my_only_mine", lang))
+
+
+def what_if_panel(snapshot, view) -> None:
+    """Show the what-if: a product and a quantity, and what one more such order would earn me and where it would put me."""
     with st.container(border=True):
         st.markdown(f"**{t('whatif_title', lang)}**")
         if not products:
@@ -63,8 +77,6 @@ def my_page() -> None:
         qty = qty_column.number_input(t("whatif_qty", lang), min_value=1, max_value=99, value=1, step=1, key="whatif_qty")
         result = what_if(snapshot, live.config, view.staff_id, to_fen(products[sku].price), int(qty))
         st.html(what_if_html(result, lang))
-    st.caption(t("my_only_mine", lang))
-
 
 my_page()
 language.language_switch(lang)

@@ -1,6 +1,7 @@
 """The operator page, for the hype squad and community ops on their phones: the prompts firing now
-(what to push, why, into which groups, how urgent), the message with a copy button, "I pushed it"
-(who, into which groups), and silencing prompts for a few minutes, under the next flash sale's countdown."""
+(what to push, why, into which groups, how urgent), the message with a copy button, "I've pushed it"
+(recorded under whoever clicks: the staff member whose link it is, or the signed-in lead), and
+silencing prompts for a few minutes, under the next flash sale's countdown."""
 
 import zlib
 
@@ -8,7 +9,6 @@ import streamlit as st
 
 from warroom import access
 from warroom.i18n import fmt_yuan, t
-from warroom.prompt_state import active_silences, expire_silence
 from warroom.schedule import next_flash_sale
 from warroom.web import auth, errors, frame, language, session, text
 from warroom.web.views import operator as operator_view
@@ -39,23 +39,23 @@ def sale_card() -> None:
 
 sale_card()
 
+pushers = operator_view.pusher_options(viewer, config, lang)
 if viewer.role == access.STAFF:
-    me = viewer.staff_id
-    st.caption(t("op_me", lang, name=text.plain(staff[me].name)))
+    me = next(iter(pushers), None)
+    st.caption(t("op_me", lang, name=text.plain(pushers.get(me, ""))))
 else:
-    # A lead or a boss pushes as one of the team; the hype squad and community ops come first.
-    choices = sorted(staff, key=lambda sid: (access.operator_rank(staff[sid].role), sid))
-    me = st.selectbox(t("op_who", lang), choices, format_func=lambda sid: f"{staff[sid].name} · {t(f'role_{staff[sid].role}', lang)}", key="op_staff") if choices else None
+    # A lead pushes as themself unless they pick the member who pushed without the page.
+    me = st.selectbox(t("op_who", lang), list(pushers), format_func=lambda key: text.plain(pushers[key]), key="op_pusher")
 
 
 def push(prompt, groups: list[str]) -> None:
     """Record that `me` pushed the prompt's message into `groups`."""
-    st.session_state["op_flash"] = operator_view.record_push(live.figures.store, prompt, me, groups, session.event_now(live), group_names, lang)
+    st.session_state["op_flash"] = operator_view.record_push(live, prompt, me, groups, session.event_now(live), group_names, lang)
 
 
 def hush(minutes: int, rule: str | None, title: str) -> None:
     """Silence one rule's prompts, or all of them, for some minutes."""
-    st.session_state["op_flash"] = operator_view.record_silence(live.figures.store, minutes, me or viewer.role, session.event_now(live), rule, title, lang)
+    st.session_state["op_flash"] = operator_view.record_silence(live, minutes, me or viewer.role, session.event_now(live), rule, title, lang)
 
 
 @st.fragment(run_every=operator_view.OPERATOR_REFRESH_SECONDS)
@@ -66,6 +66,7 @@ def prompt_list() -> None:
     if flash:
         (st.success if flash[0] == "success" else st.warning)(flash[1])
     prompts = session.live_prompts(live, now)
+    held = operator_view.current_silences(live, now)
     active = [prompt for prompt in prompts if prompt.active]
     others = [prompt for prompt in prompts if not prompt.active]
     snapshot = session.take_snapshot(live, lang)
@@ -75,7 +76,7 @@ def prompt_list() -> None:
         st.info(t("op_nothing", lang), icon=":material/check_circle:")
     for prompt in [*active, *others]:
         with st.container(border=True):
-            st.html(operator_view.operator_prompt_html(prompt, group_names, now, lang))
+            st.html(operator_view.operator_prompt_html(prompt, group_names, now, lang, config, held))
             if not prompt.active:
                 continue
             st.code(prompt.message, language=None, wrap_lines=True)
@@ -99,15 +100,12 @@ def prompt_list() -> None:
                 st.button(t("op_silence_rule", lang), key=f"op_hush_{prompt.key}", on_click=hush, args=(minutes, prompt.rule, prompt.title), width="stretch")
                 st.button(t("op_silence_all", lang), key=f"op_hush_all_{prompt.key}", on_click=hush, args=(minutes, None, prompt.title), width="stretch")
 
-    held = active_silences(live.figures.store, at=now)
     if held:
         st.subheader(t("op_silences", lang))
         for item in held:
             left, right = st.columns([3, 1], vertical_alignment="center")
-            scope = item.rule or item.kind or t("op_all_prompts", lang)
-            who = staff[item.created_by].name if item.created_by in staff else item.created_by
-            left.caption(t("op_silence_line", lang, scope=text.plain(scope), until=text.event_time(item.ends_at, config).strftime("%H:%M"), who=text.plain(who)))
-            right.button(t("op_unsilence", lang), key=f"op_end_{item.id}", on_click=expire_silence, args=(live.figures.store, item.id), kwargs={"at": now})
+            left.caption(operator_view.silence_line(item, config, lang))
+            right.button(t("op_unsilence", lang), key=f"op_end_{item.id}", on_click=operator_view.end_silence, args=(live, item.id, now))
 
 
 prompt_list()

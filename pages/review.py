@@ -4,7 +4,7 @@ and the take-aways: the review workbook (XLSX) and the data poster (PNG) for the
 
 import streamlit as st
 
-from warroom.i18n import fmt_compact, fmt_int, fmt_pct, fmt_yuan, t
+from warroom.i18n import fmt_compact, fmt_int, fmt_pct, fmt_yuan, role_label, t
 from warroom.review import TierRule
 from warroom.review_tables import review_tables
 from warroom.web import charts, frame, language, session, text, theme
@@ -53,11 +53,16 @@ with tabs[2]:
     st.plotly_chart(charts.bar_figure([row.label for row in review.groups], [row.revenue_fen for row in review.groups], lang, color=theme.BLUE), key="by_group", config=charts.QUIET_CHART)
     boss_view.show_table(tables["rv_sheet_groups"], key="t_groups")
 with tabs[3]:
+    # Every role that earns, by what it earned (a pool share counts): sales alone are one slice, the order-takers'.
     chart, table = st.columns([2, 3])
     with chart:
-        st.plotly_chart(charts.donut_figure([row.label for row in review.roles], [max(row.revenue_fen, 0) for row in review.roles], lang), key="by_role", config=charts.QUIET_CHART)
+        st.markdown(f"**{t('rv_role_earnings_title', lang)}**")
+        st.plotly_chart(charts.donut_figure([role_label(row.role, lang) for row in review.role_earnings], [float(max(row.total_fen, 0)) for row in review.role_earnings], lang),
+                        key="by_role", config=charts.QUIET_CHART)
     with table:
-        boss_view.show_table(tables["rv_sheet_roles"], key="t_roles")
+        boss_view.show_table(tables["rv_sheet_role_earnings"], key="t_role_earnings")
+    st.markdown(f"**{t('rv_role_sales_title', lang)}**")
+    boss_view.show_table(tables["rv_sheet_roles"], key="t_roles")
 with tabs[4]:
     chart, table = st.columns([2, 3])
     with chart:
@@ -93,7 +98,7 @@ with tabs[8]:
         st.info(t("rv_no_pushes", lang), icon=":material/campaign:")
     else:
         by_rule = [row for row in review.lift_totals if row.by == "rule"]
-        st.plotly_chart(charts.bar_figure([row.key for row in by_rule], [row.extra_orders for row in by_rule], lang, color=theme.GREEN, money=False,
+        st.plotly_chart(charts.bar_figure([row.label or row.key for row in by_rule], [row.extra_orders for row in by_rule], lang, color=theme.GREEN, money=False,
                                       horizontal=True, height=90 + 36 * len(by_rule)), key="lift", config=charts.QUIET_CHART)
         st.caption(t("rv_lift_note", lang))
         boss_view.show_table(tables["rv_sheet_lift_totals"], key="t_lift_totals")

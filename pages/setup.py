@@ -1,14 +1,10 @@
 """Setup, for the team lead: the event at a glance, the health of the feeds, and everyone's personal
 link as a QR code (plus the kiosk link for the TV)."""
 
-from datetime import UTC, datetime
-
 import streamlit as st
 
 from warroom import access, links
-from warroom.health import ingest_health
 from warroom.i18n import fmt_duration, fmt_int, role_label, t
-from warroom.intake import with_spool_feeds
 from warroom.web import auth, errors, frame, language, session, text
 from warroom.web.views import notify_status
 from warroom.web.views import plan as plan_view
@@ -45,8 +41,7 @@ people.dataframe(staff_rows(config, lang), hide_index=True)
 @errors.guarded("feeds")
 def feeds() -> None:
     st.markdown(f"#### {t('setup_feeds', lang)}")
-    # With [intake], the spool of the HTTP intake is a feed too (warroom.intake).
-    health = ingest_health(live.figures.store, with_spool_feeds(config), live.figures.clock.now(), wall_now=datetime.now(UTC))
+    health = session.feeds_health(live)
     if health.ingest_running and health.ingest_heartbeat is not None:
         ago = fmt_duration((health.wall_as_of - health.ingest_heartbeat).total_seconds(), lang)
         st.success(t("setup_ingest_running", lang, ago=ago), icon=":material/sync:")

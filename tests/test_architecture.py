@@ -63,3 +63,27 @@ def test_streamlit_s_theme_uses_the_web_layer_s_palette_and_fonts():
     colours = {key: config[key].lower() for key in ("primaryColor", "backgroundColor", "secondaryBackgroundColor", "textColor")}
     assert colours == {"primaryColor": theme.RED, "backgroundColor": theme.BACKGROUND, "secondaryBackgroundColor": theme.CARD, "textColor": theme.TEXT}
     assert [family.strip() for family in config["font"].split(",")][:-1] == list(theme.FONT_FAMILIES[:4])
+
+
+# -- pages reach the store only through the web layer (issue 16, item 5) -----------------------------------
+
+PAGE_SCRIPTS = sorted([*(path.relative_to(ROOT) for path in (ROOT / "pages").glob("*.py")), Path("app.py")])
+
+
+def store_references(source: str) -> list[int]:
+    """Return the lines where Python source names an attribute `store` (`live.figures.store`, `x.store.seq`)."""
+    import ast
+
+    return sorted(node.lineno for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Attribute) and node.attr == "store")
+
+
+@pytest.mark.parametrize("path", PAGE_SCRIPTS, ids=lambda path: path.as_posix())
+def test_a_page_never_reaches_into_the_store(path):
+    lines = store_references((ROOT / path).read_text(encoding="utf-8"))
+    assert not lines, f"{path} references `.store` on lines {lines}: call a function of warroom/web (views, session) that takes the live event"
+
+
+def test_the_store_rule_sees_a_write_and_looks_at_every_page():
+    assert store_references("acknowledge(live.figures.store, key)\nx = 1\nseq = live.figures.store.seq()\n") == [1, 3]
+    assert store_references("store = open()\nstore.close()\n") == [], "a local variable named store is not the live event's store"
+    assert {"pages/prompts.py", "pages/setup.py", "app.py"} <= {path.as_posix() for path in PAGE_SCRIPTS}

@@ -150,7 +150,7 @@ def test_payout_workbook_in_english(sold):
     assert load_workbook(io.BytesIO(payout_workbook(snapshot, config, "en"))).sheetnames == ["Payout sheet", "Notes"]
 
 
-REVIEW_SHEETS = ["概览", "按小时", "按商品", "按社群", "按岗位", "买家分层", "转化漏斗", "投产比", "秒杀", "推送效果", "推送效果汇总"]
+REVIEW_SHEETS = ["概览", "按小时", "按商品", "按社群", "按岗位", "按岗位收入", "买家分层", "转化漏斗", "投产比", "秒杀", "推送效果", "推送效果汇总"]
 
 
 def test_review_workbook_has_a_sheet_per_breakdown(sold):

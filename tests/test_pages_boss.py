@@ -188,6 +188,15 @@ def test_a_hype_member_pushes_as_themselves(event):
     assert [(push.staff_id, push.groups) for push in pushes] == [("S23", ("G01",))]
 
 
+def test_a_lead_s_push_is_the_lead_s_not_a_hype_member_s(event):
+    evaluate(event)
+    app = run(PROMPTS)
+    push = next(b for b in app.button if b.key and b.key.startswith("op_push_"))
+    assert push.label == "我已推送", f"the push button reads {push.label!r}: a status, not an action"
+    app.button(key=push.key).click().run()
+    assert [push.staff_id for push in stored_state(event)[0].pushes] == ["@lead"]
+
+
 def test_operator_page_shows_prompts_in_english(event):
     assert "Push the flash-sale poster: 玫瑰精油 (10 min before the sale)" in rendered(run(PROMPTS, lang="en"))
 

@@ -22,6 +22,7 @@ SECRET = "a-test-link-secret-of-some-length"
 # S01 sells ¥12,345 and S02 ¥1,000, all in the 15 % band; revenue ¥13,345 unlocks the 3 % team pool
 # (¥400.35), shared equally by the three staff (¥133.45 each).
 S01_EARNED, S02_EARNED, S02_COMMISSION, S01_COMMISSION = "¥1,985.20", "¥283.45", "¥150", "¥1,851.75"
+POOL_SHARE = "¥133.45"  # S20, the community member, sells nothing and earns only this share
 EVERY_PAGE = ("big_screen", "leaderboards", "prompts", "commission", "review", "setup", "my_ranking", "login")
 
 
@@ -319,9 +320,18 @@ def test_a_lead_s_leaderboards_show_commission_and_the_race(event):
     app = on_page(open_app(viewer=Viewer(role="lead")), "leaderboards")
     body = rendered(app)
     assert not app.exception
-    assert "提成" in body
-    assert S01_COMMISSION in body
+    assert "提成（含奖池）" in body
     assert len(app.get("plotly_chart")) == 1
+
+
+@pytest.mark.parametrize("staff_id", ["S01", "S02", "S20"])
+def test_a_lead_s_leaderboards_show_what_each_member_s_own_page_shows(event, staff_id):
+    # The community member 阿青 sells nothing: their page shows their team-pool share, and so must the board, not ¥0.
+    own = rendered(open_app(token=link_for(staff_id)))
+    earned = {"S01": S01_EARNED, "S02": S02_EARNED, "S20": POOL_SHARE}[staff_id]
+    assert earned in own, f"{staff_id}'s own page does not show {earned}"
+    board = rendered(on_page(open_app(viewer=Viewer(role="lead")), "leaderboards"))
+    assert earned in board, f"the lead's leaderboards do not show {staff_id}'s {earned}"
 
 
 # -- setup --------------------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.events import flash_sale, product, small_event
+from tests.events import flash_sale, product, small_event, staff
 from warroom.clock import FixedClock
 from warroom.config import load_event
 from warroom.figures import LiveFigures
@@ -393,3 +393,85 @@ def test_the_ticker_takes_its_threshold_from_the_event_file(event, store):
 
     configured = event.model_copy(update={"big_screen": BigScreenSettings(big_order=Decimal(200))})
     assert [o.order_id for o in BigOrderFeed(configured).poll(store)] == [o.order_id for o in BigOrderFeed(event, threshold_fen=200_00).poll(store)]
+
+
+# -- the review as the boss reads it: every earning role, rates as percents (issue 17) -----------------------
+
+
+@pytest.fixture
+def pool_event(event_dir, monkeypatch):
+    """Return (event, store) with a poster designer, and ¥11,650 sold: past the ¥10,000 base goal, so the 3 % team pool is shared by all four."""
+    for name in ("WARROOM_DB_URL", "WARROOM_REPLAY_CLOCK"):
+        monkeypatch.delenv(name, raising=False)
+    source = event_dir / "event.toml"
+    source.write_text(small_event(*EXTRA, staff("S30", "小美", "poster"), budget=1000), encoding="utf-8")
+    config = load_event(source)
+    opened = Store(config.store_url, LedgerRules.from_config(config))
+    opened.apply(Batch(orders=[*ORDERS, order("A7", "21:30:00", 5_000, "C5", sku="P2")], checkins=[
+        *(CheckIn(checkin_id=f"J{n}", ts=at("19:50:00"), kind="join_group", customer_id=f"C{n}", group_id="G01") for n in range(1, 5)),
+        *(CheckIn(checkin_id=f"L{n}", ts=at("20:00:00"), kind="enter_live", customer_id=f"C{n}") for n in range(1, 4)),
+    ]))
+    yield config, opened
+    opened.close()
+
+
+def pool_review(pool_event):
+    config, opened = pool_event
+    return build_review(opened, config, LiveFigures(opened, config, clock=FixedClock(NOW)).refresh())
+
+
+def test_the_role_earnings_cover_every_role_that_earns(pool_event):
+    # Pool: 3 % of ¥11,650 = ¥349.50, ¥87.375 each. Commission: S01 ¥100 + ¥200 at 10 %, ¥5,000 at 15 %; S02 ¥6,000 at 15 %; S20 ¥300 at 10 %.
+    rows = [(row.role, row.people, row.commission_fen, row.pool_share_fen) for row in pool_review(pool_event).role_earnings]
+    assert rows == [
+        ("order_taker", 2, Decimal("168000.00"), Decimal("17475.0")),
+        ("community", 1, Decimal("3000.00"), Decimal("8737.5")),
+        ("poster", 1, Decimal(0), Decimal("8737.5")),
+    ], rows
+
+
+def test_the_role_earnings_sheet_shares_add_up_to_one(pool_event):
+    table = {table.key: table for table in review_tables(pool_review(pool_event))}["rv_sheet_role_earnings"]
+    assert sum(row[-1] for row in table.rows) == Decimal(1), table.rows
+
+
+def sheet(data: bytes, title: str):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    return load_workbook(BytesIO(data))[title]
+
+
+@pytest.mark.parametrize(("sheet_title", "header", "row", "value"), [
+    ("转化漏斗", "上一步转化", 3, 0.75),  # entered live: 3 of the 4 who joined
+    ("按岗位收入", "占比", 2, None),
+    ("按小时", "占比", 2, None),
+])
+def test_rates_in_the_workbook_are_percents(pool_event, sheet_title, header, row, value):
+    from warroom.web.exports import review_workbook
+
+    found = sheet(review_workbook(pool_review(pool_event)), sheet_title)
+    column = [cell.value for cell in found[1]].index(header) + 1
+    cell = found.cell(row=row, column=column)
+    assert (cell.number_format, isinstance(cell.value, float)) == ("0.0%", True), f"{sheet_title}!{cell.coordinate} is {cell.value!r} as {cell.number_format!r}"
+    assert value is None or cell.value == value
+
+
+@pytest.mark.parametrize("item", ["保底目标", "冲刺目标", "费比"])
+def test_rates_in_the_summary_sheet_are_percents_not_decimals(pool_event, item):
+    from warroom.web.exports import review_workbook
+
+    found = sheet(review_workbook(pool_review(pool_event)), "概览")
+    (row,) = [cells for cells in found.iter_rows() if cells[0].value == item]
+    assert row[2].number_format == "0.0%", f"{item} is written as {row[2].value!r} in {row[2].number_format!r}"
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_review_s_money_axes_speak_as_the_bar_labels_do(lang):
+    from warroom.web.charts import bar_figure
+
+    figure = bar_figure(["a", "b"], [1_234_567_00, 500_000_00], lang)
+    ticks = list(figure.layout.yaxis.ticktext)
+    units = ("万",) if lang == "zh" else ("K", "M")  # as fmt_compact labels the bars: 123.5万, ¥1.23M
+    assert ticks[1:] and all(tick.endswith(units) for tick in ticks[1:]), f"the money axis reads {ticks}"

@@ -15,7 +15,9 @@ from hypothesis import strategies as st
 
 from tests.test_prompts import at, config
 from warroom import access
+from warroom.figures import LiveFigures
 from warroom.prompt_state import PromptEvaluator, active_silences, list_prompts, load_state
+from warroom.web.session import LiveEvent
 from warroom.web.views import operator as operator_view
 
 FORMS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
@@ -58,15 +60,16 @@ def prompt_store(store):
     """Return a store (each backend) holding one firing poster prompt of the test event, and that prompt."""
     event = config({"kind": "poster"})
     (prompt,) = PromptEvaluator(store, event).tick(at("20:20"))
-    return store, event, prompt
+    return LiveEvent(config=event, figures=LiveFigures(store, event)), event, prompt
 
 
 @FORMS
 @given(minutes=ANY_NUMBER, who=HOSTILE_TEXT, title=HOSTILE_TEXT)
 def test_a_silence_form_stores_only_a_sane_silence(prompt_store, minutes, who, title):
-    store, _event, prompt = prompt_store
+    live, _event, prompt = prompt_store
+    store = live.figures.store
     before = {held.id for held in active_silences(store, at=at("20:21"))}
-    kind, _message = operator_view.record_silence(store, minutes, who, at("20:21"), prompt.rule, title, "zh")
+    kind, _message = operator_view.record_silence(live, minutes, who, at("20:21"), prompt.rule, title, "zh")
     added = [held for held in active_silences(store, at=at("20:21")) if held.id not in before]
     good = not isinstance(minutes, bool) and isinstance(minutes, int | float) and math.isfinite(minutes) and 1 <= minutes <= operator_view.SILENCE_LIMIT_MINUTES
     expected = [(operator_view.clean_text(who), operator_view.clean_text(title))] if good else []
@@ -76,9 +79,10 @@ def test_a_silence_form_stores_only_a_sane_silence(prompt_store, minutes, who, t
 @FORMS
 @given(who=st.one_of(st.none(), HOSTILE_TEXT), groups=st.lists(st.one_of(st.sampled_from(["G01", "G02"]), HOSTILE_TEXT), max_size=6))
 def test_a_push_form_records_only_the_prompt_s_own_groups(prompt_store, who, groups):
-    store, event, prompt = prompt_store
+    live, event, prompt = prompt_store
+    store = live.figures.store
     before = {push.id for push in load_state(store, at("20:21")).pushes}
-    kind, _message = operator_view.record_push(store, prompt, who, groups, at("20:21"), {"G01": "1 群"}, "zh")
+    kind, _message = operator_view.record_push(live, prompt, who, groups, at("20:21"), {"G01": "1 群"}, "zh")
     added = [push for push in load_state(store, at("20:21")).pushes if push.id not in before]
     (stored,) = list_prompts(store, event, at=at("20:21"))
     expected = [(operator_view.clean_text(who), tuple(group for group in prompt.groups if group in groups))] if who else []

@@ -13,6 +13,7 @@ from decimal import Decimal
 from warroom.commission import CommissionStatus, band_commission_fen, band_labels
 from warroom.config import EventConfig
 from warroom.figures import Snapshot
+from warroom.leaderboards import MONEY_METRICS, ROLE_METRICS
 from warroom.money import to_yuan
 
 
@@ -57,6 +58,56 @@ def accounts(snapshot: Snapshot) -> dict[str, Account]:
     """Return every staff member's account (and anyone paid who is no longer in the event file)."""
     ids = list(snapshot.commission_fen) + [sid for sid in snapshot.paid_out_fen if sid not in snapshot.commission_fen]
     return {sid: account(snapshot, sid) for sid in ids}
+
+
+def earned_by_staff(snapshot: Snapshot) -> dict[str, Decimal]:
+    """Return each member's commission plus team-pool share: the figure their own page shows as 我的提成, which every board repeats."""
+    ids = dict.fromkeys([*snapshot.commission_fen, *snapshot.team_pool.shares_fen])
+    return {staff_id: account(snapshot, staff_id).earned_fen for staff_id in ids}
+
+
+def earns_per_order(snapshot: Snapshot, config: EventConfig, staff_id: str) -> bool:
+    """Return whether a member earns commission on each order: their role is ranked by what it sells (接单员, 社群, 主播), or orders were credited to them.
+
+    Poster, copy, video, props and stats roles earn from the team pool only: "what one more order
+    would earn me" means nothing to them.
+    """
+    member = config.staff_by_id().get(staff_id)
+    if member is None:
+        return False
+    sells = member.role in ROLE_METRICS and ROLE_METRICS[member.role][0] in MONEY_METRICS
+    return sells or any(snapshot.staff_band_revenue_fen.get(staff_id, ())) or snapshot.commission_fen.get(staff_id, Decimal(0)) > 0
+
+
+@dataclass(frozen=True)
+class RoleEarnings:
+    """What the members of one role earned together: commission on their orders and their team-pool shares."""
+
+    role: str
+    people: int  # members of the role who earned anything
+    commission_fen: Decimal
+    pool_share_fen: Decimal
+
+    @property
+    def total_fen(self) -> Decimal:
+        """Return commission plus pool shares."""
+        return self.commission_fen + self.pool_share_fen
+
+
+def earnings_by_role(snapshot: Snapshot, config: EventConfig) -> list[RoleEarnings]:
+    """Return every role that earned (commission or a pool share), most earned first: the review's by-role donut, which a pool share puts every role on."""
+    members: dict[str, list[str]] = {}
+    for member in config.staff:
+        members.setdefault(member.role, []).append(member.id)
+    rows = []
+    for role, ids in members.items():
+        accounts_of = [account(snapshot, staff_id) for staff_id in ids]
+        row = RoleEarnings(role=role, people=sum(1 for item in accounts_of if item.earned_fen > 0),
+                           commission_fen=sum((item.commission_fen for item in accounts_of), Decimal(0)),
+                           pool_share_fen=sum((item.pool_share_fen for item in accounts_of), Decimal(0)))
+        if row.total_fen > 0:
+            rows.append(row)
+    return sorted(rows, key=lambda row: (-row.total_fen, row.role))
 
 
 @dataclass(frozen=True)

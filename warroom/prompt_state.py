@@ -371,6 +371,17 @@ def expire_silence(store: Store, silence_id: str, *, at: datetime) -> bool:
     return store.end_silence(silence_id, _ts(_whole_second(at)))
 
 
+def prompt_contents(store: Store, keys: Iterable[str]) -> dict[str, Content]:
+    """Return the stored content (title, reason, values) of the prompts with these keys; a key never stored is left out."""
+    wanted = sorted(set(keys))
+    if not wanted:
+        return {}
+    table = schema.prompt_instances
+    with store.reading() as conn:
+        rows = conn.execute(select(table.c.key, table.c.content).where(table.c.key.in_(wanted))).mappings().all()
+    return {row["key"]: _content(row["content"]) for row in rows}
+
+
 def active_silences(store: Store, *, at: datetime) -> list[Silence]:
     """Return the silences holding at `at` or set to start later."""
     with store.reading() as conn:

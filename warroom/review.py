@@ -39,7 +39,10 @@ from warroom.figures import Snapshot
 from warroom.i18n import fmt_list, role_label, t
 from warroom.leaderboards import Standing
 from warroom.money import to_fen
-from warroom.prompt_state import LIFT_MINUTES, lift, lift_summary
+from warroom.payouts import RoleEarnings, earnings_by_role
+from warroom.prompt_state import LIFT_MINUTES, lift, lift_summary, prompt_contents
+from warroom.prompt_text import pusher_label, rule_title, template_label
+from warroom.prompts import title_and_reason
 from warroom.schedule import FlashSale, flash_sales, live_sessions
 from warroom.store import Store
 
@@ -153,10 +156,11 @@ class PushLiftRow:
     """What one acknowledged push did (see warroom.prompt_state.lift)."""
 
     pushed_at: datetime
+    title: str  # the prompt's title as the operator page showed it, in the review's language
     rule: str
     kind: str
-    template: str
-    staff: str
+    template: str  # the message variant as people say it: 文案 A
+    staff: str  # who pushed, by name (a lead's own push: 团队长)
     groups: str
     orders_before: int
     orders_after: int
@@ -172,11 +176,12 @@ class LiftTotal:
     """Lift totalled by rule or by message template."""
 
     by: str  # rule or template
-    key: str
+    key: str  # the rule's name or the template key (rule#index)
     pushes: int
     groups: int
     extra_orders: float
     extra_orders_per_group: float
+    label: str = ""  # the prompt's title, with the message variant for a template ("推送晒单 · 文案 A")
 
 
 @dataclass(frozen=True)
@@ -206,6 +211,7 @@ class Review:
     pushes: list[PushLiftRow]
     lift_totals: list[LiftTotal] = field(default_factory=list)
     data_until: datetime | None = None  # the end of the newest minute of data, never after as_of (see `data_time`)
+    role_earnings: list[RoleEarnings] = field(default_factory=list)  # every role that earned, commission and pool shares
 
     @property
     def data_time(self) -> datetime:
@@ -370,14 +376,20 @@ def flash_sale_results(config: EventConfig, totals: dict[tuple[str, int], tuple[
 
 
 def push_lifts(store: Store, config: EventConfig, at: datetime, minutes: int = LIFT_MINUTES, lang: str = "zh") -> tuple[list[PushLiftRow], list[LiftTotal]]:
-    """Return each acknowledged push's lift and the totals by rule and template; a push's groups are listed as `lang` lists names."""
+    """Return each acknowledged push's lift and the totals by rule and template, named by the prompts' titles, never their rule ids."""
     staff = {member.id: member.name for member in config.staff}
     groups = {group.id: group.name for group in config.groups}
     lifts = lift(store, config, at=at, minutes=minutes)
+    contents = prompt_contents(store, (item.push.prompt_key for item in lifts))
+
+    def title(push) -> str:
+        content = contents.get(push.prompt_key)
+        return title_and_reason(content, lang)[0] if content is not None else rule_title(push.rule, push.kind, lang)
+
     rows = [
         PushLiftRow(
-            pushed_at=item.push.pushed_at, rule=item.push.rule, kind=item.push.kind, template=item.push.template_key,
-            staff=staff.get(item.push.staff_id, item.push.staff_id),
+            pushed_at=item.push.pushed_at, title=title(item.push), rule=item.push.rule, kind=item.push.kind,
+            template=template_label(item.push.template, lang), staff=pusher_label(item.push.staff_id, staff, lang),
             groups=fmt_list((groups.get(group, group) for group in item.push.groups), lang),
             orders_before=item.orders_before, orders_after=item.orders_after,
             others_orders_before=item.others_orders_before, others_orders_after=item.others_orders_after,
@@ -385,9 +397,14 @@ def push_lifts(store: Store, config: EventConfig, at: datetime, minutes: int = L
         )
         for item in lifts
     ]
+    labels = {}
+    for item in lifts:
+        named = rule_title(item.push.rule, item.push.kind, lang)
+        labels[("rule", item.push.rule)] = named
+        labels[("template", item.push.template_key)] = f"{named} · {template_label(item.push.template, lang)}"
     totals = [
         LiftTotal(by=by, key=summary.key, pushes=summary.pushes, groups=summary.groups, extra_orders=summary.extra_orders,
-                  extra_orders_per_group=summary.extra_orders_per_group)
+                  extra_orders_per_group=summary.extra_orders_per_group, label=labels.get((by, summary.key), summary.key))
         for by in ("rule", "template")
         for summary in lift_summary(lifts, by=by, complete_only=False)
     ]
@@ -446,6 +463,7 @@ def build_review(store: Store, config: EventConfig, snapshot: Snapshot, lang: st
         pushes=lifted[0],
         lift_totals=lifted[1],
         data_until=snapshot.data_as_of,
+        role_earnings=earnings_by_role(snapshot, config),
     )
 
 

@@ -331,7 +331,11 @@ def bar_figure(labels: list[str], values: list[int | float], lang: str, *, horiz
         bar = go.Bar(x=labels, y=shown, text=text, marker_color=color, textposition="auto",
                      hovertemplate="%{x}<br>" + template.replace("VALUE", "y") + "<extra></extra>")
     figure = go.Figure(bar)
-    axis = {"tickprefix": "¥", "separatethousands": True} if money else {"separatethousands": True}
+    # Money ticks in 万 (or ¥K/¥M), as the bars' own labels are: plotly's own would read ¥100k beside 10.0万.
+    top_fen = int(max([*values, 100]))
+    ticks = list(range(0, top_fen + _nice_step(top_fen), _nice_step(top_fen)))
+    axis = ({"tickvals": [fen / 100 for fen in ticks], "ticktext": [fmt_axis_money(fen, lang) for fen in ticks]} if money
+            else {"separatethousands": True})
     figure.update_layout(height=height, margin={"l": 10, "r": 10, "t": 20, "b": 10}, font={"family": FONT_STACK},
                          **({"xaxis": axis, "yaxis": {"automargin": True}} if horizontal else {"yaxis": axis, "xaxis": {"type": "category"}}))
     return figure
@@ -339,11 +343,16 @@ def bar_figure(labels: list[str], values: list[int | float], lang: str, *, horiz
 
 def donut_figure(labels: list[str], values_fen: list[int], lang: str, height: int = 320) -> go.Figure:
     """Return a donut of money shares by label."""
-    colors = [GOLD, RED, BLUE, GREEN, ORANGE, PURPLE, CYAN, MUTED]
+    colors = [GOLD, RED, BLUE, GREEN, ORANGE, PURPLE, CYAN, PINK, MUTED]
+    # Labels inside their slices, hidden where a slice is too thin to hold one (nine roles: outside labels ran into each other);
+    # with more than a few slices a legend names them all.
+    many = len(labels) > 4
     figure = go.Figure(go.Pie(labels=[plot_text(label) for label in labels], values=[fen / 100 for fen in values_fen], hole=0.55, sort=False,
-                              marker={"colors": colors[:len(labels)]}, textinfo="label+percent",
-                              hovertemplate="%{label}<br>¥%{value:,.2f} (%{percent})<extra></extra>"))
-    figure.update_layout(height=height, margin={"l": 10, "r": 10, "t": 10, "b": 10}, showlegend=False, font={"family": FONT_STACK})
+                              marker={"colors": [colors[index % len(colors)] for index in range(len(labels))]}, textposition="inside",
+                              texttemplate="%{label}<br>%{percent:.1%}", insidetextorientation="horizontal",
+                              hovertemplate="%{label}<br>¥%{value:,.2f} (%{percent:.1%})<extra></extra>"))
+    figure.update_layout(height=height + (40 if many else 0), margin={"l": 10, "r": 10, "t": 10, "b": 10}, showlegend=many, font={"family": FONT_STACK},
+                         uniformtext={"minsize": 10, "mode": "hide"}, legend={"orientation": "h", "y": -0.05, "x": 0})
     return figure
 
 

@@ -37,7 +37,7 @@ from warroom.i18n import fmt_axis_money, fmt_compact, fmt_int, fmt_pct, fmt_yuan
 from warroom.money import to_yuan
 from warroom.payouts import payout_sheet
 from warroom.review import Review, live_x
-from warroom.review_tables import Table, review_tables
+from warroom.review_tables import Table, Typed, review_tables
 from warroom.web import theme
 from warroom.web.campaign_text import column_names, figure_text
 from warroom.web.theme import rgb, xlsx
@@ -118,10 +118,12 @@ def write_table(sheet: Worksheet, headers: Sequence[str], kinds: Sequence[str], 
         cell.alignment = Alignment(vertical="center")
     count = 0
     for row in [*rows, *([total] if total is not None else [])]:
-        values = [_cell_value(value, kind) for value, kind in zip(row, kinds, strict=True)]
+        # A Typed cell (a rate among the summary's numbers) is written and formatted as its own kind.
+        row_kinds = [value.kind if isinstance(value, Typed) else kind for value, kind in zip(row, kinds, strict=True)]
+        values = [_cell_value(value.value if isinstance(value, Typed) else value, kind) for value, kind in zip(row, row_kinds, strict=True)]
         sheet.append(values)
         count += 1
-        for column, (value, kind) in enumerate(zip(values, kinds, strict=True), start=1):
+        for column, (value, kind) in enumerate(zip(values, row_kinds, strict=True), start=1):
             cell = sheet.cell(row=count + 1, column=column)
             if isinstance(value, str):
                 # Written as text whatever it looks like (openpyxl would take "=…" as a formula).

@@ -13,15 +13,19 @@ from warroom.i18n import t
 from warroom.web.auth import require_viewer
 from warroom.web.current import keeps_navigation
 from warroom.web.session import LiveEvent, open_event, take_snapshot
-from warroom.web.templating import style_tag
+from warroom.web.templating import render, style_tag
 
 DEFAULT_BASE_URL = "http://localhost:8501"
+# Below this width Streamlit draws the page menu over the page (the » button); a phone is 360-430 px wide.
+PHONE_MEDIA = "(max-width: 767.98px)"
 
 
 def configure_app(lang: str) -> None:
     """Set the browser title and the wide layout, and load the shared CSS; call once, first, in app.py."""
     st.set_page_config(page_title=t("app_title", lang), page_icon=":material/monitoring:", layout="wide", initial_sidebar_state="collapsed")
-    st.html(style_tag("base.css"))
+    st.html(style_tag("base.css", "phone_menu.css"))
+    # Our own template, with no viewer's text in it: the script that closes the page menu after a choice on a phone.
+    st.html(render("frame/phone_menu.html", media=PHONE_MEDIA), unsafe_allow_javascript=True)
 
 
 def kiosk_mode() -> None:

@@ -18,7 +18,9 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from warroom.clock import FixedClock, default_clock
 from warroom.config import ConfigError, EventConfig, load_event
 from warroom.figures import LiveFigures, Snapshot
+from warroom.health import IngestHealth, ingest_health
 from warroom.i18n import t
+from warroom.intake import with_spool_feeds
 from warroom.prompt_state import prompts_at, prompts_seq
 from warroom.prompts import FIRING, PENDING
 from warroom.review import build_review
@@ -232,6 +234,14 @@ def big_orders(live: LiveEvent, now: datetime, limit: int = TICKER_ROWS) -> list
     feed = _big_order_feed(str(source), source.stat().st_mtime_ns if source.exists() else 0, live.opened, live.config)
     store = live.figures.store
     return live.shared(f"big_orders:{limit}").get(store_seq(live), lambda: feed.poll(store, now=now, limit=limit), max_age=SHARED_MAX_AGE)
+
+
+def feeds_health(live: LiveEvent) -> IngestHealth:
+    """Return the feeds' and the ingest's health now (the setup page's panel), read through the store's public interface.
+
+    With [intake], the HTTP intake's spools are feeds too (warroom.intake).
+    """
+    return ingest_health(live.figures.store, with_spool_feeds(live.config), event_now(live), wall_now=datetime.now(UTC))
 
 
 def event_now(live: LiveEvent) -> datetime:

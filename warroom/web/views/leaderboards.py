@@ -22,7 +22,11 @@ def headline_html(title: str, total: str, updated: str) -> str:
 
 
 def board_html(board: list[Standing], lang: str, *, me: str | None = None, commission_fen: dict[str, Decimal] | None = None) -> str:
-    """Return one role's leaderboard as a table: rank, move, name, team, value, and commission only when given."""
+    """Return one role's leaderboard as a table: rank, move, name, team, value, and commission only when given.
+
+    `commission_fen` is what each member has earned with their team-pool share (warroom.payouts.earned_by_staff),
+    so that a row says what the member's own page says.
+    """
     metric = board[0].metric if board else ""
     head = {"rank": t("boards_rank", lang), "move": t("boards_move", lang), "name": t("boards_name", lang), "team": t("boards_team", lang),
             "metric": metric_label(metric, lang) if board else "", "commission": t("boards_commission", lang)}
@@ -36,14 +40,16 @@ def board_html(board: list[Standing], lang: str, *, me: str | None = None, commi
                   me_label=t("my_me", lang), empty=t("boards_empty", lang))
 
 
-def teams_html(teams: list[TeamTotal], lang: str, *, show_commission: bool, my_team: str | None = None) -> str:
-    """Return the team totals: rank, team, members, revenue, orders, and commission only when asked."""
+def teams_html(teams: list[TeamTotal], lang: str, *, earned_fen: dict[str, Decimal] | None = None, my_team: str | None = None) -> str:
+    """Return the team totals: rank, team, members, revenue, orders, and, when given each member's earnings, the team's (pool shares included)."""
+    show_commission = earned_fen is not None
     head = [t("boards_rank", lang), t("boards_team", lang), t("boards_members", lang), t("metric_revenue", lang), t("metric_orders", lang)]
     if show_commission:
         head.append(t("boards_commission", lang))
     rows = [
         {"rank": team.rank, "team": team.team, "me": team.team == my_team, "members": len(team.members), "revenue": fmt_yuan(team.revenue_fen),
-         "orders": fmt_int(team.paid_orders), "commission": yuan_text(team.commission_fen)}
+         "orders": fmt_int(team.paid_orders),
+         "commission": yuan_text(sum((earned_fen.get(member, Decimal(0)) for member in team.members), Decimal(0))) if earned_fen is not None else ""}
         for team in teams
     ]
     return render("leaderboards/teams.html", rows=rows, head=head, show_commission=show_commission, empty=t("boards_no_teams", lang))

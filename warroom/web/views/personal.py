@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from warroom.config import EventConfig, Product
 from warroom.figures import Snapshot
-from warroom.i18n import role_label, t
+from warroom.i18n import fmt_pct, role_label, t
 from warroom.money import to_fen, yuan_text
 from warroom.standings import PersonalView, WhatIf
 from warroom.web.templating import render
@@ -71,14 +71,17 @@ def rival_html(view: PersonalView, lang: str) -> str:
     return render("personal/rival.html", title=t("my_rival", lang), rank=view.rival.rank, css=css, text=t(key, lang, name=view.rival.name, gap=gap))
 
 
-def my_commission_html(view: PersonalView, snapshot: Snapshot, config: EventConfig, lang: str) -> str:
-    """Return my commission so far (mine only): the total, its parts, paid and owed, and whether it is final."""
+def my_commission_html(view: PersonalView, snapshot: Snapshot, config: EventConfig, lang: str, *, per_order: bool = True) -> str:
+    """Return my commission so far (mine only): the total, its parts, paid and owed, and whether it is final.
+
+    `per_order` is False for a role paid from the team pool only: its page leaves out a line of "commission on orders ¥0".
+    """
     mine = view.account
     if mine.status == "final":
         status = t("my_commission_final", lang)
     else:
         status = t("my_commission_pending", lang, date=config.event.refund_deadline.astimezone(config.event.tz).strftime("%m-%d"))
-    lines = [t("my_commission_orders", lang, amount=yuan_text(mine.commission_fen))]
+    lines = [t("my_commission_orders", lang, amount=yuan_text(mine.commission_fen))] if per_order or mine.commission_fen else []
     pool = snapshot.team_pool
     if mine.pool_share_fen:
         lines.append(t("my_pool_share", lang, amount=yuan_text(mine.pool_share_fen)))
@@ -90,6 +93,19 @@ def my_commission_html(view: PersonalView, snapshot: Snapshot, config: EventConf
         else:
             lines.append(t("my_paid", lang, paid=yuan_text(mine.paid_fen), balance=yuan_text(mine.balance_fen)))
     return render("personal/my_commission.html", title=t("my_commission", lang), status=status, earned=yuan_text(mine.earned_fen), lines=lines)
+
+
+def team_goal_html(snapshot: Snapshot, lang: str) -> str:
+    """Return, for a member paid from the team pool only, how far the team's revenue is from unlocking the pool (or that it is unlocked)."""
+    pool = snapshot.team_pool
+    if pool.split == "none" or not pool.goal_fen:
+        return ""
+    share = min(Decimal(snapshot.revenue_fen) / pool.goal_fen, Decimal(1)) if snapshot.revenue_fen > 0 else Decimal(0)
+    if pool.unlocked:
+        line = t("my_team_pool_open", lang, amount=yuan_text(pool.amount_fen))
+    else:
+        line = t("my_team_pool_short", lang, amount=yuan_text(pool.short_fen), goal=t(f"{pool.goal}_goal", lang))
+    return render("personal/team_goal.html", title=t("my_team_goal", lang), percent=fmt_pct(share), width=int(share * 100), line=line)
 
 
 def what_if_line(result: WhatIf, lang: str) -> str:
