@@ -14,6 +14,7 @@ from warroom.schedule import flash_sales, milestone_kind, newly_reached, next_fl
 from warroom.ticker import big_order_fen
 from warroom.web import auth, charts, errors, frame, language, session
 from warroom.web.views import big_screen as big_screen_view
+from warroom.web.views import compare as compare_view
 from warroom.web.views import rail as rail_view
 
 lang = language.language()
@@ -37,9 +38,10 @@ def live_board() -> None:
         return
     with errors.panel("header", lang):
         st.html(big_screen_view.header_html(live.config, snapshot, lang))
+    history = compare_view.tv_history(live, snapshot.as_of)  # the [[history]] event at the same live minute, or None
     revenue, tiles = st.columns([11, 9], gap="medium")
     with revenue, errors.panel("revenue", lang):
-        st.html(big_screen_view.revenue_html(live.config, snapshot, lang))
+        st.html(big_screen_view.revenue_html(live.config, snapshot, lang, history))
     with tiles, errors.panel("kpi_tiles", lang):
         # After the last session, the show's result takes the pace tiles' place: there is no pace left to judge.
         st.html(big_screen_view.summary_html(live.config, snapshot, lang) if snapshot.pace.finished else big_screen_view.kpi_tiles_html(snapshot, lang))
@@ -50,7 +52,7 @@ def live_board() -> None:
     chart, board = st.columns([11, 9], gap="medium")
     with chart, errors.panel("revenue_line", lang):
         # As tall as the leaderboard card beside it, which scales with the screen.
-        st.plotly_chart(charts.live_revenue_figure(live, snapshot, lang), config=charts.STATIC_CHART, theme=None, key="revenue_line", height="stretch")
+        st.plotly_chart(charts.live_revenue_figure(live, snapshot, lang, history), config=charts.STATIC_CHART, theme=None, key="revenue_line", height="stretch")
     with board, errors.panel("leaderboard", lang):
         st.html(big_screen_view.board_html(snapshot, lang, rotate_period, time.time()))
 

@@ -53,7 +53,7 @@ def feeds() -> None:
 
 
 feeds()
-notify_status.panel(live.figures.store, config, lang)
+notify_status.panel(live, lang)
 plan_view.show_plan(live, lang)
 
 st.markdown(f"#### {t('setup_links', lang)}")

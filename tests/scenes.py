@@ -1,6 +1,6 @@
 """Frozen moments of the 520 replay, served: the TV and the phone looked at as they are at one event time.
 
-A scene copies the sample event into a folder, writes the feeds up to its moment as the demo's replay
+A scene copies the sample event (and its earlier 三八节 event) into a folder, writes the feeds up to its moment as the demo's replay
 would (warroom.demo.Replay), ingests them once, runs the prompt evaluator at that moment, and stops the
 replay clock there (speed 0), so that `warroom serve` shows the evening exactly as it stood, however long
 the browser takes. The browser tests (tests/test_browser_tv.py) and the screenshot script
@@ -20,6 +20,7 @@ from pathlib import Path
 from warroom import demo, runtime
 from warroom.clock import REPLAY_CLOCK_ENV, FixedClock
 from warroom.config import load_event
+from warroom.demo_history import prepare_history
 from warroom.prompt_state import PromptEvaluator
 
 # Three moments of the 520 event (sessions 20 May 19:30–22:55 and 21 May 19:30–23:00, +08:00).
@@ -34,6 +35,7 @@ def freeze(folder: Path, at: datetime) -> Path:
     """Make `folder` the 520 event as it stood at `at`, ingested and evaluated; return its event file."""
     folder = demo.prepare_folder(folder)
     event_file = folder / "event.toml"
+    prepare_history(folder, demo.SAMPLE)  # the 三八节 event beside it, as the demo makes it ready
     config = load_event(event_file)
     replay = demo.Replay(config, demo.SAMPLE, folder, speed=0.0)
     replay.now = at

@@ -176,3 +176,15 @@ def test_the_summary_names_each_board_s_leader_and_the_goals(scene):
 def test_the_header_says_the_show_is_over_after_the_last_session(scene):
     name, config, snapshot = scene
     assert ("直播已结束" in big_screen.header_html(config, snapshot, "zh")) == (name == "after_end")
+
+
+def test_the_earlier_event_runs_faint_beside_this_one_and_the_tile_says_vs_last_time(scene):
+    from warroom.compare import SameMinute
+
+    _name, config, snapshot = scene
+    history = SameMinute(label="三八节", minutes=10.0, revenue_fen=snapshot.revenue_fen // 2 or 1, curve=((0.0, 0), (100.0, 5_000_000), (900.0, 9_000_000)))
+    layout = charts.revenue_figure(config, snapshot, "zh", history).to_plotly_json()
+    end_x = layout["layout"]["xaxis"]["range"][1]
+    earlier = [trace for trace in layout["data"] if trace.get("opacity") == 0.45]
+    assert len(earlier) == 1 and max(earlier[0]["x"]) <= end_x, earlier
+    assert "比三八节同一时刻 +" in big_screen.revenue_html(config, snapshot, "zh", history)

@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 
 from warroom.clock import at_minute
 from warroom.commission import band_labels
+from warroom.compare import SameMinute
 from warroom.config import EventConfig
 from warroom.figures import Snapshot
 from warroom.i18n import fmt_axis_money, fmt_compact, fmt_yuan, t
@@ -121,7 +122,7 @@ def _y_ticks(top_fen: int) -> list[int]:
     return list(range(0, int(top_fen) + step, step))
 
 
-def revenue_figure(config: EventConfig, snapshot: Snapshot, lang: str) -> go.Figure:
+def revenue_figure(config: EventConfig, snapshot: Snapshot, lang: str, history: SameMinute | None = None) -> go.Figure:
     """Return the big screen's revenue line on the live time axis (warroom.timeline): tonight's runway, the plan and where it is heading.
 
     The x axis is minutes of live time, the hours between sessions folded out, and runs to the end of the
@@ -129,7 +130,8 @@ def revenue_figure(config: EventConfig, snapshot: Snapshot, lang: str) -> go.Fig
     the plan (a dashed line per goal, the goal spread evenly over the live time: where the team should be
     by now); the projection from now to the session's end, with its band; and the revenue so far. The
     y axis fits what is drawn; a goal line joins when it comes within reach, and until then a marker at
-    the top says how far above it lies.
+    the top says how far above it lies. With an earlier event (`history`, from `[[history]]`), its curve
+    runs faint beside this one's, minute for minute of live time.
     """
     axis = LiveAxis.of(live_sessions(config), config.event.tz)
     pace = snapshot.pace
@@ -208,6 +210,14 @@ def revenue_figure(config: EventConfig, snapshot: Snapshot, lang: str) -> go.Fig
     if viewers:
         traces.append({"type": "scatter", "x": [x for x, _ in viewers], "y": [count for _, count in viewers], "yaxis": "y2", "mode": "lines",
                        "line": {"color": CYAN, "width": 2}, "opacity": 0.55})
+    if history is not None and history.curve:
+        earlier = [(x, fen) for x, fen in history.curve if x <= end_x]
+        if earlier:
+            traces.append({"type": "scatter", "x": [x for x, _ in earlier], "y": [fen / 100 for _, fen in earlier], "mode": "lines",
+                           "line": {"color": LABEL, "width": 2.5, "shape": "hv", "dash": "solid"}, "opacity": 0.45})
+            last_x, last_fen = earlier[-1]
+            annotations.append({"x": last_x, "y": min(last_fen, top_fen * 0.95) / 100, "xanchor": "right", "yanchor": "top", "showarrow": False,
+                                "text": plot_text(history.label), "font": {"color": LABEL, "size": 15}, "opacity": 0.8})
     traces.append({"type": "scatter", "x": xs, "y": [fen / 100 for fen in totals], "mode": "lines", "line": {"color": GOLD, "width": 5, "shape": "hv"},
                    "fill": "tozeroy", "fillcolor": "rgba(255, 214, 102, 0.14)"})
     ticks = axis.ticks(end_x)
@@ -230,11 +240,11 @@ def revenue_figure(config: EventConfig, snapshot: Snapshot, lang: str) -> go.Fig
     ))
 
 
-def live_revenue_figure(live: LiveEvent, snapshot: Snapshot, lang: str) -> go.Figure:
+def live_revenue_figure(live: LiveEvent, snapshot: Snapshot, lang: str, history: SameMinute | None = None) -> go.Figure:
     """Return the big screen's revenue line, built once per store change and event minute for every screen (shared: never change it)."""
     # Thirty TVs each asking every 2 s would otherwise build thirty identical figures.
-    key = (snapshot.seq, int(snapshot.as_of.timestamp()) // 60)
-    return live.shared(f"revenue_figure:{lang}").get(key, lambda: revenue_figure(live.config, snapshot, lang))
+    key = (snapshot.seq, int(snapshot.as_of.timestamp()) // 60, history is not None)
+    return live.shared(f"revenue_figure:{lang}").get(key, lambda: revenue_figure(live.config, snapshot, lang, history))
 
 
 def commission_figure(rows: list, config: EventConfig, lang: str, top: int = 25) -> go.Figure:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from warroom.compare import SameMinute
 from warroom.config import EventConfig
 from warroom.figures import Snapshot
 from warroom.i18n import fmt_compact, fmt_int, fmt_pct, fmt_yuan, role_label, t
@@ -33,16 +34,18 @@ def header_html(config: EventConfig, snapshot: Snapshot, lang: str) -> str:
     return render("big_screen/header.html", name=config.event.name, on_air=pace.on_air, status=" · ".join(parts))
 
 
-def revenue_html(config: EventConfig, snapshot: Snapshot, lang: str) -> str:
-    """Return the revenue card: the total, very large, when it was read, and the two goal bars."""
+def revenue_html(config: EventConfig, snapshot: Snapshot, lang: str, history: SameMinute | None = None) -> str:
+    """Return the revenue card: the total, very large, when it was read, "vs last time" at the same live minute (with `[[history]]`), and the two goal bars."""
     updated = event_time(snapshot.as_of, config).strftime("%H:%M:%S")
     revenue = fmt_yuan(snapshot.revenue_fen)
     bars = [
         _goal_bar(t(label, lang), snapshot.revenue_fen, goal_fen, kind, lang)
         for label, goal_fen, kind in (("base_goal", snapshot.base_fen, "base"), ("stretch_goal", snapshot.stretch_fen, "stretch"))
     ]
+    change = history.versus(snapshot.revenue_fen) if history is not None else None
+    versus = t("cmp_vs_last", lang, earlier=history.label, change=f"{'+' if change >= 0 else '−'}{fmt_pct(abs(change))}") if change is not None else ""
     return render("big_screen/revenue.html", label=t("revenue", lang), updated=t("updated_at", lang, time=updated), revenue=revenue,
-                  fit=fit_ems(text_ems(revenue)), bars=bars)
+                  fit=fit_ems(text_ems(revenue)), bars=bars, versus=versus, ahead=change is not None and change >= 0)
 
 
 def _goal_bar(label: str, revenue_fen: int, goal_fen: int, kind: str, lang: str) -> dict:

@@ -11,6 +11,7 @@ from warroom.config import EventConfig
 from warroom.i18n import fmt_int, t
 from warroom.store import Store
 from warroom.web import errors
+from warroom.web.session import LiveEvent
 from warroom.web.templating import render
 
 FAILING_AFTER = 3
@@ -51,10 +52,10 @@ def status_html(store: Store, config: EventConfig, lang: str) -> str:
     return render("setup/notify_status.html", head=head, rows=status_rows(store, config, lang))
 
 
-def panel(store: Store, config: EventConfig, lang: str) -> None:
+def panel(live: LiveEvent, lang: str) -> None:
     """Draw the group robots' panel on the setup page (nothing without [[notify]]), refreshed every REFRESH_SECONDS."""
-    if config.notify:
-        _live_panel(store, config, lang)
+    if live.config.notify:
+        _live_panel(live.figures.store, live.config, lang)
 
 
 @st.fragment(run_every=REFRESH_SECONDS)
