@@ -67,3 +67,12 @@ def test_ticks_fall_on_round_times_of_the_event_s_clock():
 def test_a_single_unnamed_session_has_no_label():
     axis = LiveAxis.of([LiveSession(start=at("20T19:00"), end=at("20T23:00"))], TZ)
     assert [tick.session for tick in axis.ticks(axis.total)] == [None] * len(axis.ticks(axis.total))
+
+
+@pytest.mark.parametrize("x", [0.0, 47.0, 204.5, 205.0, 337.0, 415.0])
+def test_a_place_on_the_axis_has_its_moment_back(x):
+    assert AXIS.x(AXIS.moment_at(x)) == x
+
+
+def test_past_the_last_session_there_is_no_moment():
+    assert AXIS.moment_at(415.5) is None

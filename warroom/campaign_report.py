@@ -71,7 +71,7 @@ def change_text(row: FigureChange) -> str:
 def compare_lines(comparison: Comparison) -> list[str]:
     """Return the comparison as tables: key figures, funnel, staff in both, flash sales."""
     this, earlier = comparison.this, comparison.earlier
-    lines = [f"{this.name} compared with {earlier.label}", ""]
+    lines = [f"{printable(this.name)} compared with {printable(earlier.label)}", ""]
     rows = [[LABELS[row.key], figure_text(row.key, row.this), figure_text(row.key, row.earlier), change_text(row)] for row in comparison.figures]
     lines += table_lines(["", "this event", "earlier", "change"], rows, right={1, 2, 3})
     lines += ["", "funnel (customers)"]
@@ -82,7 +82,7 @@ def compare_lines(comparison: Comparison) -> list[str]:
     staff = [[row.staff_id, row.name, yuan_text(row.this_fen), yuan_text(row.earlier_fen), signed_yuan(row.change_fen), row.trend] for row in comparison.staff]
     lines += table_lines(["id", "name", "this event", "earlier", "change", ""], staff, right={2, 3, 4}) if staff else ["  (no one sold in both)"]
     for figures in (this, earlier):
-        lines += ["", f"flash sales of {figures.label}, by revenue in their window"]
+        lines += ["", f"flash sales of {printable(figures.label)}, by revenue in their window"]
         sales = [[str(rank), f"{row.sale.at:%m-%d %H:%M}", row.sale.product, yuan_text(row.window_revenue_fen), yuan_text(row.sku_revenue_fen), f"{row.sku_orders:,}"]
                  for rank, row in enumerate(figures.flash_sales, start=1)]
         lines += table_lines(["#", "at", "product", "window revenue", "its product", "orders"], sales, right={0, 3, 4, 5}) if sales else ["  (none)"]
@@ -102,7 +102,7 @@ def plan_lines(plan: Plan, members: Membership | None) -> list[str]:
         ["earlier live conversion", _fraction(figures.conversion), "live entrants who paid ÷ entrants"],
         ["live entrants needed", _count(figures.entrants_needed), "⌈payers needed ÷ conversion⌉"],
     ]
-    lines = [f"{plan.event}: planned backwards from {plan.earlier}", ""]
+    lines = [f"{printable(plan.event)}: planned backwards from {printable(plan.earlier)}", ""]
     lines += table_lines(["", "", "how"], rows, right={1})
     lines += [f"warroom plan: {PROBLEM_LINES[key]}" for key in figures.problems]
     if plan.invites_each is not None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from warroom.clock import at_minute
@@ -28,6 +28,7 @@ from warroom.money import to_fen, to_yuan
 from warroom.review import FlashSaleResult, FunnelStep, Review, build_review, live_x
 from warroom.schedule import live_sessions
 from warroom.store import Store
+from warroom.timeline import LiveAxis
 
 KEY_FIGURES = ("revenue", "orders", "paying_customers", "aov", "gpm", "conversion", "refunds", "roi")
 
@@ -263,13 +264,7 @@ class SameMinute:
 
 def moment_at_live_minute(config: EventConfig, minutes: float) -> datetime | None:
     """Return the moment of this event that is `minutes` of live time into it (the inverse of review.live_x); None past its live time."""
-    elapsed = 0.0
-    for session in live_sessions(config):
-        length = (session.end - session.start).total_seconds() / 60
-        if minutes <= elapsed + length:
-            return session.start + timedelta(minutes=max(minutes - elapsed, 0.0))
-        elapsed += length
-    return None
+    return LiveAxis.of(live_sessions(config), config.event.tz).moment_at(minutes)
 
 
 def same_minute(config: EventConfig, now: datetime, earlier: CampaignFigures) -> SameMinute:

@@ -45,6 +45,7 @@ from warroom.prompt_text import pusher_label, rule_title, template_label
 from warroom.prompts import title_and_reason
 from warroom.schedule import FlashSale, flash_sales, live_sessions
 from warroom.store import Store
+from warroom.timeline import LiveAxis
 
 TIERS = ("high_value", "repeat", "new")
 UNKNOWN = "unknown"
@@ -492,16 +493,6 @@ def chart_span(config: EventConfig, moments: Sequence[datetime], as_of: datetime
 
 
 def live_x(config: EventConfig, moments: Sequence[datetime]) -> list[float]:
-    """Return each moment as minutes of live time since the first session began (time between sessions cut out)."""
-    sessions = live_sessions(config)
-    spans = [(session.start, session.end) for session in sessions]
-    positions = []
-    for moment in moments:
-        elapsed = 0.0
-        for start, end in spans:
-            if moment >= end:
-                elapsed += (end - start).total_seconds() / 60
-            elif moment > start:
-                elapsed += (moment - start).total_seconds() / 60
-        positions.append(elapsed)
-    return positions
+    """Return each moment as minutes of live time since the first session began (time between sessions cut out: warroom.timeline)."""
+    axis = LiveAxis.of(live_sessions(config), config.event.tz)
+    return [axis.x(moment) for moment in moments]

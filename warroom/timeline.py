@@ -58,6 +58,14 @@ class LiveAxis:
                 return offset + (moment - session.start) / timedelta(minutes=1)
         return self.total
 
+    def moment_at(self, x: float) -> datetime | None:
+        """Return the moment at `x` minutes of live time (the inverse of `x` within the sessions); None past the last session's end."""
+        for session, offset in zip(self.sessions, self._offsets(), strict=True):
+            length = (session.end - session.start) / timedelta(minutes=1)
+            if x <= offset + length:
+                return session.start + timedelta(minutes=max(x - offset, 0.0))
+        return None
+
     def session_end_x(self, moment: datetime) -> float:
         """Return where the session on air at `moment` ends on the axis (before the show: the first's end; after it: the last's)."""
         for session, offset in zip(self.sessions, self._offsets(), strict=True):
