@@ -81,11 +81,13 @@ def prompts_panel() -> None:
 @st.fragment(run_every=big_screen_view.REFRESH_SECONDS)
 def big_orders_and_celebration() -> None:
     now = session.event_now(live)
-    orders = session.big_orders(live, now)
+    orders = None
     with errors.panel("ticker", lang):
+        orders = session.big_orders(live, now)
         st.html(rail_view.ticker_html(orders, now, live.config, lang, big_order_fen(live.config)))
-    with errors.panel("callout", lang):
-        callout(orders)
+    if orders is not None:
+        with errors.panel("callout", lang):
+            callout(orders)
     with errors.panel("celebration", lang):
         celebration()
 

@@ -37,6 +37,7 @@ from warroom.web.charts import revenue_figure
 from warroom.web.session import Latest
 from warroom.web.templating import scaled
 from warroom.web.text import fit_style, text_ems
+from warroom.web.theme import GOLD
 from warroom.web.views.big_screen import header_html, revenue_html
 from warroom.web.views.boss import kpis_html
 
@@ -132,8 +133,11 @@ def test_revenue_line_is_in_event_time(live_event):
     store = Store(live_event.store_url, LedgerRules.from_config(live_event))
     snapshot = LiveFigures(store, live_event, clock=FixedClock(datetime.fromisoformat("2026-05-20T21:30:00+08:00"))).refresh()
     store.close()
-    times = revenue_figure(live_event, snapshot, "zh").data[0].x
-    assert (times[-2], times[-1]) == (datetime(2026, 5, 20, 21, 1), datetime(2026, 5, 20, 21, 30))
+    figure = revenue_figure(live_event, snapshot, "zh")
+    curve = next(trace for trace in figure.data if trace.line.color == GOLD)
+    # Minutes of live time from the session's 20:00 start: the minute after the 21:00 sale, then now.
+    assert (curve.x[-2], curve.x[-1]) == (61.0, 90.0)
+    assert "21:30" in figure.layout.xaxis.ticktext
 
 
 def test_revenue_line_stops_with_the_show(live_event):
@@ -142,10 +146,11 @@ def test_revenue_line_stops_with_the_show(live_event):
     snapshot = LiveFigures(store, live_event, clock=FixedClock(datetime.fromisoformat("2026-05-21T09:00:00+08:00"))).refresh()
     store.close()
     figure = revenue_figure(live_event, snapshot, "zh")
-    assert (figure.data[0].x[-1], figure.layout.xaxis.range[1]) == (datetime(2026, 5, 20, 22, 0), datetime(2026, 5, 20, 22, 0))
+    curve = next(trace for trace in figure.data if trace.line.color == GOLD)
+    assert (curve.x[-1], figure.layout.xaxis.range[1]) == (120.0, 120.0)  # 22:00, the session's end
 
 
-@pytest.mark.parametrize(("clock", "pill"), [("2026-05-20T19:00:00+08:00", "○ 未在直播 · 下一场 第一晚 20:00"), ("2026-05-20T23:30:00+08:00", "○ 未在直播")])
+@pytest.mark.parametrize(("clock", "pill"), [("2026-05-20T19:00:00+08:00", "○ 未在直播 · 下一场 第一晚 20:00"), ("2026-05-20T23:30:00+08:00", "○ 直播已结束")])
 def test_off_air_the_header_says_when_the_show_is_back(live_event, clock, pill):
     store = Store(live_event.store_url, LedgerRules.from_config(live_event))
     snapshot = LiveFigures(store, live_event, clock=FixedClock(datetime.fromisoformat(clock))).refresh()
