@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from tests.campaign_events import BACKEND_PAIRS, fill, history, store_urls, warroom, write_event
 from tests.conftest import ROOT
 from tests.figures_helpers import at, checkin, make_event, order
+from warroom import runtime
 from warroom.campaign_history import earlier_figures, history_config, load_earlier
 from warroom.cli import main
 from warroom.compare import FigureChange, campaign_figures, compare, compare_json, revenue_curve, same_minute
@@ -379,3 +380,19 @@ def test_the_demo_goes_on_without_an_earlier_event_it_cannot_find(tmp_path, caps
     assert prepare_history(folder, sample) == [], "nothing made ready"
     said = capsys.readouterr().err.strip().splitlines()
     assert len(said) == 1 and "left out" in said[0], f"one line says so: {said}"
+
+
+def test_the_curves_money_axis_reads_in_wan_as_the_review_s_does(pair):
+    from warroom.web.views.compare import curves_figure
+
+    this, earlier_file = pair
+    config = load_event(this)
+    now = datetime.fromisoformat("2026-06-01T00:00:00+08:00")
+    earlier = earlier_figures(load_earlier(config, earlier_file), now, "三八小场", this_url=config.store_url)
+    store = runtime.open_store(config, read_only=True)
+    try:
+        comparison = compare(campaign_figures(store, config, now), earlier)
+    finally:
+        store.close()
+    ticks = curves_figure(comparison, "zh").layout.yaxis.ticktext
+    assert ticks[0] == "0" and all(tick.endswith("万") or tick.isdigit() for tick in ticks), ticks

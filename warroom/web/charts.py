@@ -106,6 +106,13 @@ def _ticks(top_fen: int) -> list[int]:
         magnitude *= 10
 
 
+def money_axis(top_fen: int, lang: str) -> dict:
+    """Return a y axis of money from 0 past `top_fen`, its ticks in 万 (or ¥K/¥M in English) as the figures' own labels are."""
+    step = _nice_step(max(int(top_fen), 100))
+    ticks = list(range(0, int(top_fen) + step, step))
+    return {"range": [0, ticks[-1] / 100], "tickvals": [fen / 100 for fen in ticks], "ticktext": [fmt_axis_money(fen, lang) for fen in ticks]}
+
+
 def _nice_step(top_fen: int) -> int:
     """Return a round tick step (1, 2, 2.5 or 5 × 10^k fen) that gives at most six ticks up to `top_fen`."""
     magnitude = 100
@@ -342,10 +349,7 @@ def bar_figure(labels: list[str], values: list[int | float], lang: str, *, horiz
                      hovertemplate="%{x}<br>" + template.replace("VALUE", "y") + "<extra></extra>")
     figure = go.Figure(bar)
     # Money ticks in 万 (or ¥K/¥M), as the bars' own labels are: plotly's own would read ¥100k beside 10.0万.
-    top_fen = int(max([*values, 100]))
-    ticks = list(range(0, top_fen + _nice_step(top_fen), _nice_step(top_fen)))
-    axis = ({"tickvals": [fen / 100 for fen in ticks], "ticktext": [fmt_axis_money(fen, lang) for fen in ticks]} if money
-            else {"separatethousands": True})
+    axis = {key: value for key, value in money_axis(int(max([*values, 100])), lang).items() if key != "range"} if money else {"separatethousands": True}
     figure.update_layout(height=height, margin={"l": 10, "r": 10, "t": 20, "b": 10}, font={"family": FONT_STACK},
                          **({"xaxis": axis, "yaxis": {"automargin": True}} if horizontal else {"yaxis": axis, "xaxis": {"type": "category"}}))
     return figure

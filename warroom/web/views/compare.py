@@ -21,6 +21,7 @@ from warroom.config import ConfigError
 from warroom.figures import Snapshot
 from warroom.i18n import fmt_compact, fmt_int, fmt_pct, fmt_yuan, role_label, t
 from warroom.web.campaign_text import column_names, figure_text
+from warroom.web.charts import money_axis
 from warroom.web.errors import show_detail
 from warroom.web.session import LiveEvent, review_of
 from warroom.web.templating import render, style_tag
@@ -106,7 +107,7 @@ def curves_figure(comparison: Comparison, lang: str, height: int = CHART_HEIGHT)
         height=height, margin={"l": 10, "r": 10, "t": 30, "b": 10}, font={"family": FONT_STACK},
         legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
         xaxis={"title": {"text": t("cmp_minutes_axis", lang)}, "showgrid": False, "rangemode": "tozero"},
-        yaxis={"tickprefix": "¥", "separatethousands": True, "rangemode": "tozero"},
+        yaxis=money_axis(max([fen for figures in (comparison.this, comparison.earlier) for _, fen in figures.curve] + [100]) * 1.05, lang),
     )
     return figure
 
