@@ -261,3 +261,25 @@ class DemoProcess:
         if self._log is not None:
             self._log.close()
             self._log = None
+
+
+@contextlib.contextmanager
+def running_demo(folder: Path, *, speed: float = 60.0, timeout: float = 90.0):
+    """Run `warroom demo` in `folder` on a free port until the block ends (a browser module's fixture holds one for its tests)."""
+    process = DemoProcess(folder, speed=speed, log=folder.parent / "demo.log").start()
+    try:
+        process.wait_ready(timeout=timeout)
+        yield process
+    finally:
+        process.close()
+
+
+def sign_in_as_lead(page: Any, url: str, timeout_ms: int = 60_000) -> Any:
+    """Open `url` on `page`, sign in with the demo's lead password, and wait for the big screen; return the page."""
+    page.goto(url)
+    password = page.locator('input[type="password"]')
+    password.wait_for(state="visible", timeout=timeout_ms)
+    password.fill(LEAD_PASSWORD)
+    page.locator('[data-testid="stFormSubmitButton"] button').click()
+    page.locator(".wr-revenue").wait_for(state="visible", timeout=timeout_ms)
+    return page

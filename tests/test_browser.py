@@ -28,6 +28,8 @@ from tests.browser_support import (
     parse_money,
     port_open,
     process_alive,
+    running_demo,
+    sign_in_as_lead,
     staff_query,
     wait_until,
 )
@@ -47,13 +49,8 @@ expect.set_options(timeout=30_000)  # a busy two-core CI machine runs the demo, 
 @pytest.fixture(scope="module")
 def demo(chromium, tmp_path_factory) -> Iterator[DemoProcess]:
     """Yield a running `warroom demo --speed 60` on a free port, in a fresh folder; stopped at the end (after Chromium is known to be there)."""
-    folder = tmp_path_factory.mktemp("browser") / "demo"
-    process = DemoProcess(folder, speed=SPEED, log=folder.parent / "demo.log").start()
-    try:
-        process.wait_ready(timeout=90)
+    with running_demo(tmp_path_factory.mktemp("browser") / "demo", speed=SPEED) as process:
         yield process
-    finally:
-        process.close()
 
 
 def shot(page, name: str) -> None:
@@ -313,12 +310,7 @@ def test_wrong_password_is_refused_and_the_right_one_lets_a_lead_in(demo, new_pa
 
 def test_a_lead_stays_signed_in_across_a_reload_until_signing_out(demo, new_page):
     page = new_page({"width": 1440, "height": 900})
-    page.goto(demo.url())
-    password = page.locator('input[type="password"]')
-    password.wait_for(state="visible", timeout=LOAD_MS)
-    password.fill(LEAD_PASSWORD)
-    page.locator('[data-testid="stFormSubmitButton"] button').click()
-    page.locator(".wr-revenue").wait_for(state="visible", timeout=LOAD_MS)
+    sign_in_as_lead(page, demo.url(), LOAD_MS)
     cookie = next(cookie for cookie in page.context.cookies() if cookie["name"] == "warroom_session")
     # Written by the app's route, not by a script in the page: a script cannot read it either.
     assert (cookie["sameSite"], cookie["httpOnly"], cookie["value"].split(".")[0]) == ("Lax", True, "lead")
@@ -338,10 +330,10 @@ def test_a_lead_stays_signed_in_across_a_reload_until_signing_out(demo, new_page
 
     # Signing out drops the cookie, and the token no longer works even if a copy of it was kept.
     page.goto(demo.url("sign_out"))
-    password.wait_for(state="visible", timeout=LOAD_MS)
+    page.locator('input[type="password"]').wait_for(state="visible", timeout=LOAD_MS)
     page.context.add_cookies([{**cookie, "expires": -1}])
     page.reload()
-    password.wait_for(state="visible", timeout=LOAD_MS)
+    page.locator('input[type="password"]').wait_for(state="visible", timeout=LOAD_MS)
     assert page.locator(".wr-revenue").count() == 0
     shot(page, "11_signed_out_after_reload")
 

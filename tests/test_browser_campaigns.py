@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser_support import ARTIFACTS, LEAD_PASSWORD, DemoProcess, wait_until
+from tests.browser_support import ARTIFACTS, DemoProcess, running_demo, sign_in_as_lead, wait_until
 from warroom.i18n import fmt_int, fmt_yuan, t
 
 pytestmark = pytest.mark.browser
@@ -27,13 +27,8 @@ TO_TOP = "element => element.scrollIntoView({block: 'start'})"  # Streamlit's pa
 @pytest.fixture(scope="module")
 def demo(chromium, tmp_path_factory) -> Iterator[DemoProcess]:
     """Yield a running `warroom demo` (fast, so the first evening is soon in the store); stopped at the end."""
-    folder = tmp_path_factory.mktemp("campaigns") / "demo"
-    process = DemoProcess(folder, speed=200, log=folder.parent / "demo.log").start()
-    try:
-        process.wait_ready(timeout=90)
+    with running_demo(tmp_path_factory.mktemp("campaigns") / "demo", speed=200) as process:
         yield process
-    finally:
-        process.close()
 
 
 def earlier_and_plan(demo: DemoProcess):
@@ -51,12 +46,7 @@ def earlier_and_plan(demo: DemoProcess):
 def signed_in_lead(demo: DemoProcess, new_page):
     """Return a 1920×1080 page with the lead signed in."""
     page = new_page(TV)
-    page.goto(demo.url())
-    password = page.locator('input[type="password"]')
-    password.wait_for(state="visible", timeout=LOAD_MS)
-    password.fill(LEAD_PASSWORD)
-    page.locator('[data-testid="stFormSubmitButton"] button').click()
-    page.locator(".wr-revenue").wait_for(state="visible", timeout=LOAD_MS)
+    sign_in_as_lead(page, demo.url(), LOAD_MS)
     return page
 
 

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser_support import ARTIFACTS, DemoProcess, staff_query, wait_until
+from tests.browser_support import ARTIFACTS, DemoProcess, running_demo, staff_query, wait_until
 from warroom.i18n import t
 
 pytestmark = pytest.mark.browser
@@ -31,13 +31,8 @@ expect.set_options(timeout=30_000)
 @pytest.fixture(scope="module")
 def demo(chromium, tmp_path_factory) -> Iterator[DemoProcess]:
     """Yield a running `warroom demo --speed 60` on a free port, in a fresh folder; stopped at the end."""
-    folder = tmp_path_factory.mktemp("phone") / "demo"
-    process = DemoProcess(folder, speed=60, log=folder.parent / "demo.log").start()
-    try:
-        process.wait_ready(timeout=90)
+    with running_demo(tmp_path_factory.mktemp("phone") / "demo", speed=60) as process:
         yield process
-    finally:
-        process.close()
 
 
 def shot(page, name: str) -> None:

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser_support import ARTIFACTS, LEAD_PASSWORD, DemoProcess
+from tests.browser_support import ARTIFACTS, DemoProcess, running_demo, sign_in_as_lead
 from warroom.i18n import t
 
 pytestmark = pytest.mark.browser
@@ -30,13 +30,8 @@ expect.set_options(timeout=30_000)
 @pytest.fixture(scope="module")
 def demo(chromium, tmp_path_factory) -> Iterator[DemoProcess]:
     """Yield a running `warroom demo --speed 60` on a free port, in a fresh folder; stopped at the end."""
-    folder = tmp_path_factory.mktemp("prompts") / "demo"
-    process = DemoProcess(folder, speed=60, log=folder.parent / "demo.log").start()
-    try:
-        process.wait_ready(timeout=90)
+    with running_demo(tmp_path_factory.mktemp("prompts") / "demo", speed=60) as process:
         yield process
-    finally:
-        process.close()
 
 
 @pytest.fixture(scope="module")
@@ -45,12 +40,7 @@ def lead_pushed(demo, chromium):
     context = chromium.new_context(viewport=DESK, locale="zh-CN", timezone_id="Asia/Shanghai")
     context.set_default_timeout(30_000)
     page = context.new_page()
-    page.goto(demo.url())
-    password = page.locator('input[type="password"]')
-    password.wait_for(state="visible", timeout=LOAD_MS)
-    password.fill(LEAD_PASSWORD)
-    page.locator('[data-testid="stFormSubmitButton"] button').click()
-    page.locator(".wr-revenue").wait_for(state="visible", timeout=LOAD_MS)
+    sign_in_as_lead(page, demo.url(), LOAD_MS)
     page.get_by_text(t("nav_prompts"), exact=True).first.click()
     push = page.get_by_role("button", name=t("op_push")).first
     push.wait_for(state="visible", timeout=PROMPT_MS)
