@@ -138,3 +138,36 @@ def test_the_live_room_strip_shows_viewers_and_conversion(looks):
     text = looks("1080p", "zh")["text"]
     for label in ("直播间", "在线", "进房", "转化率", "千次观看成交"):
         assert label in text, label
+
+
+# -- an order-taker's phone at the same moments ---------------------------------------------------
+
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture(scope="module")
+def phone_look(scene, chromium) -> dict:
+    """Return what S01's personal page shows on a 390×844 phone at this scene: loaded, shot and read once."""
+    from tests.browser_support import staff_query
+    from warroom.i18n import t
+
+    moment, served = scene
+    context = chromium.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="zh-CN", timezone_id="Asia/Shanghai")
+    try:
+        page = context.new_page()
+        page.goto(f"{served.base_url}/?{urlencode(staff_query('S01'))}", timeout=LOAD_MS)
+        page.get_by_text(t("my_only_mine")).wait_for(state="visible", timeout=LOAD_MS)
+        page.screenshot(path=str(ARTIFACTS / "browser" / f"phone-{moment}-390-zh.png"), full_page=True)
+        sideways = page.evaluate("() => { const main = document.querySelector('[data-testid=\"stMain\"]') || document.body; return main.scrollWidth > main.clientWidth + 1; }")
+        return {"text": page.inner_text("body"), "sideways": sideways}
+    finally:
+        context.close()
+
+
+def test_the_phone_page_shows_the_order_taker_s_own_figures(phone_look):
+    assert "小林" in phone_look["text"]
+    assert "¥" in phone_look["text"]
+
+
+def test_the_phone_page_does_not_scroll_sideways(phone_look):
+    assert not phone_look["sideways"]
