@@ -21,14 +21,14 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 _SHOWN = {
-    "clock_time": re.compile(r'class="wr-clock-time"[^>]*>([^<]*)<'),
+    "clock_time": re.compile(r'class="wr-clock-time">([^<]*)<'),
     "clock_date": re.compile(r'class="wr-clock-date">([^<]*)<'),
     "board": re.compile(r'class="wr-updated">([^<]*)<'),
 }
 CACHED_HASHES = 40  # the message hashes a socket viewer reports having, newest last (the browser keeps those of its last runs)
 
 
-_TICKING = re.compile(r'class="wr-clock-time" data-event-ms="(-?\d+)" data-rate="([\d.e+-]+)" data-hold-ms="(\d+)" data-utc-offset-ms="(-?\d+)"')
+_TICKING = re.compile(r'data-event-ms="(-?\d+)" data-rate="([\d.e+-]+)" data-hold-ms="(\d+)" data-utc-offset-ms="(-?\d+)" class="wr-clock-time"')
 TICK_SECONDS = 0.1  # how often the page's ticker (templates/rail/clock_ticker.html) and its DOM watcher look
 
 
