@@ -104,13 +104,13 @@ class SocketViewer:
     kind = "socket"
 
     def __init__(self, base_url: str, query: dict[str, str], *, page: str = "", reads=big_screen_shown, ready_keys: tuple[str, ...] = ("clock", "board"),
-                 cookie: str | None = None):
+                 cookie: str | None = None, reload_every: float | None = None):
         self.url = base_url.replace("http://", "ws://", 1).rstrip("/") + "/_stcore/stream"
         self.origin = base_url.rstrip("/")
         self.page_name = page
         self.page_url = f"{self.origin}/{page}?{urlencode(query)}"
         self.query_string = urlencode(query)
-        self.reads, self.ready_keys, self.cookie = reads, ready_keys, cookie
+        self.reads, self.ready_keys, self.cookie, self.reload_every = reads, ready_keys, cookie, reload_every
         self.reruns = RerunTimes()
         self.intervals: dict[str, float] = {}  # fragment -> its auto_rerun interval, s
         self.page_hash = ""
@@ -163,6 +163,8 @@ class SocketViewer:
                                ping_interval=None, additional_headers=headers) as socket:  # a browser answers the server's pings, it sends none
                 self.socket = socket
                 await self.rerun(None)
+                if self.reload_every:
+                    self.timers[""] = (self.reload_every, asyncio.create_task(self._every(None, self.reload_every)))
                 reader = asyncio.create_task(self._read(socket))
                 stopping = asyncio.create_task(stop.wait())
                 done, _pending = await asyncio.wait({reader, stopping}, return_when=asyncio.FIRST_COMPLETED)
@@ -190,14 +192,15 @@ class SocketViewer:
         if fragment_id:
             state.fragment_id = fragment_id
             state.is_auto_rerun = True
-            self.reruns.ask(fragment_id, time.time())
+        if fragment_id or self.ready.is_set():
+            self.reruns.ask(fragment_id or "", time.time())  # "": the whole page, run again
         state.cached_message_hashes.extend(list(self.cache)[-CACHED_HASHES:])
         state.context_info.timezone = "Asia/Shanghai"
         state.context_info.locale = "zh-CN"
         state.context_info.url = self.page_url
         await self.socket.send(message.SerializeToString())
 
-    async def _every(self, fragment_id: str, interval: float) -> None:
+    async def _every(self, fragment_id: str | None, interval: float) -> None:
         # Fixed-rate, like the browser's setInterval: a slow server does not slow the requests.
         from websockets.exceptions import ConnectionClosed
 
@@ -231,9 +234,11 @@ class SocketViewer:
                     self.cache.pop(next(iter(self.cache)))
             if kind == "new_session":
                 self.page_hash = message.new_session.page_script_hash
-                self.reruns.start(message.metadata.run.fragment_ids, time.time())
+                self.reruns.start(list(message.metadata.run.fragment_ids) or [""], time.time())
             elif kind == "script_finished":
-                self.reruns.finish(message.metadata.run.fragment_ids, time.time())
+                self.reruns.finish(list(message.metadata.run.fragment_ids) or [""], time.time())
+                if not self.ready_keys:
+                    self.ready.set()
             elif kind == "page_info_changed":
                 self.query_string = message.page_info_changed.query_string
             elif kind == "auto_rerun":

@@ -532,7 +532,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dir", default=None, help="the working folder (default: a temporary one, removed afterwards)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (the demo's log and store)")
     parser.add_argument("--json", default=None, help="also write the figures to this file")
-    return run(parser.parse_args(argv))
+    parser.add_argument("--mix", action="store_true", help="the 520 team's mixed load instead of --sessions TVs (bench/mix.py)")
+    parser.add_argument("--replicas", type=int, default=0, help="with --mix: N `warroom serve` replicas on PostgreSQL behind nginx (default 0: the demo's app)")
+    parser.add_argument("--scale", type=int, default=1, help="with --mix: K times the mix's screens (default 1)")
+    parser.add_argument("--soak-minutes", type=float, default=0, help="with --mix: hold it this long instead of --minutes, RSS printed each minute")
+    args = parser.parse_args(argv)
+    if args.mix:
+        from bench.mix import run_mix
+
+        return run_mix(args)
+    return run(args)
 
 
 if __name__ == "__main__":
