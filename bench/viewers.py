@@ -1,11 +1,12 @@
 """Viewers bench: many big screens on one war room, each refreshing every second, for minutes.
 
     python bench/viewers.py [--sessions 30] [--browsers 1] [--minutes 10] [--settle 15] [--speed 20] [--contexts 3] [--viewport 1280x720] [--max-lag 5] [--json FILE]
+    python bench/viewers.py --mix [--replicas N] [--scale K] [--minutes M | --soak-minutes M]   (the team's mixed load: bench/mix.py)
 
 Starts `python -m warroom demo` (the 520 sample replayed at `--speed`, as `warroom demo` does) and
-holds `--sessions` Streamlit sessions on the TV's kiosk link. Each is its own session: the big
-screen's clock and flash-sale countdown re-run every second, the revenue board and the ticker every
-two, the prompts every three.
+holds `--sessions` Streamlit sessions on the TV's kiosk link. Each is its own session, whose big
+screen re-runs every second (one fragment), its clock and flash-sale countdown ticking in the page
+between runs from the event time and rate each run sends.
 
 Two kinds of viewer, mixed:
 - `--browsers` of them (default 1) are headless Chromium pages (Debian's /usr/bin/chromium, through
@@ -18,8 +19,11 @@ Two kinds of viewer, mixed:
   browsers, not the server; thirty of these cost the bench a few percent of one core.
 
 Every viewer watches what it shows: the rail clock (event time to the second, and the date) and the
-revenue card's "updated HH:MM:SS" (a page polls its DOM every 100 ms; a socket notes them as the
-messages arrive). The bench follows the server's
+revenue card's "updated HH:MM:SS" (a page polls its DOM every 100 ms; a socket notes the board as the
+messages arrive, and shows the clock as the page's script would: every 100 ms, from the last clock
+element received by then, so a late run shows as a late clock). A socket also times each rerun it asks
+for, from the request to the run's script_finished, and counts the requests the server folded into
+one already waiting (a fragment queued behind another of its session). The bench follows the server's
 event clock (the demo's replay_clock.json, polled every 50 ms), so it knows when the server's clock
 passed each shown time: a session's lag at any moment is how long ago, in wall seconds, the server's
 clock passed the time the page still shows (+1 s, as the page truncates to the second). A session

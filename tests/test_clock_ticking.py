@@ -60,3 +60,28 @@ def test_the_web_layer_s_rate_of_each_clock(tmp_path):
             self.figures = type("Figures", (), {"clock": clock})()
 
     assert [event_clock_rate(Live(clock)) for clock in (SystemClock(), FixedClock(NOW))] == [1.0, 0.0]
+
+
+# -- in the browser: the script ticks them on (Playwright's clock drives the page's time) ------------------------------
+
+
+def ticked(new_page, html: str, milliseconds: int) -> tuple[str, str]:
+    """Return the clock's and the countdown's text after the page's clock ran on `milliseconds` from the moment the HTML was shown."""
+    page = new_page({"width": 800, "height": 600})
+    page.clock.install()
+    page.set_content(f"<html><body>{html}</body></html>")
+    page.clock.run_for(milliseconds)
+    return page.locator(".wr-clock-time").inner_text(), page.locator(".wr-countdown-time").inner_text()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(("rate", "after_ms", "clock", "countdown"), [
+    # Half a second of event time past a whole second, so that the few milliseconds the page takes to start do not matter.
+    (1, 3_500, "20:35:03", "04:56"),  # the wall clock: three and a half seconds on
+    (4, 3_125, "20:35:12", "04:47"),  # a replay at speed 4: twelve and a half seconds on
+    (0, 3_500, "20:35:00", "05:00"),  # a clock that stands still
+    (1, 9_000, "20:35:05", "04:55"),  # nothing from the server for 9 s: stopped after CLOCK_HOLD_SECONDS
+])
+def test_the_clock_and_the_countdown_tick_on_in_the_browser(new_page, rate, after_ms, clock, countdown):
+    html = clock_html(NOW, EVENT, "zh", rate=rate) + countdown_html(next_flash_sale(EVENT, NOW), NOW, EVENT, "zh")
+    assert ticked(new_page, html, after_ms) == (clock, countdown), f"at rate {rate}, {after_ms} ms on"
