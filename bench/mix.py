@@ -43,9 +43,9 @@ _STATUS = re.compile(r'class="wb wb-muted"[^>]*>(\d{1,2}:\d{2}:\d{2}) ')
 
 
 def phone_shown(body: str) -> list[tuple[str, str]]:
-    """Return the personal page's "updated" time, when this element is its ranking card."""
+    """Return the personal page's "updated" time, when this element is its ranking card (a member of the hype squad or community ops lands on the prompts page)."""
     found = _PHONE.search(body)
-    return [("board", html.unescape(found.group(1)).strip())] if found else []
+    return [("board", html.unescape(found.group(1)).strip())] if found else prompts_shown(body)
 
 
 def prompts_shown(body: str) -> list[tuple[str, str]]:
@@ -120,6 +120,30 @@ def lag_now(shown: str | None, key: str, clock, server_now: datetime) -> float |
     return max(0.0, time.time() - passed) if passed is not None else 0.0
 
 
+def warm(base_url: str, timeout: float = 120.0) -> None:
+    """Show one big screen from a freshly started replica, so that its process has run app.py's st.navigation once.
+
+    Until then Streamlit resolves a page's address the old way, and the app sends such a run through
+    app.py to the viewer's landing page: a lead opening /prompts on a replica's first runs got the big screen.
+    """
+    import asyncio
+
+    from tests.browser_support import kiosk_query
+
+    async def show() -> None:
+        viewer, stop = SocketViewer(base_url, kiosk_query()), asyncio.Event()
+        running = asyncio.create_task(viewer.run(stop))
+        deadline = time.monotonic() + timeout
+        while not viewer.ready.is_set() and not viewer.dead and time.monotonic() < deadline:
+            await asyncio.sleep(0.2)
+        stop.set()
+        await running
+        if not viewer.ready.is_set():
+            raise RuntimeError(f"the replica at {base_url} showed no big screen within {timeout:g} s ({viewer.dead or 'no answer'})")
+
+    asyncio.run(show())
+
+
 def start_replicas(demo, count: int, folder: Path, store_url: str) -> tuple[list, object]:
     """Start `count` `warroom serve` replicas of the demo's event on its store and nginx in front; return them."""
     from tests.browser_support import free_port, port_open, wait_until
@@ -139,6 +163,7 @@ def start_replicas(demo, count: int, folder: Path, store_url: str) -> tuple[list
         replicas.append(replica)
     for replica in replicas:
         wait_until(lambda replica=replica: port_open(replica.port), timeout=120, what=f"replica on port {replica.port}")
+        warm(replica.base_url)
     proxy = Nginx(folder / "nginx", free_port(), [replica.port for replica in replicas]).start(timeout=120)
     return replicas, proxy
 
