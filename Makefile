@@ -14,10 +14,10 @@ $(BIN)/warroom: requirements.txt pyproject.toml
 demo: $(BIN)/warroom
 	$(BIN)/warroom demo $(DEMO_ARGS)
 
-# Chromium and CJK fonts for the browser tests; PostgreSQL for the store tests.
+# Chromium and CJK fonts for the browser tests; nginx for the replica tests; PostgreSQL for the store tests.
 system-deps:
-	@command -v chromium >/dev/null 2>&1 && fc-list | grep -qi "noto sans cjk" && fc-list | grep -qi "noto color emoji" || \
-	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk fonts-noto-color-emoji >/dev/null; }
+	@command -v chromium >/dev/null 2>&1 && fc-list | grep -qi "noto sans cjk" && fc-list | grep -qi "noto color emoji" && { command -v nginx || test -x /usr/sbin/nginx; } >/dev/null 2>&1 || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk fonts-noto-color-emoji nginx >/dev/null; }
 
 postgres:
 	@pg_isready -h 127.0.0.1 -p 5432 -q || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start

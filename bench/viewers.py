@@ -1,11 +1,12 @@
 """Viewers bench: many big screens on one war room, each refreshing every second, for minutes.
 
     python bench/viewers.py [--sessions 30] [--browsers 1] [--minutes 10] [--settle 15] [--speed 20] [--contexts 3] [--viewport 1280x720] [--max-lag 5] [--json FILE]
+    python bench/viewers.py --mix [--replicas N] [--scale K] [--minutes M | --soak-minutes M]   (the team's mixed load: bench/mix.py)
 
 Starts `python -m warroom demo` (the 520 sample replayed at `--speed`, as `warroom demo` does) and
-holds `--sessions` Streamlit sessions on the TV's kiosk link. Each is its own session: the big
-screen's clock and flash-sale countdown re-run every second, the revenue board and the ticker every
-two, the prompts every three.
+holds `--sessions` Streamlit sessions on the TV's kiosk link. Each is its own session, whose big
+screen re-runs every second (one fragment), its clock and flash-sale countdown ticking in the page
+between runs from the event time and rate each run sends.
 
 Two kinds of viewer, mixed:
 - `--browsers` of them (default 1) are headless Chromium pages (Debian's /usr/bin/chromium, through
@@ -18,8 +19,11 @@ Two kinds of viewer, mixed:
   browsers, not the server; thirty of these cost the bench a few percent of one core.
 
 Every viewer watches what it shows: the rail clock (event time to the second, and the date) and the
-revenue card's "updated HH:MM:SS" (a page polls its DOM every 100 ms; a socket notes them as the
-messages arrive). The bench follows the server's
+revenue card's "updated HH:MM:SS" (a page polls its DOM every 100 ms; a socket notes the board as the
+messages arrive, and shows the clock as the page's script would: every 100 ms, from the last clock
+element received by then, so a late run shows as a late clock). A socket also times each rerun it asks
+for, from the request to the run's script_finished, and counts the requests the server folded into
+one already waiting (a fragment queued behind another of its session). The bench follows the server's
 event clock (the demo's replay_clock.json, polled every 50 ms), so it knows when the server's clock
 passed each shown time: a session's lag at any moment is how long ago, in wall seconds, the server's
 clock passed the time the page still shows (+1 s, as the page truncates to the second). A session
@@ -37,8 +41,6 @@ server: their CPU is shown so that the server's figures can be read against it.
 from __future__ import annotations
 
 import argparse
-import asyncio
-import html
 import json
 import math
 import os
@@ -52,12 +54,12 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.streamlit_socket import SocketSwarm, SocketViewer, rerun_summary  # noqa: E402
 from tests.browser_support import DemoProcess, chromium_missing_message, free_port, kiosk_query, launch_chromium  # noqa: E402
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -279,194 +281,6 @@ class PageViewer:
         return self.page.evaluate(DRAIN_JS) or []
 
 
-_SHOWN = {
-    "clock_time": re.compile(r'class="wr-clock-time">([^<]*)<'),
-    "clock_date": re.compile(r'class="wr-clock-date">([^<]*)<'),
-    "board": re.compile(r'class="wr-updated">([^<]*)<'),
-}
-CACHED_HASHES = 40  # the message hashes a socket viewer reports having, newest last (the browser keeps those of its last runs)
-
-
-class SocketViewer:
-    """A big screen as the browser's Streamlit client drives it, over the WebSocket, without rendering.
-
-    It asks for the first run with the kiosk query, keeps the query string and page the server sets,
-    re-runs each fragment on the interval the server's auto_rerun asks for (as the browser's
-    setInterval does), keeps the messages the server marks cacheable and reports their hashes, and
-    reads the clock and the revenue card's "updated" time out of the HTML the server sends.
-    """
-
-    kind = "socket"
-
-    def __init__(self, base_url: str, query: dict[str, str]):
-        self.url = base_url.replace("http://", "ws://", 1).rstrip("/") + "/_stcore/stream"
-        self.origin = base_url.rstrip("/")
-        self.page_url = f"{self.origin}/?{urlencode(query)}"
-        self.query_string = urlencode(query)
-        self.page_hash = ""
-        self.shown: dict[str, str] = {}
-        self.log: list = []
-        self.lock = threading.Lock()
-        self.cache: dict[str, object] = {}
-        self.timers: dict[str, tuple[float, asyncio.Task]] = {}
-        self.dead = ""
-        self.ready = threading.Event()
-        self.messages = 0
-        self.socket = None
-
-    def drain(self) -> list:
-        """Return [key, wall time, text] for each change shown since the last drain; raise when the connection died."""
-        if self.dead:
-            raise ConnectionError(self.dead)
-        with self.lock:
-            log, self.log = self.log, []
-        return log
-
-    async def run(self, stop: asyncio.Event) -> None:
-        """Hold the session until `stop` is set (or the connection fails, which marks the viewer dead)."""
-        from websockets.asyncio.client import connect
-
-        try:
-            async with connect(self.url, origin=self.origin, subprotocols=["streamlit"], proxy=None, max_size=None, open_timeout=60,
-                               ping_interval=None) as socket:  # a browser answers the server's pings, it sends none
-                self.socket = socket
-                await self.rerun(None)
-                reader = asyncio.create_task(self._read(socket))
-                stopping = asyncio.create_task(stop.wait())
-                done, _pending = await asyncio.wait({reader, stopping}, return_when=asyncio.FIRST_COMPLETED)
-                if reader in done and not stop.is_set():
-                    reader.result()  # a failure: raise it here
-                    raise ConnectionError("the server closed the connection")
-                reader.cancel()
-        except asyncio.CancelledError:
-            raise
-        except Exception as error:
-            self.dead = f"{error.__class__.__name__}: {str(error).splitlines()[0][:120] if str(error) else ''}"
-        finally:
-            for _interval, task in self.timers.values():
-                task.cancel()
-
-    async def rerun(self, fragment_id: str | None) -> None:
-        """Send a rerun request: the whole page, or one fragment's auto-rerun."""
-        from streamlit.proto.BackMsg_pb2 import BackMsg
-
-        message = BackMsg()
-        state = message.rerun_script
-        state.query_string = self.query_string
-        state.page_script_hash = self.page_hash
-        if fragment_id:
-            state.fragment_id = fragment_id
-            state.is_auto_rerun = True
-        state.cached_message_hashes.extend(list(self.cache)[-CACHED_HASHES:])
-        state.context_info.timezone = "Asia/Shanghai"
-        state.context_info.locale = "zh-CN"
-        state.context_info.url = self.page_url
-        await self.socket.send(message.SerializeToString())
-
-    async def _every(self, fragment_id: str, interval: float) -> None:
-        # Fixed-rate, like the browser's setInterval: a slow server does not slow the requests.
-        from websockets.exceptions import ConnectionClosed
-
-        loop = asyncio.get_running_loop()
-        due = loop.time() + interval
-        while True:
-            await asyncio.sleep(max(0.0, due - loop.time()))
-            due += interval
-            try:
-                await self.rerun(fragment_id)
-            except ConnectionClosed:
-                return  # the reader notices and says why
-
-    async def _read(self, socket) -> None:
-        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-
-        async for data in socket:
-            message = ForwardMsg()
-            message.ParseFromString(data)
-            self.messages += 1
-            kind = message.WhichOneof("type")
-            if kind == "ref_hash":
-                message = self.cache.get(message.ref_hash)
-                if message is None:
-                    continue
-                kind = message.WhichOneof("type")
-            elif message.metadata.cacheable:
-                self.cache.pop(message.hash, None)
-                self.cache[message.hash] = message
-                while len(self.cache) > 4 * CACHED_HASHES:
-                    self.cache.pop(next(iter(self.cache)))
-            if kind == "new_session":
-                self.page_hash = message.new_session.page_script_hash
-            elif kind == "page_info_changed":
-                self.query_string = message.page_info_changed.query_string
-            elif kind == "auto_rerun":
-                fragment, interval = message.auto_rerun.fragment_id, message.auto_rerun.interval
-                if fragment and self.timers.get(fragment, (None,))[0] != interval:
-                    if fragment in self.timers:
-                        self.timers[fragment][1].cancel()
-                    self.timers[fragment] = (interval, asyncio.create_task(self._every(fragment, interval)))
-            elif kind == "stop_auto_rerun":
-                for fragment in message.stop_auto_rerun.fragment_ids:
-                    if fragment in self.timers:
-                        self.timers.pop(fragment)[1].cancel()
-            elif kind == "delta" and message.delta.WhichOneof("type") == "new_element" and message.delta.new_element.WhichOneof("type") == "html":
-                self._read_html(message.delta.new_element.html.body)
-
-    def _read_html(self, body: str) -> None:
-        found = {key: html.unescape(match.group(1)).strip() for key, pattern in _SHOWN.items() if (match := pattern.search(body))}
-        now = time.time()
-        changes = []
-        if "clock_time" in found:
-            # The same text the page's DOM watcher reads: "5月20日 周三|19:37:58".
-            changes.append(("clock", f"{found.get('clock_date', '')}|{found['clock_time']}"))
-        if "board" in found:
-            changes.append(("board", found["board"]))
-        with self.lock:
-            for key, text in changes:
-                if self.shown.get(key) != text:
-                    self.shown[key] = text
-                    self.log.append([key, now, text])
-        if "clock" in self.shown and "board" in self.shown:
-            self.ready.set()
-
-
-class SocketSwarm(threading.Thread):
-    """Runs the socket viewers on one asyncio loop, in a thread of their own."""
-
-    def __init__(self, viewers: list[SocketViewer]):
-        super().__init__(name="socket-viewers", daemon=True)
-        self.viewers = viewers
-        self.loop = asyncio.new_event_loop()
-        self._closing: asyncio.Event | None = None
-        self._started = threading.Event()
-
-    def run(self) -> None:
-        asyncio.set_event_loop(self.loop)
-        self.loop.run_until_complete(self._main())
-
-    async def _main(self) -> None:
-        self._closing = asyncio.Event()
-        self._started.set()
-        await asyncio.gather(*(viewer.run(self._closing) for viewer in self.viewers))
-
-    def wait_ready(self, timeout: float) -> None:
-        """Wait until every viewer shows the clock and the board; TimeoutError naming how many did not, or why one died."""
-        deadline = time.monotonic() + timeout
-        for viewer in self.viewers:
-            while not viewer.ready.wait(0.2):
-                if viewer.dead:
-                    raise RuntimeError(f"a socket viewer failed: {viewer.dead}")
-                if time.monotonic() >= deadline:
-                    waiting = sum(1 for other in self.viewers if not other.ready.is_set())
-                    raise TimeoutError(f"{waiting} socket viewers still show no big screen after {timeout:g} s")
-
-    def close(self) -> None:
-        """Close every connection and end the loop."""
-        if self._started.wait(5) and self._closing is not None:
-            self.loop.call_soon_threadsafe(self._closing.set)
-        self.join(timeout=30)
-
-
 @dataclass
 class Session:
     """One kiosk viewer (a Chromium page or a socket): what it shows since when, and its worst lag and refreshes per minute."""
@@ -604,6 +418,7 @@ def run(args: argparse.Namespace) -> int:
     minutes: list[Minute] = []
     sessions: list[Session] = []
     dead: list[str] = []
+    reruns: list[str] = []
     exit_code = None
     try:
         demo.wait_ready(timeout=120)
@@ -660,6 +475,7 @@ def run(args: argparse.Namespace) -> int:
                 minutes.append(summarize_minute(printed, start, resources, sessions, args.max_lag))
                 print(row(minutes[-1]), flush=True)
             dead = [f"session {session.index} ({session.viewer.kind}): {session.dead}" for session in sessions if session.dead]
+            reruns = rerun_summary(sockets, start)
             swarm.close()
             browser.close()
     finally:
@@ -689,6 +505,9 @@ def run(args: argparse.Namespace) -> int:
     for session in sorted(sessions, key=lambda session: session.worst, reverse=True)[:3]:
         lag, key, at = session.worst
         print(f"  session {session.index} ({session.viewer.kind}): worst {key} lag {lag:.1f} s, {at:.0f} s into the run")
+    print("reruns as the socket viewers asked for them (request -> run start -> script_finished):")
+    for line in reruns:
+        print(line)
     for line in dead:
         print(f"  {line}")
     print(f"demo exit code on SIGINT: {exit_code}")
@@ -717,7 +536,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dir", default=None, help="the working folder (default: a temporary one, removed afterwards)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (the demo's log and store)")
     parser.add_argument("--json", default=None, help="also write the figures to this file")
-    return run(parser.parse_args(argv))
+    parser.add_argument("--mix", action="store_true", help="the 520 team's mixed load instead of --sessions TVs (bench/mix.py)")
+    parser.add_argument("--replicas", type=int, default=0, help="with --mix: N `warroom serve` replicas on PostgreSQL behind nginx (default 0: the demo's app)")
+    parser.add_argument("--scale", type=int, default=1, help="with --mix: K times the mix's screens (default 1)")
+    parser.add_argument("--soak-minutes", type=float, default=0, help="with --mix: hold it this long instead of --minutes, RSS printed each minute")
+    args = parser.parse_args(argv)
+    if args.mix:
+        from bench.mix import run_mix
+
+        return run_mix(args)
+    return run(args)
 
 
 if __name__ == "__main__":

@@ -86,15 +86,26 @@ class ReplayClock:
         temporary.write_text(json.dumps({"event_now": event_now.isoformat(), "wall": time.time(), "speed": speed}))
         os.replace(temporary, self.path)
 
-    def now(self) -> datetime:
-        """Return the event time the replay has reached, advanced by the wall time since it was written."""
+    def _state(self) -> dict | None:
         state, read_at = self._last
         if time.monotonic() - read_at >= self.REREAD_SECONDS:
             try:
                 state = json.loads(self.path.read_text())
             except (OSError, ValueError):
-                return datetime.now(UTC)
+                return None
             self._last[:] = [state, time.monotonic()]
+        return state
+
+    def rate(self) -> float:
+        """Return the event seconds that pass in one wall second (the replay's speed; 1 before the replay wrote its clock)."""
+        state = self._state()
+        return float(state["speed"]) if state else 1.0
+
+    def now(self) -> datetime:
+        """Return the event time the replay has reached, advanced by the wall time since it was written."""
+        state = self._state()
+        if state is None:
+            return datetime.now(UTC)
         # Cap the extrapolation at a few seconds so a stopped replay stops the clock too.
         elapsed = min(max(time.time() - state["wall"], 0.0), 5.0)
         return datetime.fromisoformat(state["event_now"]) + (elapsed * state["speed"]) * _SECOND

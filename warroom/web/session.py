@@ -52,7 +52,7 @@ class LiveEvent:
 
 
 SEQ_MAX_AGE = 0.2  # seconds: how stale the store's seq may be when a session asks whether anything changed
-SHARED_MAX_AGE = 0.5  # seconds: a snapshot (or the big orders) this fresh serves every session that asks meanwhile
+SHARED_MAX_AGE = 0.25  # seconds: a snapshot (or the big orders) this fresh serves every session that asks meanwhile
 
 
 class Latest:
@@ -249,6 +249,15 @@ def event_now(live: LiveEvent) -> datetime:
     return live.figures.clock.now()
 
 
+def event_clock_rate(live: LiveEvent) -> float:
+    """Return the event seconds that pass in one wall second: 1 on the wall clock, the replay's speed in the demo, 0 on a clock that stands still."""
+    clock = live.figures.clock
+    if isinstance(clock, FixedClock):
+        return 0.0
+    rate = getattr(clock, "rate", None)
+    return float(rate()) if callable(rate) else 1.0
+
+
 @st.cache_data(show_spinner=False, ttl=600, max_entries=16)
 def _cached_review(source: str, opened: int, seq: int, prompts_seq: int, minute: int, lang: str, _live: LiveEvent, _snapshot: Snapshot):
     return build_review(_live.figures.store, _live.config, _snapshot, lang)
@@ -261,10 +270,9 @@ def review_of(live: LiveEvent, snapshot: Snapshot, lang: str):
     return _cached_review(str(live.config.source), live.opened, snapshot.seq, pushes, int(snapshot.as_of.timestamp()) // 60, lang, live, snapshot)
 
 
-@st.cache_data(show_spinner=False, ttl=120, max_entries=32)
-def _cached_prompts(source: str, opened: int, minute: int, prompts_seq: int, states: tuple[str, ...], _now_ts: int, _live: LiveEvent):
-    moment = datetime.fromtimestamp(_now_ts, UTC)
-    return prompts_at(_live.figures.store, _live.config, clock=FixedClock(moment), states=states)[1]
+def _prompts_at(live: LiveEvent, now_ts: int, states: tuple[str, ...]) -> list:
+    moment = datetime.fromtimestamp(now_ts, UTC)
+    return prompts_at(live.figures.store, live.config, clock=FixedClock(moment), states=states)[1]
 
 
 def live_prompts(live: LiveEvent, now: datetime, *, include_pending: bool = False) -> list:
@@ -279,6 +287,9 @@ def live_prompts(live: LiveEvent, now: datetime, *, include_pending: bool = Fals
     # Keyed on the minute and on prompts_seq (which the evaluator, a push or a silence moves), computed
     # at the first request's second: a push made since then changes the key, so it shows at once. Not
     # on every store write: the rules read whole minutes, and re-running them for every order made
-    # thirty TVs wait on a 0.1-0.3 s computation every second or so.
+    # thirty TVs wait on a 0.1-0.3 s computation every second or so. Built by one session while the
+    # others take the last answer (a cache with a lock, as st.cache_data has, held every TV still
+    # while one of them computed, each new minute: every three wall seconds in the demo).
     pushes = live.shared("prompts_seq").get(None, lambda: prompts_seq(live.figures.store), max_age=SEQ_MAX_AGE)
-    return _cached_prompts(str(live.config.source), live.opened, minute, pushes, states, int(now.timestamp()), live)
+    now_ts = int(now.timestamp())
+    return live.shared(f"prompts:{','.join(states)}").get((minute, pushes), lambda: _prompts_at(live, now_ts, states))

@@ -13,15 +13,25 @@ from warroom.web.text import FAR_SALE_SECONDS, coming_time, countdown_text, even
 from warroom.web.theme import BLUE, URGENCY_COLORS
 
 RAIL_CLOCK_SECONDS = 1
+# The big screen's clock and countdown tick in the browser (templates/rail/clock_ticker.html), from the event
+# time and its rate the server sends with each run, so that a run that comes late does not stop the clock.
+# A page that hears nothing from the server for CLOCK_HOLD_SECONDS stops its clock, as a stopped replay does.
+CLOCK_HOLD_SECONDS = 5
 RAIL_PROMPTS_SECONDS = 3
 CELEBRATION_SECONDS = 12  # how long the banner stays up after a milestone
 
 
-def clock_html(now: datetime, config: EventConfig, lang: str) -> str:
-    """Return the clock: the event's wall time to the second, and the date."""
+def clock_html(now: datetime, config: EventConfig, lang: str, rate: float | None = None) -> str:
+    """Return the clock: the event's wall time to the second, and the date; given the clock's rate, ticking on in the browser from `now`."""
     local = event_time(now, config)
     weekday = t(f"bs_weekday_{local.weekday()}", lang)
-    return render("rail/clock.html", time=f"{local:%H:%M:%S}", date=t("bs_date", lang, month=local.month, day=local.day, weekday=weekday))
+    ticking = None
+    if rate is not None:
+        offset = local.utcoffset()
+        ticking = {"event_ms": int(now.timestamp() * 1000), "rate": f"{max(rate, 0.0):g}", "hold_ms": CLOCK_HOLD_SECONDS * 1000,
+                   "utc_offset_ms": int(offset.total_seconds() * 1000) if offset else 0}
+    return render("rail/clock.html", time=f"{local:%H:%M:%S}", date=t("bs_date", lang, month=local.month, day=local.day, weekday=weekday),
+                  ticking=ticking)
 
 
 def countdown_html(sale, now: datetime, config: EventConfig, lang: str) -> str:
@@ -40,7 +50,9 @@ def countdown_html(sale, now: datetime, config: EventConfig, lang: str) -> str:
     if far:
         when = t("bs_in", lang, time=fmt_duration(seconds, lang)) if starts.date() == event_time(now, config).date() else f"{starts:%m-%d}"
     listed = t("bs_list_price", lang, price=fmt_yuan(sale.list_price_fen)) if sale.list_price_fen else ""
-    return render("rail/countdown.html", sale=sale, state=state, title=title, when=when, big=big,
+    # A countdown (not a start time) ticks on in the browser, beside the clock, towards this moment.
+    target_ms = None if far else int((sale.end if running else sale.at).timestamp() * 1000)
+    return render("rail/countdown.html", sale=sale, state=state, title=title, when=when, big=big, target_ms=target_ms,
                   price=t("bs_sale_price", lang, price=fmt_yuan(sale.price_fen)), listed=listed)
 
 
