@@ -12,7 +12,6 @@ from warroom.show_summary import show_summary
 from warroom.web.templating import render
 from warroom.web.text import coming_time, event_time, fit_ems, fmt_standing, text_ems, trend
 
-REFRESH_SECONDS = 2
 TOP_ORDER_TAKERS = 8
 
 
