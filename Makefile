@@ -26,5 +26,4 @@ lint: $(BIN)/warroom
 	$(BIN)/ruff check .
 
 test: system-deps postgres lint
-	# Two workers, each test file on one of them (a file's demo or scene is started once): about 8 min here, against 12.5 in one process.
-	WARROOM_TEST_PG_URL="$(PG_URL)" $(BIN)/pytest -q -n auto --dist loadfile
+	WARROOM_TEST_PG_URL="$(PG_URL)" $(BIN)/pytest -q
