@@ -9,6 +9,7 @@ the browser takes. The browser tests (tests/test_browser_tv.py) and the screensh
 
 from __future__ import annotations
 
+import re
 import subprocess
 import threading
 import time
@@ -31,10 +32,18 @@ MOMENTS = {
 }
 
 
-def freeze(folder: Path, at: datetime) -> Path:
-    """Make `folder` the 520 event as it stood at `at`, ingested and evaluated; return its event file."""
+def freeze(folder: Path, at: datetime, store_url: str | None = None) -> Path:
+    """Make `folder` the 520 event as it stood at `at`, ingested and evaluated; return its event file.
+
+    `store_url` puts its store elsewhere (a PostgreSQL schema, for replicas on one store); by default
+    it is the sample's SQLite file in the folder.
+    """
     folder = demo.prepare_folder(folder)
     event_file = folder / "event.toml"
+    if store_url is not None:
+        written, count = re.subn(r'(?m)^url = "sqlite:///warroom.db"$', f'url = "{store_url}"', event_file.read_text(encoding="utf-8"))
+        assert count == 1, "the sample event file's [store] url changed shape"
+        event_file.write_text(written, encoding="utf-8")
     prepare_history(folder, demo.SAMPLE)  # the 三八节 event beside it, as the demo makes it ready
     config = load_event(event_file)
     replay = demo.Replay(config, demo.SAMPLE, folder, speed=0.0)

@@ -10,12 +10,9 @@ the same figures, and a TV through the proxy whose replica is killed comes back 
 
 from __future__ import annotations
 
-import re
 import signal
-import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -23,38 +20,14 @@ from playwright.sync_api import expect
 from tests.browser_support import LEAD_PASSWORD, free_port, kiosk_query
 from tests.conftest import fresh_pg_schema_url
 from tests.replica_support import NGINX, REPLICA_HEADER, Nginx
-from tests.scenes import MOMENTS, Scene
-from warroom import demo, runtime
-from warroom.clock import FixedClock
-from warroom.config import load_event
+from tests.scenes import MOMENTS, Scene, freeze
 from warroom.i18n import t
-from warroom.prompt_state import PromptEvaluator
 
 pytestmark = [pytest.mark.replicas, pytest.mark.browser, pytest.mark.postgres]
 
 MOMENT = MOMENTS["early"]  # the first evening, with prompts firing
 TV = {"width": 1280, "height": 720}
 LOAD_MS = 90_000
-
-
-def freeze_on(folder: Path, store_url: str) -> Path:
-    """Make `folder` the 520 event at MOMENT, its store at `store_url`, ingested and evaluated (as tests/scenes.freeze does on SQLite)."""
-    folder = demo.prepare_folder(folder)
-    event_file = folder / "event.toml"
-    written, count = re.subn(r'(?m)^url = "sqlite:///warroom.db"$', f'url = "{store_url}"', event_file.read_text(encoding="utf-8"))
-    assert count == 1, "the sample event file's [store] url changed shape"
-    event_file.write_text(written, encoding="utf-8")
-    config = load_event(event_file)
-    replay = demo.Replay(config, demo.SAMPLE, folder, speed=0.0)
-    replay.now = MOMENT
-    replay.start()
-    store = runtime.open_store(config)
-    try:
-        runtime.ingest(config, store, once=True, stop=threading.Event())
-        PromptEvaluator(store, config, FixedClock(MOMENT)).tick(MOMENT)
-    finally:
-        store.close()
-    return event_file
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +37,7 @@ def evening(tmp_path_factory, chromium) -> Iterator[tuple[list[Scene], Nginx]]:
         pytest.skip("nginx is not installed (`make system-deps` installs Debian's package): the replica tests need it")
     folder = tmp_path_factory.mktemp("replicas")
     with fresh_pg_schema_url() as store_url:
-        freeze_on(folder / "event", store_url)
+        freeze(folder / "event", MOMENT, store_url)
         replicas = [Scene(folder / "event", free_port()) for _ in range(2)]
         proxy = None
         try:
