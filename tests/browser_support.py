@@ -148,6 +148,23 @@ def staff_query(staff_id: str) -> dict[str, str]:
     return {"token": token}
 
 
+def wait_healthy(base_url: str, died: Callable[[], str | None], timeout: float, what: str, ready: Callable[[], bool] = lambda: True) -> None:
+    """Wait until `base_url/_stcore/health` answers 200 (and `ready()`); RuntimeError with `died()`'s words when the process behind it ends, or at the deadline."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        reason = died()
+        if reason:
+            raise RuntimeError(reason)
+        try:
+            with urllib.request.urlopen(f"{base_url}/_stcore/health", timeout=2) as response:
+                if response.status == 200 and ready():
+                    return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{what} did not answer on {base_url} within {timeout:g} s")
+
+
 # -- the demo process -----------------------------------------------------------------------------
 
 
@@ -193,18 +210,12 @@ class DemoProcess:
     def wait_ready(self, timeout: float = 90.0) -> None:
         """Wait until the app server answers its health check; RuntimeError with the log when the demo dies or the deadline passes."""
         assert self.process is not None, "start() first"
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"warroom demo exited with {self.process.returncode} before serving:\n{self.log_text()[-2000:]}")
-            try:
-                with urllib.request.urlopen(f"{self.base_url}/_stcore/health", timeout=2) as response:
-                    if response.status == 200 and (self.folder / "replay_clock.json").is_file():
-                        return
-            except OSError:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError(f"warroom demo did not serve on port {self.port} within {timeout:g} s:\n{self.log_text()[-2000:]}")
+        process = self.process
+        try:
+            wait_healthy(self.base_url, lambda: process.poll() is not None and f"warroom demo exited with {process.returncode} before serving",
+                         timeout, "warroom demo", ready=lambda: (self.folder / "replay_clock.json").is_file())
+        except RuntimeError as error:
+            raise RuntimeError(f"{error}:\n{self.log_text()[-2000:]}") from None
 
     def server_pid(self) -> int | None:
         """Return the pid of the Streamlit app server the demo started, or None."""

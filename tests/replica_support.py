@@ -11,9 +11,9 @@ import re
 import shutil
 import signal
 import subprocess
-import time
-import urllib.request
 from pathlib import Path
+
+from tests.browser_support import wait_healthy
 
 ROOT = Path(__file__).resolve().parent.parent
 NGINX_TEMPLATE = ROOT / "deploy" / "nginx.conf"
@@ -69,16 +69,10 @@ class Nginx:
         assert checked.returncode == 0, f"nginx -t refused the config made from deploy/nginx.conf:\n{checked.stderr}"
         self.process = subprocess.Popen([NGINX, "-p", str(self.folder), "-c", str(self.config), "-g", "daemon off;"],
                                         stdout=subprocess.DEVNULL, stderr=(self.folder / "stderr.log").open("wb"))
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, f"nginx exited with {self.process.returncode}: {(self.folder / 'error.log').read_text()[-2000:]}"
-            try:
-                with urllib.request.urlopen(f"{self.base_url}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        return self
-            except OSError:
-                time.sleep(0.2)
-        raise RuntimeError(f"nginx did not pass a health check to the replicas within {timeout:g} s")
+        process = self.process
+        wait_healthy(self.base_url, lambda: process.poll() is not None and f"nginx exited with {process.returncode}: {(self.folder / 'error.log').read_text()[-2000:]}",
+                     timeout, "nginx, passing a health check to the replicas,")
+        return self
 
     def close(self) -> None:
         if self.process and self.process.poll() is None:

@@ -12,12 +12,11 @@ from __future__ import annotations
 import re
 import subprocess
 import threading
-import time
-import urllib.request
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from tests.browser_support import wait_healthy
 from warroom import demo, runtime
 from warroom.clock import REPLAY_CLOCK_ENV, FixedClock
 from warroom.config import load_event
@@ -74,17 +73,9 @@ class Scene:
         command, env = runtime.serve_command(self.folder / "event.toml", self.port, {REPLAY_CLOCK_ENV: str(self.folder / "replay_clock.json")})
         log = (self.folder.parent / f"{self.folder.name}.serve.log").open("wb")
         self.process = subprocess.Popen(command, env=env, cwd=demo.SAMPLE.parent.parent, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"warroom serve exited with {self.process.returncode}; see {log.name}")
-            try:
-                with urllib.request.urlopen(f"{self.base_url}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        return self
-            except OSError:
-                time.sleep(0.2)
-        raise RuntimeError(f"warroom serve did not answer on port {self.port} within {timeout:g} s")
+        process = self.process
+        wait_healthy(self.base_url, lambda: process.poll() is not None and f"warroom serve exited with {process.returncode}; see {log.name}", timeout, "warroom serve")
+        return self
 
     def close(self) -> None:
         if self.process and self.process.poll() is None:
