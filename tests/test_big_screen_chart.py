@@ -6,6 +6,8 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.browser_support import SAMPLE_EVENT
 from tests.scenes import MOMENTS, freeze
@@ -198,3 +200,12 @@ def test_the_earlier_event_runs_faint_beside_this_one_and_the_tile_says_vs_last_
     earlier = [trace for trace in layout["data"] if trace.get("opacity") == 0.45]
     assert len(earlier) == 1 and max(earlier[0]["x"]) <= end_x, earlier
     assert "比三八节同一时刻 +" in big_screen.revenue_html(config, snapshot, "zh", history)
+
+
+@given(query=st.one_of(st.none(), st.text(max_size=40)))
+def test_any_rotate_in_a_kiosk_link_is_a_period_or_none(query):
+    period = big_screen.rotate_seconds(query, ROTATING)
+    assert period == 0 or 5 <= period <= 3600, period
+
+
+ROTATING = load_event(SAMPLE_EVENT)
