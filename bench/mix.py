@@ -13,9 +13,9 @@ Streamlit's WebSocket protocol (bench/streamlit_socket.py), K times over:
 - 3 leads on the prompts page, signed in by the session cookie a password sign-in writes;
 - 1 boss on the review, signed in the same way, opening it again every REVIEW_EVERY seconds.
 
-Each second it samples how far behind the server's event clock each screen is (what it shows: the
+A few times a second, at random moments, it samples how far behind the server's event clock each screen is (what it shows: the
 big screen's and the phone's "updated" time, the prompts page's status time; +1 s as they show whole
-seconds), as bench/viewers.py does for the TVs; and, from the server's processes, CPU and RSS. It
+seconds), as bench/viewers.py does for the TVs; and, each second, from the server's processes, CPU and RSS. It
 prints a row a minute and, at the end, per kind of screen the lag's p50, p95 and max, and the time
 from each refresh a screen asked for to the end of its run (the delay the server adds).
 """
@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import html
 import os
+import random
 import re
 import shutil
 import subprocess
@@ -38,6 +39,7 @@ from bench.streamlit_socket import SocketSwarm, SocketViewer, big_screen_shown
 
 MIX = {"phone": 34, "tv": 4, "lead": 3, "boss": 1}
 REVIEW_EVERY = 60.0  # seconds between the boss's looks at the review
+SAMPLE_SECONDS = (0.1, 0.4)  # the lag is read after a random pause in this range
 _PHONE = re.compile(r'class="wp-who">.*?class="wp-muted">([^<]*)<', re.S)
 _STATUS = re.compile(r'class="wb wb-muted"[^>]*>(\d{1,2}:\d{2}:\d{2}) ')
 
@@ -213,13 +215,19 @@ def run_mix(args) -> int:
         lags: dict[str, list[float]] = {kind: [] for kind in kinds if kind != "boss"}
         minute_lags: dict[str, list[float]] = {kind: [] for kind in lags}
         start = time.time()
+        received_at_start = {id(viewer): viewer.received_bytes for _kind, viewer in viewers}
         busy_start, load_max = machine_ticks(), 0.0
         print(f"{'min':>3}  {'CPU% (all servers)':>18}  {'RSS MB each':>14}  {'machine busy%':>13}  {'load1':>5}  " + "  ".join(f"{kind + ' p95 lag s':>16}" for kind in lags), flush=True)
         minute = 0
         rss_first = None
+        next_resources = time.time() + 1.0
         while time.time() < start + minutes * 60:
-            time.sleep(1.0)
-            servers.sample()
+            # At random moments, a few a second: every screen refreshes on the same one-second beat, and a
+            # sampler on that beat would read the same point of it all run long (the lag's best or its worst).
+            time.sleep(random.uniform(*SAMPLE_SECONDS))
+            if time.time() >= next_resources:
+                next_resources += 1.0
+                servers.sample()
             load_max = max(load_max, load_average())
             server_now = clock.now()
             for kind, viewer in viewers:
@@ -243,7 +251,7 @@ def run_mix(args) -> int:
                 minute_lags = {kind: [] for kind in lags}
                 load_max = 0.0
         dead = [f"{kind}: {viewer.dead}" for kind, viewer in viewers if viewer.dead]
-        print("lag behind the event clock (every screen, every second), s:")
+        print("lag behind the event clock (every screen, at random moments), s:")
         for kind, values in lags.items():
             print(f"  {kind:>5}: p50 {percentile(values, 0.5):.1f}  p95 {percentile(values, 0.95):.1f}  max {max(values, default=0):.1f}  ({len(values)} samples)")
         every = [value for values in lags.values() for value in values]
@@ -252,6 +260,11 @@ def run_mix(args) -> int:
         for kind in kinds:
             runs = [finished - asked for k, viewer in viewers if k == kind for _f, asked, _s, finished in viewer.reruns.done if asked >= start]
             print(f"  {kind:>5}: p50 {percentile(runs, 0.5):.2f}  p95 {percentile(runs, 0.95):.2f}  max {max(runs, default=0):.2f}  ({len(runs)} runs)")
+        elapsed_minutes = max(1e-9, (time.time() - start) / 60)
+        print("sent to each screen (the WebSocket's payload; a phone's mobile data), KB a minute:")
+        for kind in kinds:
+            sent = [(viewer.received_bytes - received_at_start[id(viewer)]) / 1024 / elapsed_minutes for k, viewer in viewers if k == kind]
+            print(f"  {kind:>5}: mean {sum(sent) / max(1, len(sent)):.0f}  max {max(sent, default=0):.0f}")
         cpu = [100 * value for value in servers.cpu]
         totals = [sum(each) for each in servers.rss]
         print(f"servers' CPU: mean {sum(cpu) / max(1, len(cpu)):.0f} % (100 % = one core); RSS of all together {totals[0] if totals else 0:.0f} MB "

@@ -122,6 +122,7 @@ class SocketViewer:
         self.dead = ""
         self.ready = threading.Event()
         self.messages = 0
+        self.received_bytes = 0  # what the server sent this viewer, as the WebSocket frames' payloads
         self.socket = None
         self.anchors: list[ClockAnchor] = []  # the clock elements received since the last drain, and the one before
         self.ticked = 0.0  # up to when the ticking clock was drained
@@ -221,6 +222,7 @@ class SocketViewer:
             message = ForwardMsg()
             message.ParseFromString(data)
             self.messages += 1
+            self.received_bytes += len(data)
             kind = message.WhichOneof("type")
             if kind == "ref_hash":
                 message = self.cache.get(message.ref_hash)

@@ -20,7 +20,7 @@ frame.page_style()
 member = live.config.staff_by_id().get(viewer.staff_id or "")
 
 
-@st.fragment(run_every=personal_view.PERSONAL_REFRESH_SECONDS)
+@st.fragment(run_every=personal_view.BOARDS_REFRESH_SECONDS)
 @errors.guarded("boards")
 def boards() -> None:
     snapshot = session.take_snapshot(live, lang)

@@ -3,6 +3,7 @@
 (recorded under whoever clicks: the staff member whose link it is, or the signed-in lead), and
 silencing prompts for a few minutes, under the next flash sale's countdown."""
 
+import time
 import zlib
 
 import streamlit as st
@@ -12,7 +13,6 @@ from warroom.i18n import fmt_yuan, t
 from warroom.schedule import next_flash_sale
 from warroom.web import auth, errors, frame, language, session, text
 from warroom.web.views import operator as operator_view
-from warroom.web.views import rail as rail_view
 
 SILENCE_MINUTES = (5, 10, 15, 30)
 
@@ -29,16 +29,6 @@ if viewer.role == access.STAFF and (viewer.staff_id not in staff or staff[viewer
 
 st.title(t("op_title", lang))
 
-
-@st.fragment(run_every=rail_view.RAIL_CLOCK_SECONDS)
-@errors.guarded("sale_card")
-def sale_card() -> None:
-    now = session.event_now(live)
-    st.html(operator_view.operator_sale_html(next_flash_sale(config, now), now, config, lang))
-
-
-sale_card()
-
 pushers = operator_view.pusher_options(viewer, config, lang)
 if viewer.role == access.STAFF:
     me = next(iter(pushers), None)
@@ -50,19 +40,22 @@ else:
 
 def push(prompt, groups: list[str]) -> None:
     """Record that `me` pushed the prompt's message into `groups`."""
-    st.session_state["op_flash"] = operator_view.record_push(live, prompt, me, groups, session.event_now(live), group_names, lang)
+    st.session_state["op_flash"] = (*operator_view.record_push(live, prompt, me, groups, session.event_now(live), group_names, lang), time.monotonic())
 
 
 def hush(minutes: int, rule: str | None, title: str) -> None:
     """Silence one rule's prompts, or all of them, for some minutes."""
-    st.session_state["op_flash"] = operator_view.record_silence(live, minutes, me or viewer.role, session.event_now(live), rule, title, lang)
+    st.session_state["op_flash"] = (*operator_view.record_silence(live, minutes, me or viewer.role, session.event_now(live), rule, title, lang), time.monotonic())
 
 
+# One fragment, every second: the flash sale's countdown, the status line and the prompts. A second fragment
+# for the countdown queued behind this one's run in the same session, and the list's own period was its lag.
 @st.fragment(run_every=operator_view.OPERATOR_REFRESH_SECONDS)
 @errors.guarded("prompt_list")
 def prompt_list() -> None:
     now = session.event_now(live)
-    flash = st.session_state.pop("op_flash", None)
+    st.html(operator_view.operator_sale_html(next_flash_sale(config, now), now, config, lang))
+    flash = operator_view.flash_to_show(st.session_state.get("op_flash"), time.monotonic())
     if flash:
         (st.success if flash[0] == "success" else st.warning)(flash[1])
     prompts = session.live_prompts(live, now)

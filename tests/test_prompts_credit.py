@@ -234,3 +234,13 @@ def test_a_push_by_a_lead_of_any_name_is_stored_and_reviewed(store, name):
     rows, _totals = push_lifts(store, event, at("20:40"))
     assert (kind, added.staff_id) == ("success", operator_view.clean_text(me))
     assert [row.staff for row in rows if row.pushed_at == added.pushed_at][-1].startswith("团队长")
+
+
+@pytest.mark.parametrize(("age", "shown"), [(0.0, True), (1.0, True), (operator_view.FLASH_SECONDS - 0.01, True), (operator_view.FLASH_SECONDS, False), (60.0, False)])
+def test_a_push_confirmation_outlasts_the_lists_one_second_reruns(age, shown):
+    flash = ("success", "已记录推送", 100.0)
+    assert (operator_view.flash_to_show(flash, 100.0 + age) == ("success", "已记录推送")) is shown
+
+
+def test_no_confirmation_without_a_push():
+    assert operator_view.flash_to_show(None, 100.0) is None

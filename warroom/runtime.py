@@ -137,6 +137,7 @@ def serve_command(config_path: Path, port: int, extra_env: dict[str, str] | None
         # re-scan the imported modules for its file watcher and run a full gc.collect() (~0.1 s with
         # pandas, plotly and SQLAlchemy loaded); the app is not edited while a show is on.
         "--server.fileWatcherType", "none", "--runner.postScriptGC", "false",
+        "--global.minCachedMessageSize", "1000",
     ]
     env = {**os.environ, EVENT_ENV: str(Path(config_path).resolve()), **(extra_env or {})}
     return command, env

@@ -22,7 +22,18 @@ from warroom.web.templating import render
 from warroom.web.text import countdown_text, event_time, plain
 from warroom.web.theme import BLUE, URGENCY_COLORS
 
-OPERATOR_REFRESH_SECONDS = 10
+OPERATOR_REFRESH_SECONDS = 1  # a prompt shows within a second of firing; the flash sale's countdown ticks
+FLASH_SECONDS = 6  # how long a push's or a silence's confirmation stays on the page
+
+
+def flash_to_show(flash: tuple[str, str, float] | None, now: float) -> tuple[str, str] | None:
+    """Return a push's or a silence's confirmation (kind, text) while it is younger than FLASH_SECONDS at monotonic `now`, else None.
+
+    The list reruns every second: a confirmation shown by one run only would be gone before it is read.
+    """
+    if not flash or now - flash[2] >= FLASH_SECONDS:
+        return None
+    return flash[0], flash[1]
 
 
 def operator_sale_html(sale, now: datetime, config: EventConfig, lang: str) -> str:

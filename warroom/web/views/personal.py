@@ -12,7 +12,10 @@ from warroom.standings import PersonalView, WhatIf
 from warroom.web.templating import render
 from warroom.web.text import metric_label, metric_text
 
-PERSONAL_REFRESH_SECONDS = 5  # phones: fresh between two orders, light on data and battery
+# Phones: an order shows on its taker's page within a second or two. A rerun resends only what changed in
+# size (Streamlit sends a hash for a large element the phone already has), so a quiet second costs little.
+PERSONAL_REFRESH_SECONDS = 1
+BOARDS_REFRESH_SECONDS = 2  # the leaderboards page redraws every role's board and the race chart
 
 
 def my_rank_html(view: PersonalView, lang: str, window_minutes: int, updated: str) -> str:
