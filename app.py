@@ -64,13 +64,18 @@ def main() -> None:
     # The landing page is served at the root; a hidden twin answers its own address too, so that a
     # bookmark or a reload of /big_screen (or /review, /my_ranking) finds it instead of "Page not found".
     landing = page(lang, keys[0], default=True)
-    menu = {"": [landing, *(page(lang, key) for key in keys[1:]), page(lang, keys[0], hidden=True)]}
+    own = {keys[0]: landing, **{key: page(lang, key) for key in keys[1:]}}
+    menu = {"": [*own.values(), page(lang, keys[0], hidden=True)]}
     signs_out = viewer is not None and viewer.via in ("password", "oidc")
     if signs_out:
         menu[t("nav_account", lang)] = [st.Page(auth.sign_out, title=t("nav_sign_out", lang), icon=":material/logout:", url_path="sign_out")]
     menu[""] += [elsewhere(lang, key, viewer, landing, keys[0]) for key in [*PAGES, *([] if signs_out else ["sign_out"])] if key not in keys]
 
     chosen = st.navigation(menu, position="top" if role in (access.LEAD, access.BOSS, access.STAFF) else "hidden")
+    # A page a fresh process ran by itself came here with its address: go back to it, if it is one of this viewer's.
+    wanted = session.wanted_page()
+    if wanted in own and own[wanted].url_path != chosen.url_path:
+        st.switch_page(own[wanted], query_params=st.query_params.to_dict())
     # After a sign-in or a sign-out, the browser fetches the route that writes its cookie, then comes back to this page.
     auth.write_session_cookie("" if chosen.url_path == landing.url_path else chosen.url_path)
     # A page that fails says so in a line, in the page's language; the detail goes to the server log.

@@ -1,11 +1,13 @@
 """The mixed load of a real evening, for bench/viewers.py --mix: the 520 team's phones, the TVs, the leads and the boss.
 
-    python bench/viewers.py --mix [--replicas N] [--scale K] [--minutes M | --soak-minutes M] [--speed 20]
+    python bench/viewers.py --mix [--replicas N [--replica-cpu F]] [--scale K] [--minutes M | --soak-minutes M] [--speed 20]
 
 `warroom demo` replays the 520 sample; with `--replicas N` its store is a fresh PostgreSQL schema
 (WARROOM_DB_URL, from WARROOM_TEST_PG_URL) and N `warroom serve` replicas of the demo's event file
 serve it behind Debian's nginx with deploy/nginx.conf (tests/replica_support.py), every viewer going
-through the proxy; without it, the demo's own app server on SQLite serves them. Every viewer speaks
+through the proxy; without it, the demo's own app server on SQLite serves them. `--replica-cpu F`
+caps each replica at F of one core (bench/cpu_quota.py), so that one replica and two are weighed on
+this machine with the bench, the ingest and PostgreSQL beside them. Every viewer speaks
 Streamlit's WebSocket protocol (bench/streamlit_socket.py), K times over:
 
 - 34 phones: a staff member's personal link (the ranking page), each with its own member;
@@ -66,21 +68,27 @@ def session_cookie(role: str) -> str:
     return f"{access.SESSION_COOKIE}={token}"
 
 
-def make_viewers(base_url: str, scale: int) -> list[tuple[str, SocketViewer]]:
+def mix_counts(scale: float) -> dict[str, int]:
+    """Return how many screens of each kind `scale` times the mix holds (at least one of each)."""
+    return {kind: max(1, round(count * scale)) for kind, count in MIX.items()}
+
+
+def make_viewers(base_url: str, scale: float) -> list[tuple[str, SocketViewer]]:
     """Return the mix's socket viewers, each with its kind."""
     from tests.browser_support import demo_access, kiosk_query, staff_query
 
     config, _settings = demo_access()
     staff = [member.id for member in config.staff]
+    counts = mix_counts(scale)
     viewers: list[tuple[str, SocketViewer]] = []
-    for index in range(MIX["phone"] * scale):
+    for index in range(counts["phone"]):
         viewers.append(("phone", SocketViewer(base_url, staff_query(staff[index % len(staff)]), reads=phone_shown, ready_keys=("board",))))
-    viewers += [("tv", SocketViewer(base_url, kiosk_query(), reads=big_screen_shown)) for _ in range(MIX["tv"] * scale)]
+    viewers += [("tv", SocketViewer(base_url, kiosk_query(), reads=big_screen_shown)) for _ in range(counts["tv"])]
     viewers += [("lead", SocketViewer(base_url, {}, page="prompts", reads=prompts_shown, ready_keys=("board",), cookie=session_cookie("lead")))
-                for _ in range(MIX["lead"] * scale)]
+                for _ in range(counts["lead"])]
     # The review: ready once its first run has finished; its time is that of each look (a whole run).
     viewers += [("boss", SocketViewer(base_url, {}, page="review", reads=lambda _body: [], ready_keys=(), cookie=session_cookie("boss"),
-                                      reload_every=REVIEW_EVERY)) for _ in range(MIX["boss"] * scale)]
+                                      reload_every=REVIEW_EVERY)) for _ in range(counts["boss"])]
     return viewers
 
 
@@ -122,32 +130,11 @@ def lag_now(shown: str | None, key: str, clock, server_now: datetime) -> float |
     return max(0.0, time.time() - passed) if passed is not None else 0.0
 
 
-def warm(base_url: str, timeout: float = 120.0) -> None:
-    """Show one big screen from a freshly started replica, so that its process has run app.py's st.navigation once.
+def start_replicas(demo, count: int, folder: Path, store_url: str, quotas: list | None = None) -> tuple[list, object]:
+    """Start `count` `warroom serve` replicas of the demo's event on its store and nginx in front; return them.
 
-    Until then Streamlit resolves a page's address the old way, and the app sends such a run through
-    app.py to the viewer's landing page: a lead opening /prompts on a replica's first runs got the big screen.
+    With `quotas` (bench.cpu_quota.CpuQuota, one per replica), each replica runs inside its own.
     """
-    import asyncio
-
-    from tests.browser_support import kiosk_query
-
-    async def show() -> None:
-        viewer, stop = SocketViewer(base_url, kiosk_query()), asyncio.Event()
-        running = asyncio.create_task(viewer.run(stop))
-        deadline = time.monotonic() + timeout
-        while not viewer.ready.is_set() and not viewer.dead and time.monotonic() < deadline:
-            await asyncio.sleep(0.2)
-        stop.set()
-        await running
-        if not viewer.ready.is_set():
-            raise RuntimeError(f"the replica at {base_url} showed no big screen within {timeout:g} s ({viewer.dead or 'no answer'})")
-
-    asyncio.run(show())
-
-
-def start_replicas(demo, count: int, folder: Path, store_url: str) -> tuple[list, object]:
-    """Start `count` `warroom serve` replicas of the demo's event on its store and nginx in front; return them."""
     from tests.browser_support import free_port, port_open, wait_until
     from tests.replica_support import Nginx
     from tests.scenes import Scene
@@ -162,10 +149,11 @@ def start_replicas(demo, count: int, folder: Path, store_url: str) -> tuple[list
         command, env = serve_command(demo.folder / "event.toml", replica.port, {REPLAY_CLOCK_ENV: str(demo.folder / "replay_clock.json"), DB_URL_ENV: store_url})
         log = (folder / f"replica-{replica.port}.log").open("wb")
         replica.process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        if quotas:
+            quotas[len(replicas)].add(replica.process.pid)
         replicas.append(replica)
     for replica in replicas:
         wait_until(lambda replica=replica: port_open(replica.port), timeout=120, what=f"replica on port {replica.port}")
-        warm(replica.base_url)
     proxy = Nginx(folder / "nginx", free_port(), [replica.port for replica in replicas]).start(timeout=120)
     return replicas, proxy
 
@@ -185,6 +173,18 @@ def run_mix(args) -> int:
         pg = fresh_pg_schema_url()
         store_url = pg.__enter__()
         os.environ["WARROOM_DB_URL"] = store_url  # the demo's ingest and replay write to it
+    quotas = []
+    if args.replica_cpu:
+        if not args.replicas:
+            raise SystemExit("--replica-cpu caps replicas: give --replicas N too")
+        from bench.cpu_quota import CpuQuota, CpuQuotaError
+
+        try:
+            quotas = [CpuQuota(f"warroom-replica-{index + 1}", args.replica_cpu).__enter__() for index in range(args.replicas)]
+        except (CpuQuotaError, ValueError) as error:
+            for quota in quotas:
+                quota.__exit__(None, None, None)
+            raise SystemExit(str(error)) from None
     demo = DemoProcess(folder / "demo", port=args.port or free_port(), speed=args.speed, log=folder / "demo.log").start()
     replicas, proxy, swarm = [], None, None
     clock = ServerClock(demo)
@@ -192,7 +192,7 @@ def run_mix(args) -> int:
     try:
         demo.wait_ready(timeout=180)
         if args.replicas:
-            replicas, proxy = start_replicas(demo, args.replicas, folder, store_url)
+            replicas, proxy = start_replicas(demo, args.replicas, folder, store_url, quotas)
             base_url, pids = proxy.base_url, [replica.process.pid for replica in replicas]
         else:
             base_url, pids = demo.base_url, [demo.server_pid()]
@@ -200,7 +200,8 @@ def run_mix(args) -> int:
         viewers = make_viewers(base_url, args.scale)
         kinds = sorted({kind for kind, _viewer in viewers})
         print(f"mixed load: {', '.join(f'{sum(1 for k, _ in viewers if k == kind)} {kind}' for kind in kinds)} on {base_url} "
-              f"({f'{args.replicas} replica(s) on PostgreSQL behind nginx' if args.replicas else 'the demo app on SQLite'}), "
+              f"({f'{args.replicas} replica(s) on PostgreSQL behind nginx' if args.replicas else 'the demo app on SQLite'}"
+              f"{f', each capped at {args.replica_cpu:g} of a core' if quotas else ''}), "
               f"warroom demo --speed {args.speed:g}, {minutes:g} min; {os.cpu_count()} CPUs", flush=True)
         swarm = SocketSwarm([viewer for _kind, viewer in viewers])
         swarm.start()
@@ -217,6 +218,7 @@ def run_mix(args) -> int:
         start = time.time()
         received_at_start = {id(viewer): viewer.received_bytes for _kind, viewer in viewers}
         busy_start, load_max = machine_ticks(), 0.0
+        machine_at_start, load_peak = busy_start, 0.0
         print(f"{'min':>3}  {'CPU% (all servers)':>18}  {'RSS MB each':>14}  {'machine busy%':>13}  {'load1':>5}  " + "  ".join(f"{kind + ' p95 lag s':>16}" for kind in lags), flush=True)
         minute = 0
         rss_first = None
@@ -229,6 +231,7 @@ def run_mix(args) -> int:
                 next_resources += 1.0
                 servers.sample()
             load_max = max(load_max, load_average())
+            load_peak = max(load_peak, load_max)
             server_now = clock.now()
             for kind, viewer in viewers:
                 if kind in lags and server_now is not None and not viewer.dead:
@@ -270,6 +273,10 @@ def run_mix(args) -> int:
         print(f"servers' CPU: mean {sum(cpu) / max(1, len(cpu)):.0f} % (100 % = one core); RSS of all together {totals[0] if totals else 0:.0f} MB "
               f"at the start, {totals[-1] if totals else 0:.0f} MB at the end ({100 * (totals[-1] / totals[0] - 1) if totals and totals[0] else 0:+.1f} %), "
               f"peak {max(totals, default=0):.0f} MB")
+        if quotas:
+            print(f"  held back by the CPU cap: {', '.join(f'{quota.throttled_seconds():.0f} s' for quota in quotas)} (each replica, whole run)")
+        busy_all = machine_ticks()
+        print(f"machine: {100 * (busy_all[0] - machine_at_start[0]) / max(1, busy_all[1] - machine_at_start[1]):.0f} % busy over the hold (both cores), load1 peak {load_peak:.1f}")
         for line in dead:
             print(f"  dead: {line}")
         exit_code = 1 if dead else 0
@@ -281,6 +288,8 @@ def run_mix(args) -> int:
             proxy.close()
         for replica in replicas:
             replica.close()
+        for quota in quotas:
+            quota.__exit__(None, None, None)
         demo.close()
         if pg is not None:
             pg.__exit__(None, None, None)

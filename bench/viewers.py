@@ -1,7 +1,7 @@
 """Viewers bench: many big screens on one war room, each refreshing every second, for minutes.
 
     python bench/viewers.py [--sessions 30] [--browsers 1] [--minutes 10] [--settle 15] [--speed 20] [--contexts 3] [--viewport 1280x720] [--max-lag 5] [--json FILE]
-    python bench/viewers.py --mix [--replicas N] [--scale K] [--minutes M | --soak-minutes M]   (the team's mixed load: bench/mix.py)
+    python bench/viewers.py --mix [--replicas N [--replica-cpu F]] [--scale K] [--minutes M | --soak-minutes M]   (the team's mixed load: bench/mix.py)
 
 Starts `python -m warroom demo` (the 520 sample replayed at `--speed`, as `warroom demo` does) and
 holds `--sessions` Streamlit sessions on the TV's kiosk link. Each is its own session, whose big
@@ -46,6 +46,7 @@ import math
 import os
 import re
 import shutil
+import signal
 import sys
 import tempfile
 import threading
@@ -538,9 +539,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", default=None, help="also write the figures to this file")
     parser.add_argument("--mix", action="store_true", help="the 520 team's mixed load instead of --sessions TVs (bench/mix.py)")
     parser.add_argument("--replicas", type=int, default=0, help="with --mix: N `warroom serve` replicas on PostgreSQL behind nginx (default 0: the demo's app)")
-    parser.add_argument("--scale", type=int, default=1, help="with --mix: K times the mix's screens (default 1)")
+    parser.add_argument("--scale", type=float, default=1, help="with --mix: K times the mix's screens, e.g. 2.5 (default 1)")
+    parser.add_argument("--replica-cpu", type=float, default=0, help="with --mix --replicas: cap each replica at this share of one core (a cgroup quota; needs root)")
     parser.add_argument("--soak-minutes", type=float, default=0, help="with --mix: hold it this long instead of --minutes, RSS printed each minute")
     args = parser.parse_args(argv)
+    # A bench stopped with SIGTERM (timeout, kill) still stops the demo, the replicas and nginx it started.
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(143))
     if args.mix:
         from bench.mix import run_mix
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 import signal
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
+from urllib.parse import urlparse
 
 import pytest
 from playwright.sync_api import expect
@@ -21,6 +23,7 @@ from tests.browser_support import LEAD_PASSWORD, free_port, kiosk_query
 from tests.conftest import fresh_pg_schema_url
 from tests.replica_support import NGINX, REPLICA_HEADER, Nginx
 from tests.scenes import MOMENTS, Scene, freeze
+from warroom import access
 from warroom.i18n import t
 
 pytestmark = [pytest.mark.replicas, pytest.mark.browser, pytest.mark.postgres]
@@ -71,6 +74,26 @@ def figures(page) -> tuple[str, list[str]]:
 
 def kiosk_url(base_url: str) -> str:
     return base_url + "/?" + "&".join(f"{key}={value}" for key, value in kiosk_query().items())
+
+
+def test_a_lead_reconnecting_to_a_fresh_replica_at_the_prompts_page_gets_the_prompts_page(evening, new_page):
+    # First in this module: the replicas have served nothing yet, as after a restart. Streamlit then runs
+    # pages/prompts.py by itself, which sends the run through app.py; it used to land on the big screen.
+    (first, _second), _proxy = evening
+    page = new_page(TV)
+    page.context.add_cookies([{"name": access.SESSION_COOKIE, "value": lead_session_token(), "url": first.base_url}])
+    page.goto(first.base_url + "/prompts")
+    page.get_by_role("heading", name=t("op_title", "zh")).wait_for(state="visible", timeout=LOAD_MS)
+    assert page.locator(".wr-revenue").count() == 0, "the lead's /prompts showed the big screen"
+    assert urlparse(page.url).path == "/prompts" and "wr_page" not in page.url, f"the address is {page.url}"
+
+
+def lead_session_token() -> str:
+    """Return the session cookie a lead's password sign-in writes (the demo's access settings, which the frozen scene keeps)."""
+    from tests.browser_support import demo_access
+
+    _config, settings = demo_access()
+    return access.session_token(settings, access.Viewer(role=access.LEAD, via="password"), datetime.now(UTC))
 
 
 def test_both_replicas_show_the_same_figures(evening, new_page):

@@ -10,6 +10,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlparse
 
 import streamlit as st
 from sqlalchemy.engine import make_url
@@ -106,17 +107,34 @@ def app_ran() -> None:
     st.session_state[APP_RAN_KEY] = True
 
 
+WANTED_PAGE_PARAM = "wr_page"  # the query key that carries the page asked for through app.py (see _through_app)
+
+
 def _through_app() -> None:
-    """Send a page that Streamlit ran by itself to app.py.
+    """Send a page that Streamlit ran by itself to app.py, with the page that was asked for.
 
     Until app.py has called st.navigation once in the server process, Streamlit serves the `pages/`
     folder the old way: after a restart, a request for /big_screen (or /review) ran that file alone,
     without app.py's sign-in, and showed the big screen to anyone. Switching to app.py runs it, as
     the app's main page; its st.navigation moves the process to the new way, and it signs in and routes.
+    The page's address goes along (WANTED_PAGE_PARAM): a lead's browser that reconnects to a replica just
+    restarted, on the prompts page, gets the prompts page again if its role may open it, not its landing page.
     """
     if not st.session_state.get(APP_RAN_KEY):
         # With its query: a TV's kiosk link or a staff member's personal link still signs them in.
-        st.switch_page("app.py", query_params=st.query_params.to_dict())
+        query = st.query_params.to_dict()
+        wanted = urlparse(st.context.url or "").path.rstrip("/").rsplit("/", 1)[-1]
+        if wanted:
+            query[WANTED_PAGE_PARAM] = wanted
+        st.switch_page("app.py", query_params=query)
+
+
+def wanted_page() -> str | None:
+    """Return (and take out of the address) the page that _through_app carried to app.py, or None."""
+    wanted = st.query_params.get(WANTED_PAGE_PARAM)
+    if wanted is not None:
+        del st.query_params[WANTED_PAGE_PARAM]
+    return wanted
 
 
 def open_event(lang: str) -> LiveEvent:
