@@ -45,10 +45,10 @@ def my_page() -> None:
         return
     updated = t("updated_short", lang, time=text.event_time(snapshot.as_of, live.config).strftime("%H:%M:%S"))
     per_order = earns_per_order(snapshot, live.config, view.staff_id)
-    # A panel with nothing to show (no rival for someone alone in their role) is left out: st.html("") raises.
-    for panel in (my_rank_html(view, lang, snapshot.rank_window_minutes, updated), around_me_html(view, lang), rival_html(view, lang),
-                  my_commission_html(view, snapshot, live.config, lang, per_order=per_order)):
-        frame.show_html(panel)
+    # One element for the four cards: each element a run sends wakes the server's event loop once, and a phone
+    # refreshes every second. A card with nothing to show (no rival for someone alone in their role) is empty.
+    frame.show_html("".join((my_rank_html(view, lang, snapshot.rank_window_minutes, updated), around_me_html(view, lang), rival_html(view, lang),
+                             my_commission_html(view, snapshot, live.config, lang, per_order=per_order))))
 
     if per_order:
         what_if_panel(snapshot, view)

@@ -22,7 +22,7 @@ from warroom.figures import LiveFigures, Snapshot
 from warroom.health import IngestHealth, ingest_health
 from warroom.i18n import t
 from warroom.intake import with_spool_feeds
-from warroom.prompt_state import prompts_at, prompts_seq
+from warroom.prompt_state import active_silences, prompts_at, prompts_seq
 from warroom.prompts import FIRING, PENDING
 from warroom.review import build_review
 from warroom.runtime import EVENT_ENV, open_store
@@ -308,6 +308,19 @@ def live_prompts(live: LiveEvent, now: datetime, *, include_pending: bool = Fals
     # thirty TVs wait on a 0.1-0.3 s computation every second or so. Built by one session while the
     # others take the last answer (a cache with a lock, as st.cache_data has, held every TV still
     # while one of them computed, each new minute: every three wall seconds in the demo).
-    pushes = live.shared("prompts_seq").get(None, lambda: prompts_seq(live.figures.store), max_age=SEQ_MAX_AGE)
+    pushes = prompts_version(live)
     now_ts = int(now.timestamp())
     return live.shared(f"prompts:{','.join(states)}").get((minute, pushes), lambda: _prompts_at(live, now_ts, states))
+
+
+def prompts_version(live: LiveEvent) -> int:
+    """Return the store's prompts_seq (moved by the evaluator, a push, a silence) as read at most SEQ_MAX_AGE ago by any session."""
+    return live.shared("prompts_seq").get(None, lambda: prompts_seq(live.figures.store), max_age=SEQ_MAX_AGE)
+
+
+def shared_silences(live: LiveEvent, at: datetime) -> list:
+    """Return the silences holding at `at` or set to start later, read at most SEQ_MAX_AGE ago by any session (a new one shows at once).
+
+    Each lead's prompts page asks every second; one query for all of them, not one each.
+    """
+    return live.shared("silences").get(prompts_version(live), lambda: active_silences(live.figures.store, at=at), max_age=SEQ_MAX_AGE)

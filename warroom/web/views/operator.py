@@ -14,10 +14,10 @@ from warroom import access
 from warroom.config import EventConfig
 from warroom.i18n import fmt_int, fmt_list, fmt_yuan, role_label, t
 from warroom.prompt_rules import RuleBook
-from warroom.prompt_state import acknowledge, active_silences, expire_silence, silence
+from warroom.prompt_state import acknowledge, expire_silence, silence
 from warroom.prompt_text import hold_reasons, pusher_id, pusher_label, rule_title
 from warroom.prompts import Silence, title_and_reason
-from warroom.web.session import LiveEvent
+from warroom.web.session import LiveEvent, shared_silences
 from warroom.web.templating import render
 from warroom.web.text import countdown_text, event_time, plain
 from warroom.web.theme import BLUE, URGENCY_COLORS
@@ -103,8 +103,8 @@ def record_silence(live: LiveEvent, minutes: object, created_by: str, at: dateti
 
 
 def current_silences(live: LiveEvent, at: datetime) -> list[Silence]:
-    """Return the silences holding at `at` or set to start later."""
-    return active_silences(live.figures.store, at=at)
+    """Return the silences holding at `at` or set to start later (shared by every session for a moment; one just set shows at once)."""
+    return shared_silences(live, at)
 
 
 def end_silence(live: LiveEvent, silence_id: str, at: datetime) -> bool:
