@@ -65,10 +65,15 @@ def test_the_web_layer_s_rate_of_each_clock(tmp_path):
 # -- in the browser: the script ticks them on (Playwright's clock drives the page's time) ------------------------------
 
 
+FAKE_EPOCH_MS = 1_700_000_000_000  # the page's own clock; the ticker counts from when the HTML arrived, not from this
+
+
 def ticked(new_page, html: str, milliseconds: int) -> tuple[str, str]:
     """Return the clock's and the countdown's text after the page's clock ran on `milliseconds` from the moment the HTML was shown."""
     page = new_page({"width": 800, "height": 600})
-    page.clock.install()
+    # Paused: only run_for moves the page's time, however long a busy machine takes to show the page.
+    page.clock.install(time=FAKE_EPOCH_MS)
+    page.clock.pause_at(FAKE_EPOCH_MS + 1_000)
     page.set_content(f"<html><body>{html}</body></html>")
     page.clock.run_for(milliseconds)
     return page.locator(".wr-clock-time").inner_text(), page.locator(".wr-countdown-time").inner_text()

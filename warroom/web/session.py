@@ -240,16 +240,13 @@ def take_snapshot(live: LiveEvent, lang: str) -> Snapshot | None:
         return None
 
 
-@st.cache_resource(show_spinner=False, max_entries=8)
-def _big_order_feed(source: str, _modified_ns: int, opened: int, _config: EventConfig):
-    # Keyed on when the store was opened too: a feed remembers the orders it read, which a store opened again does not hold.
-    return BigOrderFeed(_config)
-
-
 def big_orders(live: LiveEvent, now: datetime, limit: int = TICKER_ROWS) -> list:
-    """Return the newest big orders up to `now` from one feed per process (each poll reads only the orders changed since the last)."""
-    source = live.config.source.resolve()
-    feed = _big_order_feed(str(source), source.stat().st_mtime_ns if source.exists() else 0, live.opened, live.config)
+    """Return the newest big orders up to `now` from one feed per live event (each poll reads only the orders changed since the last).
+
+    The feed remembers the orders it read, so it belongs to the live event: an edited event file or a store
+    opened again makes a new one.
+    """
+    feed = live.shared("big_order_feed").get(None, lambda: BigOrderFeed(live.config))
     store = live.figures.store
     return live.shared(f"big_orders:{limit}").get(store_seq(live), lambda: feed.poll(store, now=now, limit=limit), max_age=SHARED_MAX_AGE)
 

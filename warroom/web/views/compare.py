@@ -32,21 +32,22 @@ HISTORY_TTL_SECONDS = 300  # how long an earlier event's figures are kept: it is
 CHART_HEIGHT = 420
 
 
-@st.cache_data(show_spinner=False, ttl=HISTORY_TTL_SECONDS, max_entries=8)
-def _earlier(source: str, modified_ns: int, index: int, this_url: str, _live: LiveEvent) -> tuple[CampaignFigures | None, ConfigError | None]:
-    """Return the figures of `[[history]]` entry `index` of the event file at `source`, or the one-line error why not."""
+def _read_earlier(live: LiveEvent, index: int) -> tuple[CampaignFigures | None, ConfigError | None]:
+    """Return the figures of the event's `[[history]]` entry `index`, or the one-line error why not."""
     try:
-        earlier, label = history_config(_live.config, index)
-        return earlier_figures(earlier, _live.figures.clock.now(), label, this_url=this_url), None
+        earlier, label = history_config(live.config, index)
+        return earlier_figures(earlier, live.figures.clock.now(), label, this_url=live.config.store_url), None
     except ConfigError as error:
         return None, error
 
 
 def earlier_of(live: LiveEvent, index: int = 0) -> tuple[CampaignFigures | None, ConfigError | None]:
-    """Return the earlier event named by `[[history]]` entry `index` (kept a few minutes), or why it cannot be read."""
-    source = live.config.source.resolve()
-    modified = source.stat().st_mtime_ns if source.exists() else 0
-    return _earlier(str(source), modified, index, live.config.store_url, live)
+    """Return the earlier event named by `[[history]]` entry `index` (kept a few minutes), or why it cannot be read.
+
+    Held by the live event, which an edited event file replaces, and shared by every session as it is: every
+    TV asks each second, and a cache that pickles its answer would copy the whole curve for each of them.
+    """
+    return live.shared(f"history:{index}").get(None, lambda: _read_earlier(live, index), max_age=HISTORY_TTL_SECONDS)
 
 
 def tv_history(live: LiveEvent, now) -> SameMinute | None:
