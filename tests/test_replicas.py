@@ -96,6 +96,19 @@ def lead_session_token() -> str:
     return access.session_token(settings, access.Viewer(role=access.LEAD, via="password"), datetime.now(UTC))
 
 
+def test_a_lead_signed_in_through_the_proxy_stays_signed_in_on_the_next_page(evening, new_page):
+    # The sign-in cookie is written by an HTTP route of the replica that holds the session, through nginx,
+    # beside nginx's own stickiness cookie; the next page load must carry both.
+    _replicas, proxy = evening
+    page = new_page(TV)
+    sign_in_lead(page, proxy.base_url)
+    page.goto(proxy.base_url + "/prompts")
+    page.get_by_role("heading", name=t("op_title", "zh")).wait_for(state="visible", timeout=LOAD_MS)
+    cookies = {cookie["name"] for cookie in page.context.cookies(proxy.base_url)}
+    assert {access.SESSION_COOKIE, "warroom_replica"} <= cookies, f"the browser holds the cookies {sorted(cookies)}"
+    assert page.locator('input[type="password"]').count() == 0, "the lead was asked for the password again"
+
+
 def test_both_replicas_show_the_same_figures(evening, new_page):
     (first, second), _proxy = evening
     shown = [figures(_opened(new_page, kiosk_url(replica.base_url))) for replica in (first, second)]
