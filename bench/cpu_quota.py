@@ -16,7 +16,7 @@ import os
 from pathlib import Path
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")
-PERIOD_US = 100_000
+PERIOD_US = 10_000  # short: a GIL-bound server throttled for most of a long period stalls every thread at once
 
 
 class CpuQuotaError(RuntimeError):
