@@ -180,10 +180,20 @@ def test_while_one_session_builds_the_others_take_the_last_value():
         latest._lock.release()
 
 
-@pytest.mark.parametrize(("option", "value"), [("--server.fileWatcherType", "none"), ("--runner.postScriptGC", "false")])
+@pytest.mark.parametrize(("option", "value"), [("--server.fileWatcherType", "none"), ("--runner.postScriptGC", "false"), ("--global.minCachedMessageSize", "1000")])
 def test_the_served_app_skips_per_run_housekeeping(option, value):
     command, _env = serve_command(Path("event.toml"), 8501)
     assert command[command.index(option) + 1] == value
+
+
+@pytest.mark.parametrize(("given", "served_with"), [(None, "2"), ("4", "4")])
+def test_the_served_app_keeps_few_malloc_arenas_unless_told_otherwise(monkeypatch, given, served_with):
+    if given is None:
+        monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
+    else:
+        monkeypatch.setenv("MALLOC_ARENA_MAX", given)
+    _command, env = serve_command(Path("event.toml"), 8501)
+    assert env["MALLOC_ARENA_MAX"] == served_with
 
 
 def test_big_screen_css_scales_with_the_screen():
