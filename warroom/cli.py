@@ -255,10 +255,33 @@ def cmd_serve(args: argparse.Namespace) -> int:
     print(f"warroom: serving {args.config} at {base.url}", file=sys.stderr)
     if base.warning:
         print(f"warroom: warning: {base.warning}", file=sys.stderr)
+    return _run_until_stopped(command, env)
+
+
+def _raise_interrupt(_signum, _frame) -> None:
+    raise KeyboardInterrupt
+
+
+def _run_until_stopped(command: list[str], env: dict[str, str]) -> int:
+    """Run the app server until it stops (its exit code) or this process is told to stop: Ctrl-C or SIGTERM, exit code 0.
+
+    The server runs in a session of its own, so that a terminal's Ctrl-C reaches only this process, which
+    stops the server with SIGTERM: the server's own Ctrl-C handler (click's) would print "Aborted!".
+    """
+    server = subprocess.Popen(command, env=env, start_new_session=True)
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
-        return subprocess.call(command, env=env)
+        return server.wait()
     except KeyboardInterrupt:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
         return 0
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
