@@ -14,7 +14,18 @@ from pathlib import Path
 from warroom.config import FIRST_YEAR, LAST_YEAR, ConfigError, EventConfig, load_event
 from warroom.links import DEFAULT_PORT
 from warroom.redact import safe_url
-from warroom.runtime import disk_full, disk_full_message, evaluator_thread, feed_files, feed_warnings, held_by_another_ingest, ingest, open_store, serve_command
+from warroom.runtime import (
+    disk_full,
+    disk_full_message,
+    evaluator_thread,
+    feed_files,
+    feed_warnings,
+    held_by_another_ingest,
+    ingest,
+    open_store,
+    serve_command,
+    stop_server,
+)
 
 
 def _stop_on_signals(stop: threading.Event) -> None:
@@ -273,12 +284,7 @@ def _run_until_stopped(command: list[str], env: dict[str, str]) -> int:
     try:
         return server.wait()
     except KeyboardInterrupt:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop_server(server)
         return 0
     finally:
         signal.signal(signal.SIGTERM, previous)

@@ -22,7 +22,7 @@ from warroom.config import EventConfig, load_event
 from warroom.demo_history import prepare_history
 from warroom.links import app_secrets, base_url
 from warroom.redact import hide_password
-from warroom.runtime import disk_full, disk_full_message, evaluator_thread, open_store, serve_command
+from warroom.runtime import disk_full, disk_full_message, evaluator_thread, open_store, serve_command, stop_server
 from warroom.schedule import live_sessions
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data" / "520"
@@ -259,12 +259,7 @@ def run_demo(*, speed: float, port: int, folder: Path | None) -> int:
         return 1  # a thread stopped and said why, or the app server stopped by itself
     finally:
         stop.set()
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop_server(server)
         ingest.join(timeout=10)
         replayer.join(timeout=5)
         prompts.join(timeout=10)

@@ -8,6 +8,7 @@ in `warroom/` is the model and the store, which the connectors write to.
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 import threading
 from collections.abc import Callable
@@ -147,3 +148,13 @@ def serve_command(config_path: Path, port: int, extra_env: dict[str, str] | None
     env = {**os.environ, EVENT_ENV: str(Path(config_path).resolve()), **(extra_env or {})}
     env.setdefault(MALLOC_ARENAS_ENV, MALLOC_ARENAS)
     return command, env
+
+
+def stop_server(server: subprocess.Popen, timeout: float = 10) -> None:
+    """Stop an app server started from serve_command: SIGTERM, then SIGKILL when it has not ended within `timeout` seconds."""
+    server.terminate()
+    try:
+        server.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()

@@ -316,7 +316,7 @@ def prompts_version(live: LiveEvent) -> int:
 
 
 def shared_silences(live: LiveEvent, at: datetime) -> list:
-    """Return the silences holding at `at` or set to start later, read at most SEQ_MAX_AGE ago by any session (a new one shows at once).
+    """Return the silences holding at `at` or set to start later, read at most SEQ_MAX_AGE ago by any session (a new one shows by the next run).
 
     Each lead's prompts page asks every second; one query for all of them, not one each.
     """

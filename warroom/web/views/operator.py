@@ -103,7 +103,7 @@ def record_silence(live: LiveEvent, minutes: object, created_by: str, at: dateti
 
 
 def current_silences(live: LiveEvent, at: datetime) -> list[Silence]:
-    """Return the silences holding at `at` or set to start later (shared by every session for a moment; one just set shows at once)."""
+    """Return the silences holding at `at` or set to start later (shared by every session for a moment; one just set shows by the next run)."""
     return shared_silences(live, at)
 
 
