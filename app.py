@@ -73,8 +73,8 @@ def main() -> None:
 
     chosen = st.navigation(menu, position="top" if role in (access.LEAD, access.BOSS, access.STAFF) else "hidden")
     # A page a fresh process ran by itself came here with its address: go back to it, if it is one of this viewer's.
-    wanted = session.wanted_page()
-    if wanted in own and own[wanted].url_path != chosen.url_path:
+    wanted = access.page_to_resume(session.wanted_page(), keys)
+    if wanted is not None and own[wanted].url_path != chosen.url_path:
         st.switch_page(own[wanted], query_params=st.query_params.to_dict())
     # After a sign-in or a sign-out, the browser fetches the route that writes its cookie, then comes back to this page.
     auth.write_session_cookie("" if chosen.url_path == landing.url_path else chosen.url_path)

@@ -6,6 +6,8 @@ import dataclasses
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as hs
 
 from tests.conftest import SAMPLE
 from tests.events import small_event
@@ -415,3 +417,23 @@ def test_who_sees_everyone_s_commission(role, sees):
 )
 def test_mask_phone(text, masked):
     assert mask_phone(text) == masked
+
+
+@pytest.mark.parametrize(("role", "staff_role", "wanted", "resumed"), [
+    (LEAD, None, "prompts", "prompts"),
+    (LEAD, None, "my_ranking", None),
+    (STAFF, "order_taker", "review", None),
+    (STAFF, "order_taker", "prompts", None),
+    (STAFF, "hype", "prompts", "prompts"),
+    (KIOSK, None, "setup", None),
+    (None, None, "big_screen", None),
+])
+def test_a_reconnecting_browser_resumes_only_a_page_of_its_own(role, staff_role, wanted, resumed):
+    assert access.page_to_resume(wanted, access.pages_for(role, staff_role)) == resumed
+
+
+@given(hs.one_of(hs.none(), hs.text(), hs.integers(), hs.lists(hs.text())))
+def test_any_wr_page_value_resumes_nothing_outside_the_viewers_pages(wanted):
+    pages = access.pages_for(STAFF, "order_taker")
+    resumed = access.page_to_resume(wanted, pages)
+    assert resumed is None or resumed in pages

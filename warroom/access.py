@@ -389,6 +389,14 @@ def pages_for(role: str | None, staff_role: str | None = None) -> tuple[str, ...
     return pages
 
 
+def page_to_resume(wanted: object, pages: tuple[str, ...]) -> str | None:
+    """Return the page a reconnecting browser asked for (the address's `wr_page`), when it is one of `pages`; else None.
+
+    The value comes from the address bar: anything but one of the viewer's own page keys opens nothing.
+    """
+    return wanted if isinstance(wanted, str) and wanted in pages else None
+
+
 # -- python -m warroom.access hash | secret --------------------------------------------------------
 
 
